@@ -1,0 +1,101 @@
+"""Plain dataclasses shared by every stage.
+
+Offsets (``start``/``end``) are character offsets into ``Speech.text``, the
+cleaned text of one speech, so ``speech.text[s.start:s.end] == s.text``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+class SpeechdiffError(Exception):
+    """A problem with the user's input: shown as one line, exit code 2."""
+
+
+@dataclass
+class Sentence:
+    text: str
+    start: int
+    end: int
+
+
+@dataclass
+class Paragraph:
+    text: str
+    start: int
+    end: int
+    sentences: list[Sentence] = field(default_factory=list)
+
+
+@dataclass
+class Section:
+    """One node of the outline.
+
+    ``level`` is the depth in the tree (1 = top level; 0 = the implicit
+    section that holds text before the first heading, or a whole speech
+    without headings). ``number`` is the ordinal of the marker (一 -> 1).
+    """
+
+    level: int
+    number: int | None
+    marker: str
+    heading: str
+    paragraphs: list[Paragraph] = field(default_factory=list)
+    children: list["Section"] = field(default_factory=list)
+    span: tuple[int, int] = (0, 0)
+    kind: str = ""  # which marker family: "一、", "（一）", "1.", "（1）", "一是", "第一"
+
+    @property
+    def label(self) -> str:
+        """The marker as a reader names it: 一, （一）, 1 …"""
+        return self.marker.rstrip("、.．，,：: ") or "·"
+
+    def walk(self):
+        yield self
+        for child in self.children:
+            yield from child.walk()
+
+    @property
+    def sentences(self) -> list[Sentence]:
+        """Sentences of this section's own paragraphs (not its children's)."""
+        return [s for p in self.paragraphs for s in p.sentences]
+
+
+@dataclass
+class Speech:
+    title: str
+    date: str
+    speaker: str
+    source: str
+    text: str
+    sections: list[Section] = field(default_factory=list)
+
+    def walk(self):
+        for section in self.sections:
+            yield from section.walk()
+
+    @property
+    def sentences(self) -> list[Sentence]:
+        """All sentences in document order (headings included as sentences)."""
+        return sorted(
+            (s for sec in self.walk() for s in sec.sentences), key=lambda s: s.start
+        )
+
+    def path_of(self, offset: int) -> list[Section]:
+        """The chain of sections (outermost first) that contains ``offset``."""
+        chain: list[Section] = []
+        sections = self.sections
+        while True:
+            for sec in sections:
+                if sec.span[0] <= offset < sec.span[1]:
+                    if sec.level > 0:
+                        chain.append(sec)
+                    sections = sec.children
+                    break
+            else:
+                return chain
+
+    @property
+    def name(self) -> str:
+        return self.title or self.source

@@ -1,0 +1,24 @@
+import functools
+from pathlib import Path
+
+import pytest
+
+import compare
+
+ROOT = Path(__file__).resolve().parent.parent
+SAMPLES = ROOT / "samples"
+
+
+@functools.cache
+def speeches_of(name: str):
+    return compare.load(SAMPLES / f"{name}.txt")
+
+
+@pytest.fixture
+def samples_dir():
+    return SAMPLES
+
+
+def outline_shape(sections):
+    """(label, [children shapes]) for the numbered sections, for golden tests."""
+    return [(s.label, outline_shape(s.children)) for s in sections if s.level > 0]

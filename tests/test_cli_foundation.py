@@ -1,0 +1,81 @@
+import json
+
+import pytest
+from click.testing import CliRunner
+
+from compare.cli import cli
+
+from .conftest import SAMPLES
+
+
+@pytest.fixture
+def run():
+    runner = CliRunner()
+
+    def invoke(*args, input=None):
+        return runner.invoke(cli, [str(a) for a in args], input=input)
+
+    return invoke
+
+
+def test_version_and_help(run):
+    assert run("--version").output.startswith("speechdiff, version")
+    for command in ["clean", "outline"]:
+        result = run(command, "--help")
+        assert result.exit_code == 0 and "Usage" in result.output
+
+
+def test_clean_prints_simplified_text(run):
+    result = run("clean", SAMPLES / "web_prefecture_speeches_trad.txt")
+    assert result.exit_code == 0
+    assert "同志们：" in result.output and "發" not in result.output
+
+
+def test_clean_reads_stdin(run):
+    result = run("clean", "-", input="同志們:\n今天開會(huì)。".encode("big5", errors="ignore"))
+    assert result.exit_code == 0
+    assert result.output.startswith("同志们：")
+
+
+def test_outline_json(run):
+    result = run("outline", f"{SAMPLES / 'ankang_2020_transport_and_health.txt'}#2", "--json")
+    assert result.exit_code == 0
+    data = json.loads(result.output)
+    assert len(data) == 1 and data[0]["date"] == "2020年3月20日"
+    assert [s["marker"] for s in data[0]["sections"] if s["level"] == 1] == ["一、", "二、", "三、"]
+
+
+def test_outline_tree(run):
+    result = run("outline", SAMPLES / "city_health_2022_template.txt")
+    assert result.exit_code == 0
+    assert "（六）围绕补短强弱" in result.output
+
+
+@pytest.mark.parametrize(
+    "make_input, message",
+    [
+        (lambda d: d / "missing.txt", "no such file"),
+        (lambda d: d, "is a directory"),
+        (lambda d: (d / "empty.txt").write_text("") and d / "empty.txt" or d / "empty.txt", "empty"),
+        (lambda d: (d / "b.bin").write_bytes(b"\x00\x01\x02" * 100) and d / "b.bin", "binary"),
+        (lambda d: f"{SAMPLES / 'ankang_2021_midyear.txt'}#3", "no speech #3"),
+    ],
+)
+@pytest.mark.parametrize("command", ["clean", "outline"])
+def test_errors_are_one_line_exit_2(run, tmp_path, make_input, message, command):
+    target = make_input(tmp_path)
+    if command == "clean" and "#3" in str(target):
+        pass
+    result = run(command, target)
+    assert result.exit_code == 2
+    assert message in result.output
+    assert "Traceback" not in result.output
+    assert len(result.output.strip().splitlines()) == 1
+
+
+def test_gbk_file_is_decoded(run, tmp_path):
+    path = tmp_path / "gbk.txt"
+    path.write_bytes("同志们：\n一、肯定成绩\n今年工作取得成效。".encode("gbk"))
+    result = run("outline", path, "--json")
+    assert result.exit_code == 0
+    assert json.loads(result.output)[0]["sections"][1]["heading"] == "肯定成绩"
