@@ -65,6 +65,50 @@ def outline(spec, as_json):
         console.print(render.outline_tree(speech))
 
 
+FORMATS = click.Choice(["text", "json", "md", "html"])
+
+
+def _emit(content: str, output: str | None, inputs: list[str]) -> None:
+    """Print ``content``, or write it atomically to ``output``."""
+    if output:
+        path = render.write_atomic(output, content, inputs)
+        click.echo(f"wrote {path}", err=True)
+    else:
+        click.echo(content, nl=not content.endswith("\n"))
+
+
+@cli.command()
+@click.argument("spec", metavar="FILE[#N]")
+@click.option("-n", "--sentences", "n", default=5, show_default=True, type=click.IntRange(1, 100), help="How many key sentences.")
+@click.option("--keywords", default=10, show_default=True, type=click.IntRange(0, 200), help="How many keywords.")
+@click.option("--per-section", is_flag=True, help="Also key sentences for each top-level section.")
+@click.option("--engine", type=click.Choice(["fast", "textrank4zh"]), default="fast", show_default=True,
+              help="fast: textrank4zh's method on sparse matrices; textrank4zh: the original package.")
+@click.option("--format", "fmt", type=FORMATS, default="text", show_default=True)
+@click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write to this file instead of stdout.")
+def summarize(spec, n, keywords, per_section, engine, fmt, output):
+    """Key sentences (TextRank, in document order) and keywords of each speech."""
+    from . import analyze
+
+    speeches = select(spec)
+    summaries = [analyze.summarize(s, n=n, keywords=keywords, per_section=per_section, engine=engine) for s in speeches]
+    if fmt == "json":
+        content = render.dumps(summaries)
+    elif fmt == "md":
+        content = render.summary_markdown(summaries)
+    elif fmt == "html":
+        content = render.summary_html(summaries)
+    elif output:
+        content = render.summary_markdown(summaries)
+    else:
+        console = _console()
+        for summary in summaries:
+            for item in render.summary_panels(summary):
+                console.print(item)
+        return
+    _emit(content, output, [spec])
+
+
 def main():
     cli(prog_name="speechdiff")
 

@@ -113,3 +113,75 @@ def write_atomic(path: str | os.PathLike, content: str, inputs: list[str] = ()) 
             os.unlink(tmp)
         raise
     return target
+
+
+# ---------------------------------------------------------------- templates
+
+
+def _environment():
+    from jinja2 import Environment, PackageLoader, select_autoescape
+
+    # autoescape: speech text is data; a speech containing <script> shows it
+    return Environment(loader=PackageLoader("compare", "templates"), autoescape=select_autoescape(["html", "j2"]))
+
+
+def render_html(template: str, **context) -> str:
+    from importlib import resources
+
+    from . import __version__
+
+    css = (resources.files("compare") / "templates" / "base.css").read_text(encoding="utf-8")
+    return _environment().get_template(template).render(css=css, version=__version__, **context)
+
+
+# ---------------------------------------------------------------- summaries
+
+
+def summary_panels(summary):
+    """Rich renderables for one summary: key sentences table, keywords."""
+    from rich.markup import escape
+    from rich.panel import Panel
+    from rich.table import Table
+
+    table = Table(show_header=True, header_style="bold", expand=True, box=None, padding=(0, 1))
+    table.add_column("#", justify="right", style="dim", no_wrap=True)
+    table.add_column("提纲", style="red", no_wrap=True)
+    table.add_column("关键句", overflow="fold")
+    table.add_column("得分", justify="right", style="dim", no_wrap=True)
+    for k in summary.sentences:
+        table.add_row(str(k.rank), escape(k.path or "开场"), escape(k.text), f"{k.score:.4f}")
+    keywords = "  ".join(f"[bold]{escape(w.word)}[/bold] [dim]{w.score:.3f}[/dim]" for w in summary.keywords)
+    title = " · ".join(x for x in (summary.title or "(untitled)", summary.date, summary.speaker) if x)
+    items = [Panel(table, title=escape(title), subtitle=escape(summary.source), title_align="left")]
+    if keywords:
+        items.append(Panel(keywords, title="关键词", title_align="left"))
+    for sec in summary.sections:
+        t = Table(show_header=False, box=None, expand=True, padding=(0, 1))
+        t.add_column(style="dim", no_wrap=True)
+        t.add_column(overflow="fold")
+        for k in sec.sentences:
+            t.add_row(f"#{k.rank}", escape(k.text))
+        items.append(Panel(t, title=escape(f"{sec.path} {sec.heading}"), title_align="left"))
+    return items
+
+
+def summary_markdown(summaries) -> str:
+    out = []
+    for s in summaries:
+        out.append(f"## {s.title or s.source}\n")
+        meta = " · ".join(x for x in (s.source, s.date, s.speaker) if x)
+        out.append(f"*{meta}*\n")
+        out.append("### 关键句\n")
+        for k in s.sentences:
+            out.append(f"{k.rank}. **{k.path or '开场'}** {k.text} _({k.score:.4f})_")
+        out.append("\n### 关键词\n")
+        out.append("、".join(w.word for w in s.keywords) + "\n")
+        for sec in s.sections:
+            out.append(f"### {sec.path} {sec.heading}\n")
+            out.extend(f"- {k.text}" for k in sec.sentences)
+            out.append("")
+    return "\n".join(out).rstrip() + "\n"
+
+
+def summary_html(summaries) -> str:
+    return render_html("summary.html.j2", summaries=summaries)
