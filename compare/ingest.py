@@ -122,7 +122,10 @@ PINYIN_ANNOTATION = re.compile(
 # What is left when the converter garbled the character: ?cè) or 當?shù)
 PINYIN_REMNANT = re.compile(rf"\?*{_PINYIN}\)")
 CSS_RULE = re.compile(r"(?:[.#@]?-?[A-Za-z][\w\-]*(?:[\s,>.:#]+[\w\-]+)*\s*)\{[^{}\n]*\}")
-HTML_TAG = re.compile(r"</?[A-Za-z][A-Za-z0-9]*[^<>\n]{0,200}>|(?<![A-Za-z])/?[a-z]{1,6}>")
+# Layout tags a page leaks into its text (and their broken ends, as "/p>");
+# other angle brackets are text, e.g. 1+1>2, and are escaped when rendered.
+_LAYOUT_TAGS = "p|br|div|span|font|a|img|b|i|u|strong|em|table|tbody|tr|td|th|li|ul|ol|h[1-6]|section|article|center|sup|sub"
+HTML_TAG = re.compile(rf"</?(?:{_LAYOUT_TAGS})\b[^<>\n]{{0,200}}>|(?<![<A-Za-z])/(?:{_LAYOUT_TAGS})>", re.I)
 PRIVATE_USE = re.compile("[\ue000-\uf8ff\ufffd\u2500-\u257f]")
 
 
