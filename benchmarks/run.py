@@ -61,7 +61,29 @@ def bench_textrank() -> None:
     print()
 
 
-BENCHES = {"textrank": bench_textrank}
+def bench_diff() -> None:
+    import difflib
+
+    from compare import align, render
+
+    analyze._jieba()
+    ankang = compare.load(SAMPLES / "ankang_2020_transport_and_health.txt")
+    template = compare.load(SAMPLES / "city_health_2022_template.txt")[0]
+    web_copy = compare.load(SAMPLES / "web_health_speeches_trad.txt")[2]
+    pairs = [("ankang_2020 #1 vs #2", ankang[0], ankang[1]), ("2022 template vs web copy #3", template, web_copy)]
+    print("## diff: speechdiff vs difflib.HtmlDiff (same cleaned texts)\n")
+    print("| pair | chars | difflib.HtmlDiff s | speechdiff align s | speechdiff align+HTML s | ratio (HtmlDiff / align+HTML) |")
+    print("|---|---:|---:|---:|---:|---:|")
+    for name, a, b in pairs:
+        t_base, _ = timed(difflib.HtmlDiff(wrapcolumn=60).make_file, a.text.splitlines(), b.text.splitlines())
+        t_align, d = timed(align.diff, a, b)
+        t_html, _ = timed(lambda: render.diff_html(render.diff_view(d)))
+        total = t_align + t_html
+        print(f"| {name} | {len(a.text)}+{len(b.text)} | {t_base:.3f} | {t_align:.3f} | {total:.3f} | {t_base / total:.1f}x |", flush=True)
+    print()
+
+
+BENCHES = {"textrank": bench_textrank, "diff": bench_diff}
 
 
 def main(argv: list[str]) -> None:

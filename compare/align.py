@@ -70,20 +70,25 @@ def units_of(speech: Speech) -> list[Unit]:
     return units
 
 
-def normalize(text: str) -> tuple[str, list[tuple[int, int]]]:
-    """Comparison form of ``text``: placeholder runs become one SLOT. Returns
-    it with, for each of its characters, the span it covers in ``text``."""
+def comparable(text: str) -> str:
+    """Comparison form of ``text``: each placeholder run becomes one SLOT."""
+    return PLACEHOLDER.sub(SLOT, text)
+
+
+def normalize(text: str) -> tuple[str, list[tuple[int, int]] | None]:
+    """``comparable(text)`` with, for each of its characters, the span it
+    covers in ``text`` (None when that is the character itself)."""
+    if not PLACEHOLDER.search(text):
+        return text, None
     out, spans, pos = [], [], 0
     for m in PLACEHOLDER.finditer(text):
-        for i in range(pos, m.start()):
-            out.append(text[i])
-            spans.append((i, i + 1))
+        out.append(text[pos:m.start()])
+        spans.extend((i, i + 1) for i in range(pos, m.start()))
         out.append(SLOT)
         spans.append((m.start(), m.end()))
         pos = m.end()
-    for i in range(pos, len(text)):
-        out.append(text[i])
-        spans.append((i, i + 1))
+    out.append(text[pos:])
+    spans.extend((i, i + 1) for i in range(pos, len(text)))
     return "".join(out), spans
 
 
@@ -109,7 +114,8 @@ def char_diff(a: Unit, b: Unit) -> tuple[list[Piece], list[Piece], float]:
 
     def add(pieces, mapping, base, i1, i2, kind):
         if i1 < i2:
-            pieces.append(Piece(base + mapping[i1][0], base + mapping[i2 - 1][1], kind))
+            start, end = (mapping[i1][0], mapping[i2 - 1][1]) if mapping else (i1, i2)
+            pieces.append(Piece(base + start, base + end, kind))
 
     blocks = []  # merge adjacent non-equal opcodes into one change block
     for op in Levenshtein.opcodes(na, nb):
@@ -202,7 +208,7 @@ def align_sections(
     score = np.zeros((len(sections_a), len(sections_b)))
     for i, sa in enumerate(sections_a):
         for j, sb in enumerate(sections_b):
-            heading = fuzz.ratio(normalize(sa.heading)[0], normalize(sb.heading)[0]) / 100 if sa.heading and sb.heading else 0.0
+            heading = fuzz.ratio(comparable(sa.heading), comparable(sb.heading)) / 100 if sa.heading and sb.heading else 0.0
             if sa.level == 0 and sb.level == 0:
                 heading = OPENING_EVIDENCE
             if (sa.level == 0) != (sb.level == 0):
@@ -256,8 +262,8 @@ def similarity_matrix(units_a: list[Unit], units_b: list[Unit]) -> np.ndarray:
     """Similarity of every sentence pair, placeholders left out (0..1)."""
     if not units_a or not units_b:
         return np.zeros((len(units_a), len(units_b)))
-    texts_a = [normalize(u.text)[0].replace(SLOT, "") for u in units_a]
-    texts_b = [normalize(u.text)[0].replace(SLOT, "") for u in units_b]
+    texts_a = [PLACEHOLDER.sub("", u.text) for u in units_a]
+    texts_b = [PLACEHOLDER.sub("", u.text) for u in units_b]
     return process.cdist(texts_a, texts_b, scorer=fuzz.ratio, dtype=np.float32, workers=-1) / 100.0
 
 
@@ -333,12 +339,10 @@ def shared_clauses(units_a: list[Unit], units_b: list[Unit], matched_a: set[int]
     word for word in the other speech: reused phrases inside new sentences."""
 
     def clauses(unit: Unit):
-        norm = normalize(unit.text)[0]
         for m in CLAUSE.finditer(unit.text):
-            key = normalize(m.group().rstrip("，。；：！？、"))[0]
+            key = comparable(m.group().rstrip("，。；：！？、"))
             if len(key) >= MIN_SHARED_CLAUSE:
                 yield key, unit.start + m.start(), unit.start + m.end()
-        del norm
 
     keys_a = {k for u in units_a for k, _, _ in clauses(u)}
     keys_b = {k for u in units_b for k, _, _ in clauses(u)}

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import os
+
 import click
 
 from . import __version__, clean, read_text, render, select
-from .model import SpeechdiffError
+from .align import DEFAULT_THRESHOLD
+from .model import Speech, SpeechdiffError
 
 
 class InputError(click.ClickException):
@@ -107,6 +110,45 @@ def summarize(spec, n, keywords, per_section, engine, fmt, output):
                 console.print(item)
         return
     _emit(content, output, [spec])
+
+
+def _one(spec: str) -> "Speech":
+    speeches = select(spec)
+    if len(speeches) > 1:
+        raise SpeechdiffError(f"{spec}: holds {len(speeches)} speeches; name one as {spec}#1 … {spec}#{len(speeches)}")
+    return speeches[0]
+
+
+@cli.command()
+@click.argument("a", metavar="A[#N]")
+@click.argument("b", metavar="B[#M]")
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "html"]), default="text", show_default=True)
+@click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write to this file instead of stdout.")
+@click.option("--threshold", type=click.FloatRange(0.1, 1.0), default=DEFAULT_THRESHOLD, show_default=True,
+              help="How similar two sentences (or sections) must be to count as the same passage.")
+def diff(a, b, fmt, output, threshold):
+    """Compare two speeches: aligned sections, shared boilerplate, local text."""
+    from . import align, analyze
+
+    speech_a, speech_b = _one(a), _one(b)
+    result = align.diff(speech_a, speech_b, threshold=threshold)
+    view = render.diff_view(result)
+    if fmt == "json":
+        _emit(render.dumps(view), output, [a, b])
+    elif fmt == "html":
+        summaries = (analyze.summarize(speech_a, n=3, keywords=8), analyze.summarize(speech_b, n=3, keywords=8))
+        _emit(render.diff_html(view, summaries), output or "outputs/diff.html", [a, b])
+    else:
+        console = _console()
+        if output:
+            from rich.console import Console
+
+            with open(os.devnull, "w") as sink:
+                recorder = Console(file=sink, record=True, width=160)
+                render.diff_terminal(view, recorder)
+            _emit(recorder.export_text(), output, [a, b])
+        else:
+            render.diff_terminal(view, console)
 
 
 def main():

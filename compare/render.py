@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import functools
 import json
 import os
 import tempfile
@@ -118,6 +119,7 @@ def write_atomic(path: str | os.PathLike, content: str, inputs: list[str] = ()) 
 # ---------------------------------------------------------------- templates
 
 
+@functools.cache
 def _environment():
     from jinja2 import Environment, PackageLoader, select_autoescape
 
@@ -185,3 +187,151 @@ def summary_markdown(summaries) -> str:
 
 def summary_html(summaries) -> str:
     return render_html("summary.html.j2", summaries=summaries)
+
+
+# ---------------------------------------------------------------- diffs
+
+STATUS_LABEL = {
+    "identical": "相同",
+    "edited": "改动",
+    "moved": "移位",
+    "only_a": "仅A",
+    "only_b": "仅B",
+    "heading": "标题",
+}
+
+
+def _cell(side, index: int | None, partner: int | None = None) -> dict | None:
+    if index is None:
+        return None
+    unit = side.units[index]
+    text = side.speech.text
+    return {
+        "index": index,
+        "text": unit.text,
+        "start": unit.start,
+        "end": unit.end,
+        "path": unit.path,
+        "pieces": [{"text": text[p.start:p.end], "kind": p.kind} for p in side.pieces.get(index, [])],
+        "partner": partner,
+    }
+
+
+def _speech_meta(side) -> dict:
+    s = side.speech
+    return {
+        "source": s.source,
+        "title": s.title,
+        "date": s.date,
+        "speaker": s.speaker,
+        "chars": sum(len(u.text) for u in side.units),
+        "shared": round(side.shared, 4),
+        "local_passages": [{"text": u.text, "path": u.path, "start": u.start, "end": u.end} for u in side.local_passages],
+    }
+
+
+def diff_view(d) -> dict:
+    """Plain data for a diff: what JSON prints and the HTML template shows."""
+    partner_a = {m.a: m.b for m in d.matches}
+    partner_b = {m.b: m.a for m in d.matches}
+    sections = []
+    for n, sr in enumerate(d.sections, 1):
+        pair = sr.pair
+        sections.append(
+            {
+                "id": n,
+                "a": {"path": sr.label_a, "heading": pair.a.heading} if pair.a else None,
+                "b": {"path": sr.label_b, "heading": pair.b.heading} if pair.b else None,
+                "score": round(pair.score, 4),
+                "shared_a": round(sr.shared_a, 4),
+                "shared_b": round(sr.shared_b, 4),
+                "rows": [
+                    {
+                        "status": row.status,
+                        "similarity": round(row.similarity, 4),
+                        "a": _cell(d.a, row.a, partner_a.get(row.a) if row.a is not None else None),
+                        "b": _cell(d.b, row.b, partner_b.get(row.b) if row.b is not None else None),
+                    }
+                    for row in sr.rows
+                ],
+            }
+        )
+    return {
+        "threshold": d.threshold,
+        "shared": round(d.shared, 4),
+        "a": _speech_meta(d.a),
+        "b": _speech_meta(d.b),
+        "sections": sections,
+    }
+
+
+_RICH_STYLE = {"same": "grey58", "fill": "grey58 underline", "edit": "black on yellow", "local": "bold"}
+
+
+def _rich_cell(cell: dict | None):
+    from rich.text import Text
+
+    text = Text()
+    if cell is None:
+        return text
+    for piece in cell["pieces"]:
+        text.append(piece["text"], style=_RICH_STYLE.get(piece["kind"], ""))
+    return text
+
+
+def diff_terminal(view: dict, console) -> None:
+    from rich.markup import escape
+    from rich.table import Table
+
+    a, b = view["a"], view["b"]
+    console.print(
+        f"[bold]A[/bold] {escape(a['title'] or a['source'])} [dim]{escape(a['source'])}[/dim]  "
+        f"shared {a['shared']:.0%}  local {1 - a['shared']:.0%}"
+    )
+    console.print(
+        f"[bold]B[/bold] {escape(b['title'] or b['source'])} [dim]{escape(b['source'])}[/dim]  "
+        f"shared {b['shared']:.0%}  local {1 - b['shared']:.0%}"
+    )
+    console.print("[grey58]grey: shared[/grey58]  [black on yellow]yellow: edited[/black on yellow]  [bold]bold: local[/bold]\n")
+    for sec in view["sections"]:
+        title_a = f"A {sec['a']['path']} {sec['a']['heading']}" if sec["a"] else "A —"
+        title_b = f"B {sec['b']['path']} {sec['b']['heading']}" if sec["b"] else "B —"
+        table = Table(title=escape(f"{title_a}  ⇄  {title_b}  ({sec['score']:.2f})"), expand=True, show_lines=False, title_justify="left")
+        table.add_column("", width=4, no_wrap=True, style="dim")
+        table.add_column(f"A {sec['shared_a']:.0%} shared", ratio=1, overflow="fold")
+        table.add_column(f"B {sec['shared_b']:.0%} shared", ratio=1, overflow="fold")
+        for row in sec["rows"]:
+            table.add_row(STATUS_LABEL[row["status"]], _rich_cell(row["a"]), _rich_cell(row["b"]))
+        console.print(table)
+    for name, side in (("A", a), ("B", b)):
+        console.print(f"\n[bold]Most local passages of {name}[/bold]")
+        for p in side["local_passages"]:
+            console.print(f"  [red]{escape(p['path'] or '开场')}[/red] {escape(p['text'])}")
+
+
+def fold_rows(rows: list[dict], min_run: int = 4) -> list[dict]:
+    """Group runs of identical rows so the report can fold them."""
+    out: list[dict] = []
+    run: list[dict] = []
+
+    def flush():
+        if len(run) >= min_run:
+            out.append({"fold": True, "rows": list(run)})
+        else:
+            out.extend({"fold": False, "row": r} for r in run)
+        run.clear()
+
+    for row in rows:
+        if row["status"] == "identical":
+            run.append(row)
+        else:
+            flush()
+            out.append({"fold": False, "row": row})
+    flush()
+    return out
+
+
+def diff_html(view: dict, summaries: tuple | None = None) -> str:
+    for sec in view["sections"]:
+        sec["blocks"] = fold_rows(sec["rows"])
+    return render_html("diff.html.j2", view=view, summaries=summaries, labels=STATUS_LABEL)

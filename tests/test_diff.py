@@ -1,0 +1,207 @@
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+import compare
+from compare import align, render
+from compare.cli import cli
+
+from .browser import chromium_path, inspect_page
+from .conftest import ROOT, SAMPLES, speeches_of
+
+
+def top_pairs(d):
+    return [(sr.pair.a.label if sr.pair.a else None, sr.pair.b.label if sr.pair.b else None)
+            for sr in d.sections if (sr.pair.a or sr.pair.b).level == 1]
+
+
+def unit_status(d, side, needle):
+    """Statuses of the sentences of ``side`` containing ``needle``."""
+    units = d.a.units if side == "a" else d.b.units
+    matched = {m.a if side == "a" else m.b: m.status for m in d.matches}
+    return [matched.get(u.index, "local") for u in units if needle in u.text]
+
+
+@pytest.fixture(scope="module")
+def ankang_diff():
+    a, b = speeches_of("ankang_2020_transport_and_health")
+    return align.diff(a, b)
+
+
+@pytest.fixture(scope="module")
+def template_diff():
+    template = speeches_of("city_health_2022_template")[0]
+    web_copy = speeches_of("web_health_speeches_trad")[2]
+    return align.diff(template, web_copy)
+
+
+def test_template_vs_traditional_web_copy_is_shared(template_diff):
+    d = template_diff
+    assert d.a.shared >= 0.9 and d.b.shared >= 0.9
+    assert top_pairs(d) == [("一", "一"), ("二", "二"), ("三", "三"), ("四", "四")]
+    # every section, at every level, found its counterpart
+    assert all(sr.pair.a and sr.pair.b for sr in d.sections)
+
+
+def test_placeholders_match_what_fills_them():
+    a = compare.load_text("同志们：\n刚才，XX主任回顾总结了全市工作，完成核酸检测XXX万人次。", "a")[0]
+    b = compare.load_text("同志们：\n刚才，李明主任回顾总结了全市工作，完成核酸检测120.5万人次。", "b")[0]
+    d = align.diff(a, b)
+    assert d.a.shared == 1.0 and d.b.shared == 1.0
+    kinds = {p.kind for m in d.matches for p in m.pieces_b}
+    assert "fill" in kinds
+
+
+def test_ankang_top_level_sections_paired_by_number(ankang_diff):
+    assert top_pairs(ankang_diff) == [("一", "一"), ("二", "二"), ("三", "三")]
+
+
+def test_ankang_swapped_subsections_found(ankang_diff):
+    pairs = {(sr.label_a, sr.label_b) for sr in ankang_diff.sections if sr.pair.a and sr.pair.b}
+    assert ("三 > （一）", "三 > （二）") in pairs  # 坚持科学指导实践 / 坚持科学理论武装
+    assert ("三 > （二）", "三 > （一）") in pairs  # 发挥党建引领作用, in both
+
+
+def test_ankang_shared_boilerplate_found(ankang_diff):
+    d = ankang_diff
+    assert unit_status(d, "a", "习近平总书记强调，办好中国的事情，关键在党") == ["identical"]
+    assert unit_status(d, "a", "一分部署、九分落实") == ["identical"]
+    assert set(unit_status(d, "a", "幸福安康靠奋斗")) <= {"identical", "edited"}
+
+
+def test_ankang_specific_passages_are_local(ankang_diff):
+    d = ankang_diff
+    for needle in ("机场迁建工程", "高铁"):
+        assert set(unit_status(d, "a", needle)) == {"local"}, needle
+    for needle in ("医保基金", "红十字会"):
+        assert set(unit_status(d, "b", needle)) == {"local"}, needle
+    local_a = " ".join(u.text for u in d.a.local_passages)
+    assert any(w in local_a for w in ("电网", "公路", "邮政", "机场", "铁路"))
+
+
+def test_unrelated_speeches_low_share_no_forced_pairs():
+    tobacco = speeches_of("web_prefecture_speeches_trad")[3]
+    midyear = speeches_of("ankang_2021_midyear")[0]
+    d = align.diff(tobacco, midyear)
+    assert d.shared < 0.1
+    for sr in d.sections:
+        if sr.pair.a and sr.pair.b:
+            assert sr.pair.score >= d.threshold
+
+
+def test_identical_inputs_are_all_shared():
+    speech = speeches_of("ankang_2021_midyear")[0]
+    d = align.diff(speech, speech)
+    assert d.a.shared == 1.0 and d.b.shared == 1.0
+    assert {m.status for m in d.matches} == {"identical"}
+
+
+def test_speech_without_outline():
+    a = compare.load_text("今天开会，主要是总结工作。大家辛苦了。希望大家再接再厉。")[0]
+    b = compare.load_text("今天开会，主要是总结工作。希望大家再接再厉，争创佳绩。")[0]
+    d = align.diff(a, b)
+    assert len(d.sections) == 1 and d.sections[0].pair.a and d.sections[0].pair.b
+    assert 0 < d.a.shared < 1
+
+
+# ----- CLI
+
+
+def run(*args):
+    return CliRunner().invoke(cli, [str(x) for x in args])
+
+
+ANKANG = SAMPLES / "ankang_2020_transport_and_health.txt"
+
+
+def test_cli_diff_text():
+    result = run("diff", f"{ANKANG}#1", f"{ANKANG}#2")
+    assert result.exit_code == 0, result.output
+    assert "shared" in result.output and "坚持科学理论武装" in result.output
+
+
+def test_cli_diff_json_schema():
+    result = run("diff", SAMPLES / "city_health_2022_template.txt", f"{SAMPLES / 'web_health_speeches_trad.txt'}#3", "--format", "json")
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    assert set(data) == {"threshold", "shared", "a", "b", "sections"}
+    assert set(data["a"]) == {"source", "title", "date", "speaker", "chars", "shared", "local_passages"}
+    row = data["sections"][1]["rows"][0]
+    assert set(row) == {"status", "similarity", "a", "b"}
+    assert set(row["a"]) == {"index", "text", "start", "end", "path", "pieces", "partner"}
+    assert data["a"]["shared"] >= 0.9
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        ([f"{ANKANG}#9", f"{ANKANG}#1"], "no speech #9"),
+        ([ANKANG, f"{ANKANG}#1"], "holds 2 speeches"),
+        ([SAMPLES / "missing.txt", f"{ANKANG}#1"], "no such file"),
+        ([f"{ANKANG}#1", SAMPLES], "is a directory"),
+    ],
+)
+def test_cli_diff_errors(args, message):
+    result = run("diff", *args)
+    assert result.exit_code == 2
+    assert message in result.output and "Traceback" not in result.output
+
+
+def test_cli_diff_refuses_to_overwrite_input(tmp_path):
+    a = tmp_path / "a.txt"
+    a.write_text("同志们：\n今天开会。大家要认真落实。", encoding="utf-8")
+    result = run("diff", a, a, "--format", "html", "-o", a)
+    assert result.exit_code == 2 and "overwrite" in result.output
+    assert a.read_text(encoding="utf-8").startswith("同志们")
+
+
+def _evil_pair(tmp_path):
+    a = tmp_path / "a.txt"
+    b = tmp_path / "b.txt"
+    a.write_text("同志们：\n一、总体要求\n网页里的<script>alert(1)</script>要当作文字显示。\n大家要认真落实。", encoding="utf-8")
+    b.write_text("同志们：\n一、总体要求\n大家要认真落实。\n新增的<img src=x onerror=alert(2)>也是文字。", encoding="utf-8")
+    return a, b
+
+
+def test_cli_diff_html_self_contained_and_escaped(tmp_path):
+    a, b = _evil_pair(tmp_path)
+    out = tmp_path / "out" / "diff.html"
+    result = run("diff", a, b, "--format", "html", "-o", out)
+    assert result.exit_code == 0, result.output
+    html = out.read_text(encoding="utf-8")
+    assert "<script>alert" not in html and "&lt;script&gt;alert(1)" in html
+    assert "<img" not in html
+    assert "http://" not in html and "https://" not in html and "<link" not in html and "src=" not in html.replace("src=x", "")
+    assert not list(out.parent.glob(".*.tmp"))  # written atomically: no temp file left
+
+
+@pytest.mark.skipif(not chromium_path(), reason="chromium not installed (Debian package 'chromium'; .ci/run installs it)")
+def test_html_report_in_headless_chromium(tmp_path):
+    out = ROOT / "outputs" / "diff_ankang_2020.html"
+    result = run("diff", f"{ANKANG}#1", f"{ANKANG}#2", "--format", "html", "-o", out)
+    assert result.exit_code == 0, result.output
+    report = inspect_page(
+        out,
+        {
+            "rows": "document.querySelectorAll('tr.row').length",
+            "sections": "document.querySelectorAll('section.card[id^=sec-]').length",
+            "folded": "document.querySelectorAll('details.fold').length",
+            "width": "document.querySelector('table.diff').getBoundingClientRect().width",
+        },
+        screenshot=ROOT / "outputs" / "diff_ankang_2020.png",
+    )
+    assert report.console_errors == []
+    assert report.network_requests == []
+    assert report.values["rows"] > 100 and report.values["sections"] >= 10
+    assert report.values["width"] > 600  # side by side, not squeezed
+    assert (ROOT / "outputs" / "diff_ankang_2020.png").stat().st_size > 10_000
+
+    # escaping holds in a real browser too: no script ran, text shows
+    a, b = _evil_pair(tmp_path)
+    evil = tmp_path / "evil.html"
+    assert run("diff", a, b, "--format", "html", "-o", evil).exit_code == 0
+    report = inspect_page(evil, {"text": "document.body.innerText.includes('<script>alert(1)</script>')", "imgs": "document.images.length"})
+    assert report.values == {"text": True, "imgs": 0}
+    assert report.console_errors == []
