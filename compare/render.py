@@ -9,6 +9,8 @@ import os
 import tempfile
 from pathlib import Path
 
+from markupsafe import escape
+
 from .model import Section, Speech, SpeechdiffError
 
 
@@ -331,7 +333,34 @@ def fold_rows(rows: list[dict], min_run: int = 4) -> list[dict]:
     return out
 
 
+def _cell_html(cell: dict | None, side: str) -> str:
+    if cell is None:
+        return ""
+    spans = "".join(f'<span class="{p["kind"]}">{escape(p["text"])}</span>' for p in cell["pieces"])
+    link = ""
+    if cell["partner"] is not None:
+        other = "b" if side == "a" else "a"
+        link = f' <a class="partner" href="#{other}-{cell["partner"]}" title="对应的{other.upper()}句">↔</a>'
+    return f'<div class="sent" id="{side}-{cell["index"]}">{spans}{link}</div>'
+
+
+def _row_html(row: dict) -> str:
+    return (
+        f'<tr class="row {row["status"]}"><td class="st" title="相似度 {row["similarity"]:.2f}">{STATUS_LABEL[row["status"]]}</td>'
+        f'<td class="side">{_cell_html(row["a"], "a")}</td><td class="side">{_cell_html(row["b"], "b")}</td></tr>'
+    )
+
+
 def diff_html(view: dict, summaries: tuple | None = None) -> str:
+    from markupsafe import Markup
+
+    # Rows are built here, escaped with markupsafe (what Jinja's autoescape
+    # uses): thousands of cells through template macros cost more than the diff.
+    sections = []
     for sec in view["sections"]:
-        sec["blocks"] = fold_rows(sec["rows"])
-    return render_html("diff.html.j2", view=view, summaries=summaries, labels=STATUS_LABEL)
+        blocks = []
+        for block in fold_rows(sec["rows"]):
+            rows = block["rows"] if block["fold"] else [block["row"]]
+            blocks.append({"fold": block["fold"], "rows": rows, "html": Markup("".join(_row_html(r) for r in rows))})
+        sections.append({**sec, "blocks": blocks})
+    return render_html("diff.html.j2", view={**view, "sections": sections}, summaries=summaries)
