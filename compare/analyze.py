@@ -14,6 +14,7 @@ from __future__ import annotations
 import functools
 import logging
 import math
+import re
 from dataclasses import dataclass, field
 from importlib import resources
 
@@ -26,6 +27,7 @@ from .model import Section, Sentence, Speech
 KEYWORD_TAGS = frozenset(["an", "i", "j", "l", "n", "nr", "nrfg", "ns", "nt", "nz", "t", "v", "vd", "vn", "eng"])
 MIN_SENTENCE_CHARS = 6  # as textrank4zh's get_key_sentences
 DAMPING = 0.85
+_PLACEHOLDER = re.compile(r"[Xx]+")  # a template's XX is no keyword
 
 
 @dataclass
@@ -98,20 +100,24 @@ class Tokens:
 
 
 def tokenize(sentences: list[str]) -> list[Tokens]:
+    return [_tokens(s) for s in sentences]
+
+
+@functools.lru_cache(maxsize=1 << 18)
+def _tokens(sentence: str) -> Tokens:
+    # cached: boilerplate sentences recur across speeches, and segmenting
+    # is most of the cost of a summary (callers must not mutate the lists)
     posseg = _jieba()
     stop = stopwords()
-    out = []
-    for sentence in sentences:
-        words, candidates = [], []
-        for pair in posseg.cut(sentence):
-            word = pair.word.strip()
-            if not word or pair.flag == "x" or word in stop:
-                continue
-            words.append(word)
-            if pair.flag in KEYWORD_TAGS and len(word) > 1 and not word.isdigit():
-                candidates.append(word)
-        out.append(Tokens(words, candidates))
-    return out
+    words, candidates = [], []
+    for pair in posseg.cut(sentence):
+        word = pair.word.strip()
+        if not word or pair.flag == "x" or word in stop:
+            continue
+        words.append(word)
+        if pair.flag in KEYWORD_TAGS and len(word) > 1 and not word.isdigit() and not _PLACEHOLDER.fullmatch(word):
+            candidates.append(word)
+    return Tokens(words, candidates)
 
 
 # ---------------------------------------------------------------- graphs

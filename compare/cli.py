@@ -43,6 +43,23 @@ def _console():
     return Console(soft_wrap=False)
 
 
+def _progress():
+    """Progress bars on stderr, only when it is a terminal (not in pipes or CI logs)."""
+    from rich.console import Console
+    from rich.progress import track
+
+    console = Console(stderr=True)
+    if not console.is_terminal:
+        return None
+    return lambda items, description: track(items, description=description, console=console, transient=True)
+
+
+def _corpus_db(path: str):
+    from . import store
+
+    return store.connect(path, create=False)
+
+
 @cli.command("clean")
 @click.argument("spec", metavar="FILE[#N]")
 def clean_command(spec):
@@ -89,24 +106,35 @@ def _emit(content: str, output: str | None, inputs: list[str]) -> None:
               help="fast: textrank4zh's method on sparse matrices; textrank4zh: the original package.")
 @click.option("--format", "fmt", type=FORMATS, default="text", show_default=True)
 @click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write to this file instead of stdout.")
-def summarize(spec, n, keywords, per_section, engine, fmt, output):
+@click.option("--against", "db", type=click.Path(dir_okay=False), metavar="CORPUS.sqlite",
+              help="Also mark what is boilerplate relative to this corpus database, and summarize what is new.")
+def summarize(spec, n, keywords, per_section, engine, fmt, output, db):
     """Key sentences (TextRank, in document order) and keywords of each speech."""
-    from . import analyze
+    from . import analyze, store
 
     speeches = select(spec)
     summaries = [analyze.summarize(s, n=n, keywords=keywords, per_section=per_section, engine=engine) for s in speeches]
+    against = None
+    if db:
+        conn = _corpus_db(db)
+        against = [render.against_view(store.mark(conn, s), n) for s in speeches]
+        for view in against:
+            del view["sentences"]  # a summary reports the figures and what is new, not every sentence
     if fmt == "json":
-        content = render.dumps(summaries)
+        items = render.to_jsonable(summaries)
+        if against:
+            items = [{**item, "against": view} for item, view in zip(items, against)]
+        content = render.dumps(items)
     elif fmt == "md":
-        content = render.summary_markdown(summaries)
+        content = render.summary_markdown(summaries, against)
     elif fmt == "html":
-        content = render.summary_html(summaries)
+        content = render.summary_html(summaries, against)
     elif output:
-        content = render.summary_markdown(summaries)
+        content = render.summary_markdown(summaries, against)
     else:
         console = _console()
-        for summary in summaries:
-            for item in render.summary_panels(summary):
+        for i, summary in enumerate(summaries):
+            for item in render.summary_panels(summary, against[i] if against else None):
                 console.print(item)
         return
     _emit(content, output, [spec])
@@ -121,15 +149,25 @@ def _one(spec: str) -> "Speech":
 
 @cli.command()
 @click.argument("a", metavar="A[#N]")
-@click.argument("b", metavar="B[#M]")
+@click.argument("b", metavar="B[#M]", required=False)
 @click.option("--format", "fmt", type=click.Choice(["text", "json", "html"]), default="text", show_default=True)
 @click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write to this file instead of stdout.")
 @click.option("--threshold", type=click.FloatRange(0.1, 1.0), default=DEFAULT_THRESHOLD, show_default=True,
               help="How similar two sentences (or sections) must be to count as the same passage.")
-def diff(a, b, fmt, output, threshold):
-    """Compare two speeches: aligned sections, shared boilerplate, local text."""
+@click.option("--against", "db", type=click.Path(dir_okay=False), metavar="CORPUS.sqlite",
+              help="Instead of B: mark each sentence of A as found in this corpus database or new.")
+def diff(a, b, fmt, output, threshold, db):
+    """Compare two speeches: aligned sections, shared boilerplate, local text.
+
+    With --against CORPUS.sqlite, compare one speech with every indexed one."""
     from . import align, analyze
 
+    if db:
+        if b:
+            raise click.UsageError("give B or --against, not both")
+        return _diff_against(a, db, fmt, output)
+    if not b:
+        raise click.UsageError("missing B (or --against CORPUS.sqlite)")
     speech_a, speech_b = _one(a), _one(b)
     result = align.diff(speech_a, speech_b, threshold=threshold)
     view = render.diff_view(result)
@@ -139,16 +177,110 @@ def diff(a, b, fmt, output, threshold):
         summaries = (analyze.summarize(speech_a, n=3, keywords=8), analyze.summarize(speech_b, n=3, keywords=8))
         _emit(render.diff_html(view, summaries), output or "outputs/diff.html", [a, b])
     else:
-        console = _console()
-        if output:
-            from rich.console import Console
+        _terminal(lambda console: render.diff_terminal(view, console), output, [a, b])
 
-            with open(os.devnull, "w") as sink:
-                recorder = Console(file=sink, record=True, width=160)
-                render.diff_terminal(view, recorder)
-            _emit(recorder.export_text(), output, [a, b])
-        else:
-            render.diff_terminal(view, console)
+
+def _diff_against(spec: str, db: str, fmt: str, output: str | None) -> None:
+    from . import store
+
+    view = render.against_view(store.mark(_corpus_db(db), _one(spec)))
+    if fmt == "json":
+        _emit(render.dumps(view), output, [spec, db])
+    elif fmt == "html":
+        _emit(render.against_html(view), output or "outputs/against.html", [spec, db])
+    else:
+        _terminal(lambda console: render.against_terminal(view, console), output, [spec, db])
+
+
+def _terminal(draw, output: str | None, inputs: list[str]) -> None:
+    """Draw rich output on the terminal, or as plain text into ``output``."""
+    if not output:
+        draw(_console())
+        return
+    from rich.console import Console
+
+    with open(os.devnull, "w") as sink:
+        recorder = Console(file=sink, record=True, width=160)
+        draw(recorder)
+    _emit(recorder.export_text(), output, inputs)
+
+
+@cli.command()
+@click.argument("specs", nargs=-1, metavar="FILE[#N]...")
+@click.option("--db", type=click.Path(dir_okay=False), metavar="CORPUS.sqlite", help="Also include every speech of this corpus database.")
+@click.option("--format", "fmt", type=click.Choice(["html", "json"]), default="html", show_default=True)
+@click.option("-o", "--output", type=click.Path(dir_okay=False),
+              help="Where to write (html default: outputs/report.html, with pairwise diffs in outputs/report_diffs/; json default: stdout).")
+@click.option("-n", "--sentences", "n", default=5, show_default=True, type=click.IntRange(1, 50), help="Key sentences per summary.")
+@click.option("--phrases", default=300, show_default=True, type=click.IntRange(0), help="Phrasebook entries to include (0: all).")
+@click.option("--diffs", type=click.Choice(["auto", "related", "all", "none"]), default="auto", show_default=True,
+              help="Which pairwise side-by-side diffs to write next to an HTML report "
+                   "(auto: every pair up to 30 speeches, else the related ones).")
+@click.option("--max-diffs", default=100, show_default=True, type=click.IntRange(0), help="At most this many related diffs (most similar first).")
+def report(specs, db, fmt, output, n, phrases, diffs, max_diffs):
+    """Compare many speeches: similarity matrix, near-duplicates, the
+    boilerplate phrasebook, and what is new in each speech."""
+    from . import corpus, store
+
+    if not specs and not db:
+        raise click.UsageError("give speech files (or --db CORPUS.sqlite)")
+    speeches = [s for spec in specs for s in select(spec)]
+    if db:
+        speeches += store.load_speeches(_corpus_db(db))
+    if len(speeches) < 2:
+        raise SpeechdiffError(f"a report compares speeches: found {len(speeches)}, need at least 2")
+    progress = _progress()
+    result = corpus.analyze_corpus(speeches, n=n, progress=progress)
+    inputs = list(specs) + ([db] if db else [])
+    if fmt == "json":
+        _emit(render.dumps(render.report_view(result, phrases=phrases or None)), output, inputs)
+        return
+    path = render.write_report(result, output or "outputs/report.html", diffs=diffs, max_diffs=max_diffs,
+                               phrases=phrases or None, inputs=inputs, progress=progress)
+    click.echo(f"report: {path.resolve()}")
+
+
+@cli.group()
+def index():
+    """A persistent corpus: index speeches once, compare new ones against it."""
+
+
+@index.command("add")
+@click.argument("files", nargs=-1, required=True, type=click.Path(), metavar="FILE...")
+@click.option("--db", required=True, type=click.Path(dir_okay=False), metavar="CORPUS.sqlite", help="The database (created if missing).")
+def index_add(files, db):
+    """Add the speeches of FILES to the corpus (re-adding is a no-op; a
+    changed file replaces its speeches). Bad files are reported and skipped."""
+    from . import store
+
+    if any(os.path.exists(f) and os.path.exists(db) and os.path.samefile(f, db) for f in files):
+        raise SpeechdiffError(f"{db}: is also an input file")
+    conn = store.connect(db)
+    progress = _progress()
+    failed = 0
+    for path in (progress(list(files), "indexing") if progress else files):
+        try:
+            status, count = store.add_file(conn, path)
+        except (SpeechdiffError, OSError) as e:
+            failed += 1
+            message = str(e) if isinstance(e, SpeechdiffError) else f"{e.filename or path}: {e.strerror}"
+            click.echo(f"error: {message}", err=True)
+            continue
+        click.echo(f"{status}: {path} ({count} speech{'es' if count != 1 else ''})")
+    totals = store.counts(conn)
+    click.echo(f"{db}: {totals['files']} files, {totals['speeches']} speeches, {totals['sentences']} sentences", err=True)
+    if failed:
+        raise click.exceptions.Exit(2)
+
+
+@index.command("list")
+@click.option("--db", required=True, type=click.Path(dir_okay=False), metavar="CORPUS.sqlite")
+def index_list(db):
+    """List the indexed speeches."""
+    from . import store
+
+    for s in store.speeches(_corpus_db(db)):
+        click.echo("\t".join((str(s.id), s.source, s.title, s.date, s.speaker)))
 
 
 def main():

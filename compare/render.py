@@ -95,6 +95,12 @@ def outline_tree(speech: Speech):
 # ---------------------------------------------------------------- files
 
 
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
 def write_atomic(path: str | os.PathLike, content: str, inputs: list[str] = ()) -> Path:
     """Write ``content`` to ``path`` via a temporary file and rename, so a
     reader never sees half a report; refuse to overwrite an input file."""
@@ -110,6 +116,7 @@ def write_atomic(path: str | os.PathLike, content: str, inputs: list[str] = ()) 
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as f:
             f.write(content)
+        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; a report is an ordinary file
         os.replace(tmp, target)
     except BaseException:
         if os.path.exists(tmp):
@@ -141,7 +148,7 @@ def render_html(template: str, **context) -> str:
 # ---------------------------------------------------------------- summaries
 
 
-def summary_panels(summary):
+def summary_panels(summary, against: dict | None = None):
     """Rich renderables for one summary: key sentences table, keywords."""
     from rich.markup import escape
     from rich.panel import Panel
@@ -166,12 +173,18 @@ def summary_panels(summary):
         for k in sec.sentences:
             t.add_row(f"#{k.rank}", escape(k.text))
         items.append(Panel(t, title=escape(f"{sec.path} {sec.heading}"), title_align="left"))
+    if against:
+        lines = [f"boilerplate {against['share']:.0%} · new {1 - against['share']:.0%} against {against['corpus_size']} indexed speeches", ""]
+        lines += [f"[red]{escape(k['path'] or '开场')}[/red] {escape(k['text'])}" for k in against["whats_new"]]
+        if against["nearest"]:
+            lines += ["", "[dim]nearest:[/dim] " + "; ".join(f"{escape(nb['title'] or nb['source'])} {nb['shared']:.0%}" for nb in against["nearest"])]
+        items.append(Panel("\n".join(lines), title="What's new against the corpus", title_align="left"))
     return items
 
 
-def summary_markdown(summaries) -> str:
+def summary_markdown(summaries, against: list[dict] | None = None) -> str:
     out = []
-    for s in summaries:
+    for i, s in enumerate(summaries):
         out.append(f"## {s.title or s.source}\n")
         meta = " · ".join(x for x in (s.source, s.date, s.speaker) if x)
         out.append(f"*{meta}*\n")
@@ -184,11 +197,18 @@ def summary_markdown(summaries) -> str:
             out.append(f"### {sec.path} {sec.heading}\n")
             out.extend(f"- {k.text}" for k in sec.sentences)
             out.append("")
+        if against:
+            view = against[i]
+            out.append(f"### 对照语料库（{view['corpus_size']} 篇）\n")
+            out.append(f"套话 {view['share']:.0%}，新内容 {1 - view['share']:.0%}。\n")
+            out.append("新内容摘要：\n")
+            out.extend(f"{k['rank']}. **{k['path'] or '开场'}** {k['text']}" for k in view["whats_new"])
+            out.append("")
     return "\n".join(out).rstrip() + "\n"
 
 
-def summary_html(summaries) -> str:
-    return render_html("summary.html.j2", summaries=summaries)
+def summary_html(summaries, against: list[dict] | None = None) -> str:
+    return render_html("summary.html.j2", summaries=summaries, against=against)
 
 
 # ---------------------------------------------------------------- diffs
@@ -364,3 +384,180 @@ def diff_html(view: dict, summaries: tuple | None = None) -> str:
             blocks.append({"fold": block["fold"], "rows": rows, "html": Markup("".join(_row_html(r) for r in rows))})
         sections.append({**sec, "blocks": blocks})
     return render_html("diff.html.j2", view={**view, "sections": sections}, summaries=summaries)
+
+
+# ---------------------------------------------------------------- corpus reports
+
+
+def _key_sentences(items) -> list[dict]:
+    return [{"text": k.text, "path": k.path, "start": k.start, "end": k.end, "score": round(k.score, 6), "rank": k.rank} for k in items]
+
+
+def _keywords(items) -> list[dict]:
+    return [{"word": w.word, "score": round(w.score, 6)} for w in items]
+
+
+def report_view(c, diffs: dict[tuple[int, int], str] | None = None, phrases: int | None = None) -> dict:
+    """Plain data for a corpus report (what JSON prints, what HTML shows).
+    Speeches are numbered from 1; ``diffs`` maps 0-based pairs to the
+    relative path of their side-by-side diff."""
+    diffs = diffs or {}
+    speeches = []
+    for i, r in enumerate(c.speeches, 1):
+        s = r.speech
+        speeches.append({
+            "id": i,
+            "label": _short_label(s),
+            "source": s.source,
+            "title": s.title,
+            "date": s.date,
+            "speaker": s.speaker,
+            "chars": r.chars,
+            "boilerplate": round(r.boilerplate, 4),
+            "near_duplicates": [j + 1 for j, o in enumerate(c.speeches) if o.family == r.family and j != i - 1],
+            "summary": _key_sentences(r.summary.sentences),
+            "keywords": _keywords(r.summary.keywords),
+            "whats_new": _key_sentences(r.new),
+            "distinctive_keywords": _keywords(r.distinctive),
+        })
+    pairs = [
+        {"a": p.a + 1, "b": p.b + 1, "jaccard": round(p.jaccard, 4), "shared_a": round(p.shared_a, 4),
+         "shared_b": round(p.shared_b, 4), "diff": diffs.get((p.a, p.b))}
+        for p in sorted(c.pairs, key=lambda p: (-p.shared, p.a, p.b))
+    ]
+    from . import corpus
+
+    book = c.phrasebook if phrases is None else c.phrasebook[:phrases]
+    return {
+        "version": _version(),
+        "settings": {"shingle": corpus.SHINGLE, "near_duplicate": corpus.NEAR_DUPLICATE, "boilerplate_score": corpus.BOILERPLATE_SCORE},
+        "speeches": speeches,
+        "pairs": pairs,
+        "near_duplicate_groups": [[i + 1 for i in g] for g in c.families],
+        "phrasebook": [
+            {"kind": e.kind, "text": e.text, "speeches": [i + 1 for i in e.speeches], "families": e.families, "variants": e.variants}
+            for e in book
+        ],
+        "phrasebook_total": len(c.phrasebook),
+    }
+
+
+def _short_label(speech, width: int = 18) -> str:
+    """A name that fits a matrix row: a title's start, or a source's end (its #N)."""
+    if speech.title:
+        return speech.title if len(speech.title) <= width else speech.title[: width - 1] + "…"
+    source = speech.source.replace(".txt", "")
+    return source if len(source) <= width else "…" + source[-(width - 1):]
+
+
+def _version() -> str:
+    from . import __version__
+
+    return __version__
+
+
+MATRIX_LIMIT = 80  # above this many speeches the report lists neighbours instead of a heatmap
+ALL_DIFFS_LIMIT = 30  # up to this many speeches (435 pairs) a report writes every pairwise diff
+
+
+def report_html(view: dict) -> str:
+    n = len(view["speeches"])
+    matrix = None
+    if n <= MATRIX_LIMIT:
+        matrix = [[None] * n for _ in range(n)]
+        for p in view["pairs"]:
+            a, b = p["a"] - 1, p["b"] - 1
+            matrix[a][b] = {"value": p["shared_a"], "diff": p["diff"], "other": b + 1}
+            matrix[b][a] = {"value": p["shared_b"], "diff": p["diff"], "other": a + 1}
+    neighbours: dict[int, list[dict]] = {s["id"]: [] for s in view["speeches"]}
+    for p in view["pairs"]:  # sorted most shared first
+        for me, other, share in ((p["a"], p["b"], p["shared_a"]), (p["b"], p["a"], p["shared_b"])):
+            if len(neighbours[me]) < 5 and share >= 0.01:
+                neighbours[me].append({"id": other, "shared": share, "diff": p["diff"]})
+    return render_html("report.html.j2", view=view, matrix=matrix, neighbours=neighbours)
+
+
+def write_report(c, output: str | os.PathLike, diffs: str = "auto", max_diffs: int = 100, phrases: int = 300,
+                 inputs: list[str] = (), progress=None) -> Path:
+    """Write the HTML report and, next to it in ``<name>_diffs/``, a side-by-side
+    diff for each pair chosen by ``diffs``: related (sharing at least
+    corpus.RELATED of either speech; the ``max_diffs`` most similar), all,
+    none, or auto (all for a small corpus, else related)."""
+    from . import align, corpus
+
+    target = Path(output)
+    folder = target.with_name(target.stem + "_diffs")
+    if diffs == "auto":  # every cell of a small matrix links to its diff
+        diffs = "all" if len(c.speeches) <= ALL_DIFFS_LIMIT else "related"
+    if diffs == "all":
+        chosen = [(a, b) for a in range(len(c.speeches)) for b in range(a + 1, len(c.speeches))]
+    elif diffs == "related":
+        related = sorted((p for p in c.pairs if p.shared >= corpus.RELATED), key=lambda p: -p.shared)[:max_diffs]
+        chosen = [(p.a, p.b) for p in related]
+    else:
+        chosen = []
+    written = {}
+    items = progress(chosen, "writing diffs") if progress else chosen
+    for a, b in items:
+        ra, rb = c.speeches[a], c.speeches[b]
+        view = diff_view(align.diff(ra.speech, rb.speech))
+        name = f"{a + 1:03d}-{b + 1:03d}.html"
+        write_atomic(folder / name, diff_html(view, (ra.summary, rb.summary)), inputs)
+        written[(a, b)] = f"{folder.name}/{name}"
+    return write_atomic(target, report_html(report_view(c, written, phrases)), inputs)
+
+
+# ---------------------------------------------------------------- a speech against a corpus
+
+
+def against_view(marking, n: int = 5) -> dict:
+    """Plain data for a speech marked against a corpus database."""
+    from . import corpus
+
+    fp = marking.fingerprint
+    return {
+        "source": marking.speech.source,
+        "title": marking.speech.title,
+        "corpus_size": marking.corpus_size,
+        "share": round(marking.share, 4),
+        "nearest": [
+            {"id": nb.speech.id, "source": nb.speech.source, "title": nb.speech.title, "date": nb.speech.date, "shared": round(nb.shared, 4)}
+            for nb in marking.nearest
+        ],
+        "whats_new": _key_sentences(corpus.whats_new(marking.speech, fp.units, marking.scores, n)),
+        "sentences": [
+            {"text": u.text, "path": u.path, "start": u.start, "end": u.end, "heading": u.heading,
+             "boilerplate": round(score, 4), "reused": score >= corpus.BOILERPLATE_SCORE, "uses": uses}
+            for u, score, uses in zip(fp.units, marking.scores, marking.uses)
+        ],
+    }
+
+
+def against_terminal(view: dict, console) -> None:
+    from rich.markup import escape
+    from rich.table import Table
+
+    console.print(
+        f"[bold]{escape(view['title'] or '(untitled)')}[/bold] [dim]{escape(view['source'])}[/dim]  "
+        f"against {view['corpus_size']} indexed speeches: boilerplate {view['share']:.0%}, new {1 - view['share']:.0%}"
+    )
+    console.print("[grey58]grey: found in the corpus[/grey58]  [bold]bold: new[/bold]  uses: indexed speeches with the same sentence\n")
+    table = Table(expand=True, box=None, padding=(0, 1))
+    table.add_column("提纲", style="red", no_wrap=True)
+    table.add_column("套话", justify="right", no_wrap=True, style="dim")
+    table.add_column("uses", justify="right", no_wrap=True, style="dim")
+    table.add_column("句子", overflow="fold")
+    for s in view["sentences"]:
+        style = "grey58" if s["reused"] else "bold"
+        table.add_row(escape(s["path"] or "开场"), f"{s['boilerplate']:.0%}", str(s["uses"] or ""), f"[{style}]{escape(s['text'])}[/{style}]")
+    console.print(table)
+    console.print("\n[bold]What's new[/bold] (TextRank over sentences not in the corpus)")
+    for k in view["whats_new"]:
+        console.print(f"  [red]{escape(k['path'] or '开场')}[/red] {escape(k['text'])}")
+    console.print("\n[bold]Nearest indexed speeches[/bold]")
+    for nb in view["nearest"]:
+        console.print(f"  {nb['shared']:.0%}  {escape(nb['title'] or nb['source'])} [dim]{escape(nb['source'])}[/dim]")
+
+
+def against_html(view: dict) -> str:
+    return render_html("against.html.j2", view=view)

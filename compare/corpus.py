@@ -1,0 +1,398 @@
+"""Many speeches at once: fingerprints, similar pairs, near-duplicate
+families, the boilerplate phrasebook, and what each speech says that the
+others do not.
+
+Text is compared through fingerprints: each sentence is reduced to a key
+(punctuation dropped, placeholder runs as one slot, already simplified by
+ingest) and hashed as overlapping runs of SHINGLE characters. A character is
+boilerplate when a run covering it occurs in another speech. Copies of one
+speech (a template and its web copy) form a family and count once, so a
+mirrored speech does not make its own text look like boilerplate.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+
+import numpy as np
+from scipy import sparse
+from scipy.sparse.csgraph import connected_components
+
+from . import analyze
+from .align import CLAUSE, MIN_SHARED_CLAUSE, Unit, char_diff, comparable, units_of
+from .model import Speech
+
+SHINGLE = 8  # characters per fingerprint run: long enough to be a phrase, not a common word
+MIN_KEY = 4  # shorter sentences (同志们) carry no fingerprint
+NEAR_DUPLICATE = 0.8  # Jaccard of two speeches' fingerprints: copies of one speech
+RELATED = 0.1  # a pair sharing at least this much of either speech is worth a diff
+BOILERPLATE_SCORE = 0.5  # a sentence mostly covered by reused runs is boilerplate
+SENTENCE_VARIANT = 0.75  # placeholder-aware similarity for two wordings of one sentence
+MIN_PHRASE = MIN_SHARED_CLAUSE
+EXACT_PAIRS_LIMIT = 150  # up to this many speeches compare every pair; above, MinHash LSH proposes
+NUM_PERM = 64
+_NOT_KEY = re.compile(r"[^\w\u24cd]|_")  # keep letters, digits, CJK and the placeholder slot
+_MASK64 = np.uint64(0xFFFFFFFFFFFFFFFF)
+
+
+# ---------------------------------------------------------------- fingerprints
+
+
+def key(text: str) -> str:
+    """What two sentences must share to be the same sentence."""
+    return _NOT_KEY.sub("", comparable(text))
+
+
+def _mix(h: np.ndarray) -> np.ndarray:
+    """splitmix64's finalizer: spreads a polynomial hash over all 64 bits."""
+    h = h ^ (h >> np.uint64(30))
+    h = h * np.uint64(0xBF58476D1CE4E5B9)
+    h = h ^ (h >> np.uint64(27))
+    h = h * np.uint64(0x94D049BB133111EB)
+    return h ^ (h >> np.uint64(31))
+
+
+def shingles(text_key: str, k: int = SHINGLE) -> np.ndarray:
+    """Stable 64-bit hashes of each run of ``k`` characters of a key (one
+    hash of the whole key when it is shorter), in order."""
+    if len(text_key) < MIN_KEY:
+        return np.zeros(0, dtype=np.uint64)
+    codes = np.frombuffer(text_key.encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
+    k = min(k, len(codes))
+    n = len(codes) - k + 1
+    h = np.zeros(n, dtype=np.uint64)
+    for j in range(k):  # polynomial rolling hash, wrapping at 2**64
+        h = h * np.uint64(1_000_003) + codes[j : j + n]
+    return _mix(h + np.uint64(k))
+
+
+@dataclass
+class Fingerprint:
+    """One speech's units (sentences and headings), their keys and runs."""
+
+    speech: Speech
+    units: list[Unit]
+    keys: list[str]
+    runs: list[np.ndarray]  # shingle hashes of each unit's key
+    set: np.ndarray  # sorted distinct hashes of the whole speech
+
+    @property
+    def chars(self) -> int:
+        return sum(len(k) for k in self.keys)
+
+
+def fingerprint(speech: Speech) -> Fingerprint:
+    units = units_of(speech)
+    keys = [key(u.text) for u in units]
+    runs = [shingles(k) for k in keys]
+    distinct = np.unique(np.concatenate(runs)) if runs else np.zeros(0, dtype=np.uint64)
+    return Fingerprint(speech, units, keys, runs, distinct)
+
+
+def coverage(text_key: str, runs: np.ndarray, shared: np.ndarray) -> np.ndarray:
+    """Per character of a key: is it inside a run flagged ``shared``?"""
+    covered = np.zeros(len(text_key) + 1, dtype=np.int32)
+    if len(runs):
+        k = len(text_key) - len(runs) + 1
+        starts = np.flatnonzero(shared)
+        np.add.at(covered, starts, 1)
+        np.add.at(covered, starts + k, -1)
+    return np.cumsum(covered[:-1]) > 0
+
+
+# ---------------------------------------------------------------- pairs and families
+
+
+@dataclass
+class Pair:
+    """Two speeches and how much of each one's text the other also has."""
+
+    a: int
+    b: int
+    jaccard: float
+    shared_a: float  # share of a's fingerprints found in b
+    shared_b: float
+
+    @property
+    def shared(self) -> float:
+        return max(self.shared_a, self.shared_b)
+
+
+def _pair(a: int, b: int, fa: np.ndarray, fb: np.ndarray) -> Pair:
+    both = len(np.intersect1d(fa, fb, assume_unique=True))
+    union = len(fa) + len(fb) - both
+    return Pair(a, b, both / union if union else 0.0, both / len(fa) if len(fa) else 0.0, both / len(fb) if len(fb) else 0.0)
+
+
+def candidate_pairs(sets: list[np.ndarray], threshold: float = RELATED) -> set[tuple[int, int]]:
+    """Pairs of speeches likely to share at least ``threshold`` (Jaccard) of
+    their fingerprints, from MinHash LSH rather than all pairs."""
+    from datasketch import MinHash, MinHashLSH
+
+    lsh = MinHashLSH(threshold=threshold, num_perm=NUM_PERM)
+    found: set[tuple[int, int]] = set()
+    for i, s in enumerate(sets):
+        m = MinHash(num_perm=NUM_PERM, hashfunc=_identity, scheme="affine64")
+        m.update_batch(s)
+        found.update((int(j), i) for j in lsh.query(m))
+        lsh.insert(i, m)
+    return found
+
+
+def _identity(value):
+    return value
+
+
+def similar_pairs(prints: list[Fingerprint], exact_limit: int = EXACT_PAIRS_LIMIT, progress=None) -> list[Pair]:
+    """Every pair that shares text, measured exactly; for more than
+    ``exact_limit`` speeches only the pairs MinHash LSH proposes."""
+    n = len(prints)
+    sets = [p.set for p in prints]
+    if n <= exact_limit:
+        todo = [(a, b) for a in range(n) for b in range(a + 1, n)]
+    else:
+        todo = sorted(candidate_pairs(sets))
+    pairs = [_pair(a, b, sets[a], sets[b]) for a, b in _progress(progress, todo, "comparing pairs")]
+    return [p for p in pairs if p.jaccard > 0]
+
+
+def families(n: int, pairs: list[Pair], threshold: float = NEAR_DUPLICATE) -> list[int]:
+    """Family id of each speech: near-duplicates (copies of one speech) share one."""
+    close = [p for p in pairs if p.jaccard >= threshold]
+    graph = sparse.coo_array((np.ones(len(close)), ([p.a for p in close], [p.b for p in close])), shape=(n, n))
+    _, labels = connected_components(graph, directed=False)
+    return [int(x) for x in labels]
+
+
+def family_counts(prints: list[Fingerprint], family: list[int]) -> tuple[np.ndarray, np.ndarray]:
+    """Sorted distinct fingerprints of the corpus and how many families use each."""
+    members: dict[int, list[np.ndarray]] = defaultdict(list)
+    for p, f in zip(prints, family):
+        members[f].append(p.set)
+    per_family = [np.unique(np.concatenate(sets)) for sets in members.values()]
+    if not per_family:
+        return np.zeros(0, dtype=np.uint64), np.zeros(0, dtype=np.int64)
+    return np.unique(np.concatenate(per_family), return_counts=True)
+
+
+def lookup(hashes: np.ndarray, table: np.ndarray, counts: np.ndarray) -> np.ndarray:
+    """``counts`` of each of ``hashes`` in the sorted ``table`` (0 when absent)."""
+    if not len(table) or not len(hashes):
+        return np.zeros(len(hashes), dtype=np.int64)
+    at = np.minimum(np.searchsorted(table, hashes), len(table) - 1)
+    return np.where(table[at] == hashes, counts[at], 0)
+
+
+# ---------------------------------------------------------------- the phrasebook
+
+
+@dataclass
+class Phrase:
+    """A passage reused across the corpus: a whole sentence (in one or more
+    wordings) or a clause reused inside otherwise different sentences."""
+
+    kind: str  # sentence or phrase
+    text: str  # its most common wording
+    speeches: list[int]  # indices of the speeches using it
+    families: int  # how many distinct speeches (copies counted once)
+    variants: int  # how many different wordings
+    occurrences: list[tuple[int, int]] = field(default_factory=list, repr=False)  # (speech, unit)
+
+
+def _sentence_groups(prints: list[Fingerprint]) -> tuple[list[list[tuple[int, int]]], dict[tuple[int, int], int]]:
+    """Units grouped by key, then wordings of one sentence (placeholder
+    filled, a few characters edited) merged via MinHash LSH candidates."""
+    from datasketch import MinHash, MinHashLSH
+
+    by_key: dict[str, list[tuple[int, int]]] = defaultdict(list)
+    for s, p in enumerate(prints):
+        for u, k in enumerate(p.keys):
+            if len(k) >= MIN_PHRASE:
+                by_key[k].append((s, u))
+    keys = list(by_key)
+    lsh = MinHashLSH(threshold=0.5, num_perm=NUM_PERM)
+    edges: list[tuple[int, int]] = []
+    for i, k in enumerate(keys):
+        m = MinHash(num_perm=NUM_PERM, hashfunc=_identity, scheme="affine64")
+        m.update_batch(shingles(k, 3))
+        for j in lsh.query(m):
+            if _same_sentence(keys[j], k):
+                edges.append((j, i))
+        lsh.insert(i, m)
+    n = len(keys)
+    graph = sparse.coo_array((np.ones(len(edges)), ([a for a, _ in edges], [b for _, b in edges])), shape=(n, n))
+    _, labels = connected_components(graph, directed=False)
+    groups: dict[int, list[tuple[int, int]]] = defaultdict(list)
+    for k, label in zip(keys, labels):
+        groups[int(label)].extend(by_key[k])
+    out = list(groups.values())
+    group_of = {occ: g for g, occs in enumerate(out) for occ in occs}
+    return out, group_of
+
+
+def _same_sentence(a: str, b: str) -> bool:
+    _, _, similarity = char_diff(Unit(0, a, 0, len(a), "", False), Unit(0, b, 0, len(b), "", False))
+    return similarity >= SENTENCE_VARIANT
+
+
+def _entry(kind: str, family: list[int], occs: list[tuple[int, int]], text_of) -> Phrase | None:
+    speeches = sorted({s for s, _ in occs})
+    fams = len({family[s] for s in speeches})
+    if fams < 2:
+        return None
+    wordings = Counter(text_of(s, u) for s, u in occs)
+    text = max(wordings, key=lambda t: (wordings[t], -len(t)))
+    return Phrase(kind, text, speeches, fams, len(wordings), sorted(occs))
+
+
+def phrasebook(prints: list[Fingerprint], family: list[int]) -> list[Phrase]:
+    """The passages this corpus reuses, most widely used first."""
+    groups, group_of = _sentence_groups(prints)
+    entries = []
+    for occs in groups:
+        e = _entry("sentence", family, occs, lambda s, u: prints[s].units[u].text)
+        if e:
+            entries.append(e)
+    # clauses reused inside sentences that are otherwise different
+    clauses: dict[str, list[tuple[int, int]]] = defaultdict(list)
+    wording: dict[tuple[int, int, str], str] = {}
+    for s, p in enumerate(prints):
+        for u, unit in enumerate(p.units):
+            for m in CLAUSE.finditer(unit.text):
+                k = key(m.group())
+                if len(k) >= MIN_PHRASE and k != p.keys[u]:
+                    clauses[k].append((s, u))
+                    wording[s, u, k] = m.group().rstrip("，。；：！？、")
+    for k, occs in clauses.items():
+        if len({group_of.get(o) for o in occs}) < 2:
+            continue  # always inside one reused sentence: that sentence's entry says it
+        e = _entry("phrase", family, occs, lambda s, u, k=k: wording[s, u, k])
+        if e:
+            entries.append(e)
+    entries.sort(key=lambda e: (-e.families, -len(e.speeches), e.kind != "sentence", -len(e.text)))
+    return entries
+
+
+# ---------------------------------------------------------------- per speech
+
+
+@dataclass
+class SpeechReport:
+    """One speech seen against the rest of the corpus."""
+
+    speech: Speech
+    family: int
+    chars: int
+    boilerplate: float  # share of its characters reused elsewhere in the corpus
+    scores: list[float]  # per unit: share of its characters reused elsewhere
+    summary: analyze.Summary
+    new: list[analyze.KeySentence]  # key sentences among its local sentences
+    distinctive: list[analyze.Keyword]  # keywords against the rest of the corpus
+    units: list[Unit] = field(repr=False, default_factory=list)
+
+
+def unit_scores(fp: Fingerprint, is_shared) -> list[float]:
+    """Boilerplate score of each unit: the share of its characters inside
+    runs that ``is_shared(hashes)`` flags as found elsewhere."""
+    return [float(coverage(k, runs, is_shared(runs)).mean()) if k else 0.0 for k, runs in zip(fp.keys, fp.runs)]
+
+
+def boilerplate_share(fp: Fingerprint, scores: list[float]) -> float:
+    return sum(len(k) * s for k, s in zip(fp.keys, scores)) / fp.chars if fp.chars else 0.0
+
+
+def local_sentences(speech: Speech, units: list[Unit], scores: list[float]):
+    """Sentences of the speech (not headings) that are not boilerplate."""
+    local_starts = {u.start for u, score in zip(units, scores) if not u.heading and score < BOILERPLATE_SCORE}
+    return [s for s in speech.sentences if s.start in local_starts]
+
+
+def whats_new(speech: Speech, units: list[Unit], scores: list[float], n: int = 5) -> list[analyze.KeySentence]:
+    """TextRank over the speech's local sentences only: its own message."""
+    return analyze.key_sentences(speech, local_sentences(speech, units, scores), n)
+
+
+def distinctive_keywords(words: list[list[str]], family: list[int], n: int = 10) -> list[list[analyze.Keyword]]:
+    """Per speech, words frequent in it and rare in the other families
+    (tf x idf over families, so copies of a speech do not hide its words)."""
+    families_of: dict[str, set[int]] = defaultdict(set)
+    for ws, f in zip(words, family):
+        for w in set(ws):
+            families_of[w].add(f)
+    total = len(set(family))
+    out = []
+    for ws in words:
+        tf = Counter(ws)
+        scored = [
+            analyze.Keyword(w, c / len(ws) * math.log((1 + total) / (1 + len(families_of[w]))))
+            for w, c in tf.items()
+        ] if ws else []
+        scored.sort(key=lambda k: (-k.score, k.word))
+        out.append([k for k in scored[:n] if k.score > 0])
+    return out
+
+
+# ---------------------------------------------------------------- the corpus
+
+
+@dataclass
+class Corpus:
+    speeches: list[SpeechReport]
+    pairs: list[Pair]
+    phrasebook: list[Phrase]
+
+    @property
+    def families(self) -> list[list[int]]:
+        """Groups of near-duplicate speeches (two or more copies)."""
+        groups: dict[int, list[int]] = defaultdict(list)
+        for i, r in enumerate(self.speeches):
+            groups[r.family].append(i)
+        return [g for g in groups.values() if len(g) > 1]
+
+
+def _progress(progress, items, description):
+    return progress(items, description) if progress else items
+
+
+def analyze_corpus(speeches: list[Speech], n: int = 5, keywords: int = 10, progress=None, exact_limit: int = EXACT_PAIRS_LIMIT) -> Corpus:
+    """Compare every speech with the rest: pairs, families, phrasebook and
+    each speech's boilerplate share, summary and what is new in it.
+    ``progress(iterable, description)`` may wrap the long loops."""
+    prints = [fingerprint(s) for s in _progress(progress, speeches, "fingerprinting")]
+    pairs = similar_pairs(prints, exact_limit, progress)
+    family = families(len(prints), pairs)
+    table, counts = family_counts(prints, family)
+    book = phrasebook(prints, family)
+    reused = defaultdict(set)  # units inside reused sentences, even when their runs vary
+    for e in book:
+        if e.kind == "sentence":
+            for s, u in e.occurrences:
+                reused[s].add(u)
+    reports = []
+    words = []
+    for i, fp in enumerate(_progress(progress, prints, "summarizing")):
+        # a run used by two families is used by one other than this speech's
+        scores = unit_scores(fp, lambda runs: lookup(runs, table, counts) >= 2)
+        for u in reused[i]:  # a reused sentence counts whole, its filled slots too
+            scores[u] = 1.0
+        tokens = analyze.tokenize([s.text for s in fp.speech.sentences])
+        words.append([w for t in tokens for w in t.keyword_candidates])
+        reports.append(
+            SpeechReport(
+                speech=fp.speech,
+                family=family[i],
+                chars=fp.chars,
+                boilerplate=boilerplate_share(fp, scores),
+                scores=scores,
+                summary=analyze.summarize(fp.speech, n, keywords),
+                new=whats_new(fp.speech, fp.units, scores, n),
+                distinctive=[],
+                units=fp.units,
+            )
+        )
+    for r, kws in zip(reports, distinctive_keywords(words, family, keywords)):
+        r.distinctive = kws
+    return Corpus(reports, pairs, book)
