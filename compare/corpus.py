@@ -22,13 +22,14 @@ from scipy import sparse
 from scipy.sparse.csgraph import connected_components
 
 from . import analyze
-from .align import CLAUSE, MIN_SHARED_CLAUSE, Unit, char_diff, comparable, units_of
+from .align import MIN_SHARED_CLAUSE, Unit, char_diff, comparable, normalize, units_of
 from .model import Speech
 
 SHINGLE = 8  # characters per fingerprint run: long enough to be a phrase, not a common word
 MIN_KEY = 4  # shorter sentences (同志们) carry no fingerprint
 NEAR_DUPLICATE = 0.8  # Jaccard of two speeches' fingerprints: copies of one speech
 RELATED = 0.1  # a pair sharing at least this much of either speech is worth a diff
+CANDIDATE = 0.05  # MinHash LSH proposes pairs above this Jaccard (related speeches: about 0.05-0.2)
 BOILERPLATE_SCORE = 0.5  # a sentence mostly covered by reused runs is boilerplate
 SENTENCE_VARIANT = 0.75  # placeholder-aware similarity for two wordings of one sentence
 MIN_PHRASE = MIN_SHARED_CLAUSE
@@ -127,7 +128,7 @@ def _pair(a: int, b: int, fa: np.ndarray, fb: np.ndarray) -> Pair:
     return Pair(a, b, both / union if union else 0.0, both / len(fa) if len(fa) else 0.0, both / len(fb) if len(fb) else 0.0)
 
 
-def candidate_pairs(sets: list[np.ndarray], threshold: float = RELATED) -> set[tuple[int, int]]:
+def candidate_pairs(sets: list[np.ndarray], threshold: float = CANDIDATE) -> set[tuple[int, int]]:
     """Pairs of speeches likely to share at least ``threshold`` (Jaccard) of
     their fingerprints, from MinHash LSH rather than all pairs."""
     from datasketch import MinHash, MinHashLSH
@@ -202,7 +203,7 @@ class Phrase:
     occurrences: list[tuple[int, int]] = field(default_factory=list, repr=False)  # (speech, unit)
 
 
-def _sentence_groups(prints: list[Fingerprint]) -> tuple[list[list[tuple[int, int]]], dict[tuple[int, int], int]]:
+def _sentence_groups(prints: list[Fingerprint]) -> list[list[tuple[int, int]]]:
     """Units grouped by key, then wordings of one sentence (placeholder
     filled, a few characters edited) merged via MinHash LSH candidates."""
     from datasketch import MinHash, MinHashLSH
@@ -228,9 +229,7 @@ def _sentence_groups(prints: list[Fingerprint]) -> tuple[list[list[tuple[int, in
     groups: dict[int, list[tuple[int, int]]] = defaultdict(list)
     for k, label in zip(keys, labels):
         groups[int(label)].extend(by_key[k])
-    out = list(groups.values())
-    group_of = {occ: g for g, occs in enumerate(out) for occ in occs}
-    return out, group_of
+    return list(groups.values())
 
 
 def _same_sentence(a: str, b: str) -> bool:
@@ -248,32 +247,74 @@ def _entry(kind: str, family: list[int], occs: list[tuple[int, int]], text_of) -
     return Phrase(kind, text, speeches, fams, len(wordings), sorted(occs))
 
 
-def phrasebook(prints: list[Fingerprint], family: list[int]) -> list[Phrase]:
-    """The passages this corpus reuses, most widely used first."""
-    groups, group_of = _sentence_groups(prints)
-    entries = []
-    for occs in groups:
-        e = _entry("sentence", family, occs, lambda s, u: prints[s].units[u].text)
-        if e:
-            entries.append(e)
-    # clauses reused inside sentences that are otherwise different
-    clauses: dict[str, list[tuple[int, int]]] = defaultdict(list)
-    wording: dict[tuple[int, int, str], str] = {}
-    for s, p in enumerate(prints):
-        for u, unit in enumerate(p.units):
-            for m in CLAUSE.finditer(unit.text):
-                k = key(m.group())
-                if len(k) >= MIN_PHRASE and k != p.keys[u]:
-                    clauses[k].append((s, u))
-                    wording[s, u, k] = m.group().rstrip("，。；：！？、")
-    for k, occs in clauses.items():
-        if len({group_of.get(o) for o in occs}) < 2:
-            continue  # always inside one reused sentence: that sentence's entry says it
-        e = _entry("phrase", family, occs, lambda s, u, k=k: wording[s, u, k])
-        if e:
-            entries.append(e)
+def phrasebook(prints: list[Fingerprint], family: list[int], table: np.ndarray, counts: np.ndarray) -> list[Phrase]:
+    """The passages this corpus reuses, most widely used first: whole
+    sentences, then phrases reused inside otherwise different sentences."""
+    groups = _sentence_groups(prints)
+    entries = [e for occs in groups if (e := _entry("sentence", family, occs, lambda s, u: prints[s].units[u].text))]
+    in_reused = {o for e in entries for o in e.occurrences}
+    entries += shared_phrases(prints, family, table, counts, skip=in_reused)
     entries.sort(key=lambda e: (-e.families, -len(e.speeches), e.kind != "sentence", -len(e.text)))
     return entries
+
+
+def key_spans(text: str) -> tuple[str, list[tuple[int, int]]]:
+    """``key(text)`` and, for each of its characters, its span in ``text``."""
+    norm, spans = normalize(text)
+    kept = [i for i, ch in enumerate(norm) if not _NOT_KEY.match(ch)]
+    return "".join(norm[i] for i in kept), [spans[i] if spans else (i, i + 1) for i in kept]
+
+
+def shared_phrases(prints: list[Fingerprint], family: list[int], table: np.ndarray, counts: np.ndarray,
+                   skip: set[tuple[int, int]] = frozenset()) -> list[Phrase]:
+    """Runs of text reused by another speech inside sentences that are not
+    reused whole (``skip``): the 套话 phrases a drafter weaves into new
+    sentences. Each run is counted in every speech holding all its
+    fingerprints, looked up in one sorted posting array."""
+    found: dict[str, list[tuple[int, int, str]]] = defaultdict(list)
+    for s, p in enumerate(prints):
+        for u, (unit, k, runs) in enumerate(zip(p.units, p.keys, p.runs)):
+            if (s, u) in skip or len(runs) == 0:
+                continue
+            covered = coverage(k, runs, lookup(runs, table, counts) >= 2)
+            if not covered.any():
+                continue
+            spans = None
+            for start, end in _true_runs(covered):
+                if end - start >= MIN_PHRASE:
+                    spans = spans or key_spans(unit.text)[1]
+                    found[k[start:end]].append((s, u, unit.text[spans[start][0] : spans[end - 1][1]]))
+    if not found:
+        return []
+    hashes = np.concatenate([p.set for p in prints])
+    owners = np.concatenate([np.full(len(p.set), i, dtype=np.int32) for i, p in enumerate(prints)])
+    order = np.argsort(hashes, kind="stable")
+    hashes, owners = hashes[order], owners[order]
+    entries, kept_by_speeches = [], defaultdict(list)
+    for phrase_key in sorted(found, key=len, reverse=True):
+        holders = None
+        for h in np.unique(shingles(phrase_key)):
+            lo, hi = np.searchsorted(hashes, h, "left"), np.searchsorted(hashes, h, "right")
+            these = set(owners[lo:hi].tolist())
+            holders = these if holders is None else holders & these
+        speeches = sorted(holders or ())
+        if len({family[i] for i in speeches}) < 2:
+            continue
+        if any(phrase_key in longer for longer in kept_by_speeches[tuple(speeches)]):
+            continue  # part of a longer phrase the same speeches share
+        kept_by_speeches[tuple(speeches)].append(phrase_key)
+        occs = found[phrase_key]
+        wordings = Counter(w for _, _, w in occs)
+        text = max(wordings, key=lambda t: (wordings[t], -len(t)))
+        entries.append(Phrase("phrase", text.strip("，。；：！？、"), speeches, len({family[i] for i in speeches}), len(wordings),
+                              sorted((s, u) for s, u, _ in occs)))
+    return entries
+
+
+def _true_runs(mask: np.ndarray):
+    """(start, end) of each run of True in a boolean array."""
+    edges = np.flatnonzero(np.diff(np.concatenate(([0], mask.astype(np.int8), [0]))))
+    return zip(edges[::2].tolist(), edges[1::2].tolist())
 
 
 # ---------------------------------------------------------------- per speech
@@ -365,7 +406,7 @@ def analyze_corpus(speeches: list[Speech], n: int = 5, keywords: int = 10, progr
     pairs = similar_pairs(prints, exact_limit, progress)
     family = families(len(prints), pairs)
     table, counts = family_counts(prints, family)
-    book = phrasebook(prints, family)
+    book = phrasebook(prints, family, table, counts)
     reused = defaultdict(set)  # units inside reused sentences, even when their runs vary
     for e in book:
         if e.kind == "sentence":

@@ -1,0 +1,374 @@
+"""Many speeches: phrasebook, families, report, SQLite index and --against."""
+
+import json
+import sqlite3
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from opencc import OpenCC
+
+import compare
+from compare import corpus, store
+from compare.cli import cli
+
+from .browser import chromium_path, inspect_page
+from .conftest import ROOT, SAMPLES, speeches_of
+
+# A hand-built corpus where the true reuse is known.
+PEOPLE = "要坚持以人民为中心的发展思想，把人民群众的获得感、幸福感、安全感作为一切工作的出发点和落脚点。"
+TEMPLATE = "刚才，{}同志通报了全市安全生产形势，我完全同意，请大家认真抓好落实。"
+CLAUSE = "压紧压实各级党委政府的属地责任"
+
+
+def speech(*sentences: str) -> str:
+    return "同志们：\n" + "\n".join(sentences)
+
+
+TEXTS = {
+    "a": speech(
+        TEMPLATE.format("XX"),
+        PEOPLE,
+        "今年我市新建高标准农田十二万亩，粮食总产量连续五年稳定在八十万吨以上。",
+        "汉江二桥将于十月建成通车，届时城区交通拥堵问题将明显缓解。",
+    ),
+    "b": speech(
+        TEMPLATE.format("王建国"),
+        PEOPLE,
+        f"各县区要{CLAUSE}，确保防汛物资在六月底前全部到位。",
+        "白河县三个易地搬迁安置点的配套学校必须在秋季开学前投入使用。",
+    ),
+    "c": speech(
+        TEMPLATE.format("李华"),
+        PEOPLE,
+        "新区管委会要抓紧完成数据中心二期的土地征收，年底前实现开工。",
+    ),
+    "d": speech(
+        f"林业部门要{CLAUSE}，严防春季森林火灾发生。",
+        "全市新增造林面积三万亩，义务植树四百万株，森林覆盖率达到百分之六十八。",
+        "石泉县古堰景区的门票收入比上年增长两成。",
+    ),
+}
+
+
+def hand_built():
+    speeches = [compare.load_text(text, name)[0] for name, text in TEXTS.items()]
+    # a traditional-character copy of speech a: the same speech, not reuse
+    speeches.append(compare.load_text(OpenCC("s2t").convert(TEXTS["a"]), "a_copy")[0])
+    return speeches
+
+
+@pytest.fixture(scope="module")
+def small():
+    return corpus.analyze_corpus(hand_built())
+
+
+def entry_containing(book, needle):
+    found = [e for e in book if needle in e.text]
+    assert found, f"no phrasebook entry contains {needle!r}"
+    return found[0]
+
+
+def test_copies_form_one_family(small):
+    assert small.families == [[0, 4]]
+
+
+def test_phrasebook_counts_known_reuse(small):
+    book = small.phrasebook
+    people = entry_containing(book, "以人民为中心")
+    assert people.kind == "sentence" and people.families == 3 and people.speeches == [0, 1, 2, 4]
+    template = entry_containing(book, "通报了全市安全生产形势")
+    # placeholder XX and the names that fill it are one sentence in three wordings
+    assert template.kind == "sentence" and template.families == 3 and template.variants == 3
+    clause = entry_containing(book, CLAUSE)
+    assert clause.kind == "phrase" and clause.families == 2 and clause.speeches == [1, 3]
+    # what only one speech (or only a speech and its copy) says is not boilerplate
+    for needle in ("汉江二桥", "白河县", "数据中心", "森林覆盖率"):
+        assert not [e for e in book if needle in e.text], needle
+    assert len(book) == 3
+
+
+def test_boilerplate_share_and_whats_new(small):
+    by_source = {r.speech.source: r for r in small.speeches}
+    d = by_source["d#1"]
+    assert d.boilerplate < 0.25  # only its reused clause
+    a = by_source["a#1"]
+    assert 0.3 < a.boilerplate < 0.8
+    new_a = " ".join(k.text for k in a.new)
+    assert "汉江二桥" in new_a and "以人民为中心" not in new_a
+    assert a.summary.sentences  # the plain TextRank summary is there too
+    assert by_source["a_copy#1"].boilerplate == pytest.approx(a.boilerplate, abs=0.02)
+
+
+def test_distinctive_keywords_are_not_shared_words(small):
+    by_source = {r.speech.source: r for r in small.speeches}
+    words = [k.word for k in by_source["d#1"].distinctive]
+    assert words[0] == "森林"  # twice in d (森林火灾, 森林覆盖率), in no other speech
+    assert "人民" not in [k.word for k in by_source["b#1"].distinctive]
+
+
+def test_lsh_candidates_agree_with_all_pairs_on_the_samples(sample_corpus):
+    speeches = [r.speech for r in sample_corpus.speeches]
+    lsh = corpus.analyze_corpus(speeches, exact_limit=0)
+    assert lsh.families == sample_corpus.families
+    top = lambda c: [(p.a, p.b) for p in sorted(c.pairs, key=lambda p: -p.shared)[:2]]
+    assert top(lsh) == top(sample_corpus)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.text(min_size=0, max_size=300))
+def test_fingerprints_never_raise_and_cover_within_bounds(text):
+    key = corpus.key(text)
+    runs = corpus.shingles(key)
+    assert len(runs) == (0 if len(key) < corpus.MIN_KEY else max(1, len(key) - corpus.SHINGLE + 1))
+    covered = corpus.coverage(key, runs, np.ones(len(runs), dtype=bool))
+    assert len(covered) == len(key)
+    assert covered.all() if len(runs) else not covered.any()
+
+
+def test_fingerprints_are_stable_across_processes():
+    # stored in SQLite: must not depend on Python's per-process hash seed
+    assert int(corpus.shingles("坚持以人民为中心的发展思想")[0]) == int(corpus.shingles("坚持以人民为中心的发展思想")[0])
+    assert corpus.shingles("abcd").dtype == np.uint64
+    assert store.key_hash("坚持以人民为中心的发展思想") == -4136914407045892219
+
+
+# ----- the samples
+
+
+@pytest.fixture(scope="module")
+def sample_corpus():
+    speeches = [s for path in sorted(SAMPLES.glob("*.txt")) for s in speeches_of(path.stem)]
+    return corpus.analyze_corpus(speeches)
+
+
+def index_of(c, source):
+    return [r.speech.source for r in c.speeches].index(source)
+
+
+def test_samples_template_and_web_copy_are_near_duplicates(sample_corpus):
+    template = index_of(sample_corpus, "city_health_2022_template.txt#1")
+    web_copy = index_of(sample_corpus, "web_health_speeches_trad.txt#3")
+    assert [template, web_copy] in sample_corpus.families
+    assert len(sample_corpus.families) == 1
+
+
+def test_samples_ankang_speeches_strongly_related(sample_corpus):
+    a = index_of(sample_corpus, "ankang_2020_transport_and_health.txt#1")
+    b = index_of(sample_corpus, "ankang_2020_transport_and_health.txt#2")
+    ranked = [p for p in sorted(sample_corpus.pairs, key=lambda p: -p.shared) if p.jaccard < corpus.NEAR_DUPLICATE]
+    assert (ranked[0].a, ranked[0].b) == (a, b)
+    assert ranked[0].shared >= corpus.RELATED
+    shared = [e for e in sample_corpus.phrasebook if a in e.speeches and b in e.speeches]
+    texts = " ".join(e.text for e in shared)
+    assert "一分部署、九分落实" in texts and "习近平总书记强调" in texts
+
+
+def test_samples_copies_do_not_make_boilerplate(sample_corpus):
+    # the template's own text, mirrored on the web, is not corpus boilerplate
+    template = sample_corpus.speeches[index_of(sample_corpus, "city_health_2022_template.txt#1")]
+    assert template.boilerplate < 0.3
+    assert template.new
+
+
+# ----- the SQLite index
+
+
+def write_corpus(tmp_path):
+    paths = []
+    for name, text in TEXTS.items():
+        p = tmp_path / f"{name}.txt"
+        p.write_text(text, encoding="utf-8")
+        paths.append(p)
+    return paths
+
+
+def test_index_is_idempotent(tmp_path):
+    paths = write_corpus(tmp_path)
+    conn = store.connect(tmp_path / "c.sqlite")
+    assert [store.add_file(conn, p)[0] for p in paths] == ["added"] * 4
+    before = store.counts(conn)
+    assert [store.add_file(conn, p)[0] for p in paths] == ["unchanged"] * 4
+    assert store.counts(conn) == before
+    copy = tmp_path / "copy_of_a.txt"
+    copy.write_text(TEXTS["a"], encoding="utf-8")
+    assert store.add_file(conn, copy)[0].startswith("duplicate of")
+    paths[3].write_text(TEXTS["d"] + "\n新增一句：全市将新建五座污水处理厂。", encoding="utf-8")
+    assert store.add_file(conn, paths[3])[0] == "updated"
+    after = store.counts(conn)
+    assert after["files"] == 4 and after["speeches"] == 4 and after["sentences"] == before["sentences"] + 1
+
+
+def test_interrupted_index_leaves_database_consistent(tmp_path, monkeypatch):
+    paths = write_corpus(tmp_path)
+    db = tmp_path / "c.sqlite"
+    conn = store.connect(db)
+    store.add_file(conn, paths[0])
+    calls = {"n": 0}
+    real = store.key_hash
+
+    def failing(k):
+        calls["n"] += 1
+        if calls["n"] == 3:
+            raise KeyboardInterrupt  # as if the user pressed Ctrl-C mid-file
+        return real(k)
+
+    monkeypatch.setattr(store, "key_hash", failing)
+    with pytest.raises(KeyboardInterrupt):
+        store.add_file(conn, paths[1])
+    monkeypatch.undo()
+    fresh = sqlite3.connect(db)
+    assert fresh.execute("SELECT COUNT(*) FROM files").fetchone()[0] == 1
+    assert fresh.execute("SELECT COUNT(*) FROM speeches").fetchone()[0] == 1
+    assert fresh.execute("PRAGMA foreign_key_check").fetchall() == []
+    assert store.add_file(conn, paths[1])[0] == "added"
+
+
+def test_against_marks_corpus_boilerplate(tmp_path):
+    paths = write_corpus(tmp_path)
+    conn = store.connect(tmp_path / "c.sqlite")
+    for p in paths[:3]:
+        store.add_file(conn, p)
+    new = compare.load_text(speech(PEOPLE, "今年要建成汉阴至石泉的快速通道，全长四十二公里。", f"全市各级要{CLAUSE}。"), "new")[0]
+    m = store.mark(conn, new)
+    assert m.corpus_size == 3
+    by_text = {u.text: (score, uses) for u, score, uses in zip(m.fingerprint.units, m.scores, m.uses)}
+    assert by_text[PEOPLE] == (1.0, 3)
+    score, uses = by_text["今年要建成汉阴至石泉的快速通道，全长四十二公里。"]
+    assert score < corpus.BOILERPLATE_SCORE and uses == 0
+    clause_score, _ = by_text[f"全市各级要{CLAUSE}。"]
+    assert clause_score >= corpus.BOILERPLATE_SCORE  # the reused clause, found inside a new sentence
+    assert m.nearest[0].speech.source in {"a.txt#1", "b.txt#1", "c.txt#1"}
+    # a speech already in the corpus is not compared with itself
+    again = store.mark(conn, compare.load(paths[0])[0])
+    assert again.corpus_size == 2
+
+
+# ----- CLI
+
+
+def run(*args):
+    return CliRunner().invoke(cli, [str(x) for x in args])
+
+
+def test_cli_index_add_list_and_against(tmp_path):
+    paths = write_corpus(tmp_path)
+    db = tmp_path / "c.sqlite"
+    result = run("index", "add", *paths[:3], "--db", db)
+    assert result.exit_code == 0, result.output
+    assert result.output.count("added:") == 3
+    again = run("index", "add", *paths[:3], "--db", db)
+    assert again.output.count("unchanged:") == 3
+    listed = run("index", "list", "--db", db)
+    assert listed.exit_code == 0 and listed.output.count("\n") == 3
+    diffed = run("diff", paths[3], "--against", db, "--format", "json")
+    assert diffed.exit_code == 0, diffed.output
+    view = json.loads(diffed.output)
+    assert set(view) == {"source", "title", "corpus_size", "share", "nearest", "whats_new", "sentences"}
+    assert view["corpus_size"] == 3 and view["share"] < 0.3
+    assert any(s["reused"] for s in view["sentences"])
+    summary = run("summarize", paths[1], "--against", db, "--format", "json")
+    assert summary.exit_code == 0, summary.output
+    item = json.loads(summary.output)[0]
+    assert item["against"]["corpus_size"] == 2 and "白河县" in " ".join(k["text"] for k in item["against"]["whats_new"])
+    for fmt in ("text", "md", "html"):
+        out = run("summarize", paths[1], "--against", db, "--format", fmt)
+        assert out.exit_code == 0 and "白河县" in out.output, fmt
+    text = run("diff", paths[3], "--against", db)
+    assert text.exit_code == 0 and "森林覆盖率" in text.output
+    html = tmp_path / "against.html"
+    assert run("diff", paths[3], "--against", db, "--format", "html", "-o", html).exit_code == 0
+    assert "森林覆盖率" in html.read_text(encoding="utf-8")
+
+
+def test_cli_index_reports_bad_files_and_keeps_going(tmp_path):
+    paths = write_corpus(tmp_path)
+    empty = tmp_path / "empty.txt"
+    empty.write_text("", encoding="utf-8")
+    result = run("index", "add", paths[0], tmp_path / "missing.txt", empty, paths[1], "--db", tmp_path / "c.sqlite")
+    assert result.exit_code == 2
+    assert result.output.count("added:") == 2
+    assert "missing.txt" in result.output and "empty" in result.output and "Traceback" not in result.output
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["report"], "give speech files"),
+        (["report", SAMPLES / "ankang_2021_midyear.txt"], "need at least 2"),
+        (["report", SAMPLES / "missing.txt", SAMPLES / "ankang_2021_midyear.txt"], "no such file"),
+        (["report", "--db", SAMPLES / "nothing.sqlite"], "no such corpus database"),
+        (["report", "--db", SAMPLES / "ankang_2021_midyear.txt"], "not a speechdiff corpus database"),
+        (["diff", SAMPLES / "ankang_2021_midyear.txt", "--against", SAMPLES / "nothing.sqlite"], "no such corpus database"),
+        (["diff", SAMPLES / "ankang_2021_midyear.txt"], "missing B"),
+        (["diff", SAMPLES / "ankang_2021_midyear.txt", SAMPLES / "ankang_2021_midyear.txt", "--against", "x.sqlite"], "not both"),
+        (["index", "add", SAMPLES / "ankang_2021_midyear.txt", "--db", SAMPLES / "ankang_2021_midyear.txt"], "input file"),
+        (["report", SAMPLES / "ankang_2021_midyear.txt", f"{SAMPLES / 'ankang_2020_transport_and_health.txt'}#1",
+          "-o", SAMPLES / "ankang_2021_midyear.txt"], "overwrite"),
+    ],
+)
+def test_cli_report_and_index_errors(args, message):
+    before = (SAMPLES / "ankang_2021_midyear.txt").read_bytes()
+    result = run(*args)
+    assert result.exit_code == 2, result.output
+    assert message in result.output and "Traceback" not in result.output
+    assert (SAMPLES / "ankang_2021_midyear.txt").read_bytes() == before
+    assert not (SAMPLES / "nothing.sqlite").exists()
+
+
+def test_cli_report_json_schema(tmp_path):
+    paths = write_corpus(tmp_path)
+    result = run("report", *paths, "--format", "json")
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    assert set(data) == {"version", "settings", "speeches", "pairs", "near_duplicate_groups", "phrasebook", "phrasebook_total"}
+    s = data["speeches"][0]
+    assert set(s) == {"id", "label", "source", "title", "date", "speaker", "chars", "boilerplate", "near_duplicates",
+                      "summary", "keywords", "whats_new", "distinctive_keywords"}
+    assert s["id"] == 1 and 0 <= s["boilerplate"] <= 1
+    assert set(data["pairs"][0]) == {"a", "b", "jaccard", "shared_a", "shared_b", "diff"}
+    assert set(data["phrasebook"][0]) == {"kind", "text", "speeches", "families", "variants"}
+    assert data["phrasebook"][0]["families"] == 3  # 以人民为中心 or the filled template, both in a, b, c
+
+
+def test_cli_report_html_escapes_and_links_diffs(tmp_path):
+    paths = write_corpus(tmp_path)
+    evil = tmp_path / "evil.txt"
+    evil.write_text(speech(PEOPLE, "网页里的<script>alert(1)</script>要当作文字显示。"), encoding="utf-8")
+    out = tmp_path / "out" / "report.html"
+    result = run("report", *paths, evil, "-o", out)
+    assert result.exit_code == 0, result.output
+    assert str(out.resolve()) in result.output
+    html = out.read_text(encoding="utf-8")
+    assert "<script>alert" not in html and "&lt;script&gt;alert(1)" in html
+    assert "http://" not in html and "https://" not in html
+    diffs = sorted((tmp_path / "out" / "report_diffs").glob("*.html"))
+    assert len(diffs) == 10  # five speeches: every pair
+    assert 'href="report_diffs/001-002.html"' in html
+
+
+@pytest.mark.skipif(not chromium_path(), reason="chromium not installed (Debian package 'chromium'; .ci/run installs it)")
+def test_samples_report_in_headless_chromium():
+    out = ROOT / "outputs" / "report.html"
+    result = run("report", *sorted(SAMPLES.glob("*.txt")), "-o", out)
+    assert result.exit_code == 0, result.output
+    report = inspect_page(
+        out,
+        {
+            "speeches": "document.querySelectorAll('section.speech').length",
+            "cells": "document.querySelectorAll('table.matrix td a').length",
+            "phrases": "document.querySelectorAll('#phrases tr').length - 1",
+            "duplicates": "document.querySelectorAll('#duplicates li').length",
+            "filtered": "filterPhrases('一分部署'), [...document.querySelectorAll('#phrases tr')].filter(r => r.style.display !== 'none').length - 1",
+        },
+        screenshot=ROOT / "outputs" / "report.png",
+    )
+    assert report.console_errors == [] and report.network_requests == []
+    assert report.values["speeches"] == 19 and report.values["duplicates"] == 1
+    assert report.values["cells"] > 100 and report.values["phrases"] > 50
+    assert report.values["filtered"] >= 1
+    first_diff = sorted((ROOT / "outputs" / "report_diffs").glob("*.html"))[0]
+    linked = inspect_page(first_diff, {"rows": "document.querySelectorAll('tr.row').length"})
+    assert linked.console_errors == [] and linked.values["rows"] > 10
