@@ -99,7 +99,82 @@ def bench_diff() -> None:
     print()
 
 
-BENCHES = {"textrank": bench_textrank, "diff": bench_diff}
+NUMERALS = "一二三四五六七八九十"
+
+
+def synthetic_corpus(folder: Path, n: int = 1000, seed: int = 2026) -> list[Path]:
+    """``n`` speech files made by recombining the samples' openings and
+    top-level sections (renumbered), dropping a tenth of their lines; seeded."""
+    import random
+    import re
+
+    rng = random.Random(seed)
+    openings, sections = [], []
+    for path in sorted(SAMPLES.glob("*.txt")):
+        for speech in compare.load(path):
+            for sec in speech.sections:
+                text = speech.text[sec.span[0]:sec.span[1]].strip()
+                (sections if sec.level == 1 else openings).append(text)
+    folder.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for i in range(n):
+        parts = [rng.choice(openings)]
+        for number, text in enumerate(rng.sample(sections, rng.randint(3, 5))):
+            text = re.sub(r"^[一二三四五六七八九十]+、", NUMERALS[number] + "、", text)
+            parts.append("\n".join(line for line in text.splitlines() if rng.random() > 0.1))
+        path = folder / f"speech_{i:04d}.txt"
+        path.write_text("\n".join(parts) + "\n", encoding="utf-8")
+        paths.append(path)
+    return paths
+
+
+def bench_corpus(n: int = 1000) -> None:
+    """index add and report over a synthetic corpus, each in a fresh process
+    (so peak memory is the command's own), next to the all-pairs baseline."""
+    import resource
+    import subprocess
+    import tempfile
+
+    from compare import corpus
+
+    with tempfile.TemporaryDirectory(prefix="speechdiff-bench-") as tmp:
+        folder = Path(tmp)
+        paths = synthetic_corpus(folder / "speeches", n)
+        chars = sum(len(p.read_text(encoding="utf-8")) for p in paths)
+        print(f"## corpus: {n} synthetic speeches ({chars / n:.0f} characters on average), 2-core machine\n")
+        print("| command | wall s | peak memory MB |")
+        print("|---|---:|---:|")
+        speechdiff = str(Path(sys.executable).with_name("speechdiff"))
+        commands = [
+            ("index add (new database)", [speechdiff, "index", "add", *map(str, paths), "--db", str(folder / "c.sqlite")]),
+            ("index add again (all unchanged)", [speechdiff, "index", "add", *map(str, paths), "--db", str(folder / "c.sqlite")]),
+            ("report (HTML, 100 related diffs)", [speechdiff, "report", *map(str, paths), "-o", str(folder / "report.html")]),
+        ]
+        for name, command in commands:
+            start = time.perf_counter()
+            result = subprocess.run(command, capture_output=True, text=True)
+            wall = time.perf_counter() - start
+            if result.returncode:
+                raise SystemExit(f"{name} failed: {result.stderr[-500:]}")
+            # ru_maxrss of children is the largest child so far (KiB on Linux): commands run in rising order of memory
+            peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+            print(f"| {name} | {wall:.1f} | {peak:.0f} |", flush=True)
+        print()
+        speeches = [compare.load(p)[0] for p in paths]
+        prints = [corpus.fingerprint(s) for s in speeches]
+        t_lsh, candidates = timed(corpus.candidate_pairs, [p.set for p in prints])
+        sets = [p.set for p in prints]
+        t_verify, _ = timed(corpus.shared_counts, sets, sorted(candidates))
+        all_pairs = [(a, b) for a in range(n) for b in range(a + 1, n)]
+        t_all, _ = timed(corpus.shared_counts, sets, all_pairs)
+        print("| pair finding | pairs measured | s |")
+        print("|---|---:|---:|")
+        print(f"| all pairs (baseline) | {len(all_pairs)} | {t_all:.1f} |")
+        print(f"| MinHash LSH candidates, then measured | {len(candidates)} | {t_lsh + t_verify:.1f} ({t_all / (t_lsh + t_verify):.1f}x faster) |")
+        print()
+
+
+BENCHES = {"textrank": bench_textrank, "diff": bench_diff, "corpus": bench_corpus}
 
 
 def main(argv: list[str]) -> None:

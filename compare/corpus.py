@@ -72,29 +72,64 @@ def shingles(text_key: str, k: int = SHINGLE) -> np.ndarray:
 
 @dataclass
 class Fingerprint:
-    """One speech's units (sentences and headings), their keys and runs."""
+    """One speech's units (sentences and headings), their keys and runs.
+    Keys are laid end to end: unit ``u`` is ``offsets[u]:offsets[u + 1]``
+    of that concatenation, its runs ``run_offsets[u]:run_offsets[u + 1]``
+    of ``runs``."""
 
     speech: Speech
     units: list[Unit]
     keys: list[str]
-    runs: list[np.ndarray]  # shingle hashes of each unit's key
+    runs: np.ndarray  # shingle hashes of every unit's key, unit after unit
+    offsets: np.ndarray
+    run_offsets: np.ndarray
     set: np.ndarray  # sorted distinct hashes of the whole speech
 
     @property
     def chars(self) -> int:
-        return sum(len(k) for k in self.keys)
+        return int(self.offsets[-1])
+
+    def runs_of(self, u: int) -> np.ndarray:
+        return self.runs[self.run_offsets[u] : self.run_offsets[u + 1]]
 
 
 def fingerprint(speech: Speech) -> Fingerprint:
     units = units_of(speech)
     keys = [key(u.text) for u in units]
-    runs = [shingles(k) for k in keys]
-    distinct = np.unique(np.concatenate(runs)) if runs else np.zeros(0, dtype=np.uint64)
-    return Fingerprint(speech, units, keys, runs, distinct)
+    lengths = np.array([len(k) for k in keys], dtype=np.int64)
+    # one rolling hash over all keys end to end, then each unit keeps the
+    # windows inside it (the same values as shingles(key), without a numpy
+    # call per sentence)
+    whole = shingles("".join(keys)) if lengths.sum() >= SHINGLE else np.zeros(0, dtype=np.uint64)
+    runs, pos = [], 0
+    for k, n in zip(keys, lengths.tolist()):
+        runs.append(whole[pos : pos + n - SHINGLE + 1] if n >= SHINGLE else shingles(k))
+        pos += n
+    run_counts = [len(r) for r in runs]
+    all_runs = np.concatenate(runs) if runs else np.zeros(0, dtype=np.uint64)
+    return Fingerprint(
+        speech, units, keys, all_runs,
+        offsets=np.concatenate(([0], np.cumsum(lengths))),
+        run_offsets=np.concatenate(([0], np.cumsum(run_counts, dtype=np.int64))),
+        set=np.unique(all_runs),
+    )
+
+
+def covered_chars(fp: Fingerprint, flags: np.ndarray) -> np.ndarray:
+    """Per character of the speech's keys end to end: is it inside a run
+    flagged in ``flags`` (one flag per run of ``fp.runs``)?"""
+    lengths = np.diff(fp.offsets)
+    unit_of_run = np.repeat(np.arange(len(lengths)), np.diff(fp.run_offsets))
+    starts = fp.offsets[unit_of_run] + np.arange(len(fp.runs)) - fp.run_offsets[unit_of_run]
+    widths = np.minimum(SHINGLE, lengths)[unit_of_run]
+    delta = np.zeros(fp.chars + 1, dtype=np.int32)
+    np.add.at(delta, starts[flags], 1)
+    np.add.at(delta, (starts + widths)[flags], -1)
+    return np.cumsum(delta[:-1]) > 0
 
 
 def coverage(text_key: str, runs: np.ndarray, shared: np.ndarray) -> np.ndarray:
-    """Per character of a key: is it inside a run flagged ``shared``?"""
+    """Per character of one key: is it inside a run flagged ``shared``?"""
     covered = np.zeros(len(text_key) + 1, dtype=np.int32)
     if len(runs):
         k = len(text_key) - len(runs) + 1
@@ -122,10 +157,29 @@ class Pair:
         return max(self.shared_a, self.shared_b)
 
 
-def _pair(a: int, b: int, fa: np.ndarray, fb: np.ndarray) -> Pair:
-    both = len(np.intersect1d(fa, fb, assume_unique=True))
-    union = len(fa) + len(fb) - both
-    return Pair(a, b, both / union if union else 0.0, both / len(fa) if len(fa) else 0.0, both / len(fb) if len(fb) else 0.0)
+def shared_counts(sets: list[np.ndarray], todo: list[tuple[int, int]], progress=None) -> dict[tuple[int, int], int]:
+    """How many fingerprints each pair of speeches shares: one sparse
+    product per speech against all its partners, not a set operation per pair."""
+    if not todo:
+        return {}
+    distinct, columns = np.unique(np.concatenate(sets), return_inverse=True)
+    starts = np.concatenate(([0], np.cumsum([len(s) for s in sets])))
+    matrix = sparse.csr_array((np.ones(len(columns), dtype=np.float32), columns, starts), shape=(len(sets), len(distinct)))
+    partners: dict[int, list[int]] = defaultdict(list)
+    for a, b in todo:
+        partners[a].append(b)
+    out = {}
+    for a in _progress(progress, list(partners), "comparing pairs"):
+        mine = np.zeros(len(distinct), dtype=np.float32)
+        mine[columns[starts[a] : starts[a + 1]]] = 1
+        for b, both in zip(partners[a], matrix[partners[a]] @ mine):
+            out[a, b] = int(both)
+    return out
+
+
+def _pair(a: int, b: int, size_a: int, size_b: int, both: int) -> Pair:
+    union = size_a + size_b - both
+    return Pair(a, b, both / union if union else 0.0, both / size_a if size_a else 0.0, both / size_b if size_b else 0.0)
 
 
 def candidate_pairs(sets: list[np.ndarray], threshold: float = CANDIDATE) -> set[tuple[int, int]]:
@@ -156,8 +210,8 @@ def similar_pairs(prints: list[Fingerprint], exact_limit: int = EXACT_PAIRS_LIMI
         todo = [(a, b) for a in range(n) for b in range(a + 1, n)]
     else:
         todo = sorted(candidate_pairs(sets))
-    pairs = [_pair(a, b, sets[a], sets[b]) for a, b in _progress(progress, todo, "comparing pairs")]
-    return [p for p in pairs if p.jaccard > 0]
+    shared = shared_counts(sets, todo, progress)
+    return [_pair(a, b, len(sets[a]), len(sets[b]), both) for (a, b), both in sorted(shared.items()) if both]
 
 
 def families(n: int, pairs: list[Pair], threshold: float = NEAR_DUPLICATE) -> list[int]:
@@ -273,11 +327,10 @@ def shared_phrases(prints: list[Fingerprint], family: list[int], table: np.ndarr
     fingerprints, looked up in one sorted posting array."""
     found: dict[str, list[tuple[int, int, str]]] = defaultdict(list)
     for s, p in enumerate(prints):
-        for u, (unit, k, runs) in enumerate(zip(p.units, p.keys, p.runs)):
-            if (s, u) in skip or len(runs) == 0:
-                continue
-            covered = coverage(k, runs, lookup(runs, table, counts) >= 2)
-            if not covered.any():
+        covered_all = covered_chars(p, lookup(p.runs, table, counts) >= 2)
+        for u, (unit, k) in enumerate(zip(p.units, p.keys)):
+            covered = covered_all[p.offsets[u] : p.offsets[u + 1]]
+            if (s, u) in skip or not covered.any():
                 continue
             spans = None
             for start, end in _true_runs(covered):
@@ -338,7 +391,10 @@ class SpeechReport:
 def unit_scores(fp: Fingerprint, is_shared) -> list[float]:
     """Boilerplate score of each unit: the share of its characters inside
     runs that ``is_shared(hashes)`` flags as found elsewhere."""
-    return [float(coverage(k, runs, is_shared(runs)).mean()) if k else 0.0 for k, runs in zip(fp.keys, fp.runs)]
+    covered = np.concatenate(([0], np.cumsum(covered_chars(fp, is_shared(fp.runs)))))
+    lengths = np.diff(fp.offsets)
+    sums = covered[fp.offsets[1:]] - covered[fp.offsets[:-1]]
+    return np.divide(sums, lengths, out=np.zeros(len(lengths)), where=lengths > 0).tolist()
 
 
 def boilerplate_share(fp: Fingerprint, scores: list[float]) -> float:

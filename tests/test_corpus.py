@@ -372,3 +372,19 @@ def test_samples_report_in_headless_chromium():
     first_diff = sorted((ROOT / "outputs" / "report_diffs").glob("*.html"))[0]
     linked = inspect_page(first_diff, {"rows": "document.querySelectorAll('tr.row').length"})
     assert linked.console_errors == [] and linked.values["rows"] > 10
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.text(alphabet="党委政府要坚持以人民为中心的发展思想XxAB12，。、", min_size=0, max_size=40), min_size=1, max_size=8))
+def test_speech_fingerprint_equals_per_sentence_shingles(sentences):
+    speech = compare.load_text("同志们：\n" + "\n".join(s + "。" for s in sentences), "p")
+    if not speech:
+        return
+    fp = corpus.fingerprint(speech[0])
+    for u, k in enumerate(fp.keys):
+        assert fp.runs_of(u).tolist() == corpus.shingles(k).tolist()
+    flags = np.arange(len(fp.runs)) % 2 == 0
+    covered = corpus.covered_chars(fp, flags)
+    for u, k in enumerate(fp.keys):
+        expected = corpus.coverage(k, fp.runs_of(u), flags[fp.run_offsets[u] : fp.run_offsets[u + 1]])
+        assert covered[fp.offsets[u] : fp.offsets[u + 1]].tolist() == expected.tolist()
