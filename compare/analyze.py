@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import functools
 import logging
-import math
 import re
 from dataclasses import dataclass, field
 from importlib import resources

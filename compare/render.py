@@ -101,9 +101,9 @@ def _umask() -> int:
     return mask
 
 
-def write_atomic(path: str | os.PathLike, content: str, inputs: list[str] = ()) -> Path:
-    """Write ``content`` to ``path`` via a temporary file and rename, so a
-    reader never sees half a report; refuse to overwrite an input file."""
+def check_output(path: str | os.PathLike, inputs: list[str] = ()) -> Path:
+    """``path`` as a Path, if writing there loses nothing: not an input
+    file (``FILE`` or ``FILE#N``), not a directory."""
     target = Path(path)
     for name in inputs:
         source = Path(name.split("#")[0] if not Path(name).exists() else name)
@@ -111,6 +111,13 @@ def write_atomic(path: str | os.PathLike, content: str, inputs: list[str] = ()) 
             raise SpeechdiffError(f"{path}: refusing to overwrite an input file")
     if target.is_dir():
         raise SpeechdiffError(f"{path}: is a directory")
+    return target
+
+
+def write_atomic(path: str | os.PathLike, content: str, inputs: list[str] = ()) -> Path:
+    """Write ``content`` to ``path`` via a temporary file and rename, so a
+    reader never sees half a report; refuse to overwrite an input file."""
+    target = check_output(path, inputs)
     target.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
     try:
@@ -485,7 +492,7 @@ def write_report(c, output: str | os.PathLike, diffs: str = "auto", max_diffs: i
     none, or auto (all for a small corpus, else related)."""
     from . import align, corpus
 
-    target = Path(output)
+    target = check_output(output, inputs)  # before writing any diff next to it
     folder = target.with_name(target.stem + "_diffs")
     if diffs == "auto":  # every cell of a small matrix links to its diff
         diffs = "all" if len(c.speeches) <= ALL_DIFFS_LIMIT else "related"

@@ -2,8 +2,10 @@ import functools
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 
 import compare
+from compare.cli import cli
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = ROOT / "samples"
@@ -22,3 +24,8 @@ def samples_dir():
 def outline_shape(sections):
     """(label, [children shapes]) for the numbered sections, for golden tests."""
     return [(s.label, outline_shape(s.children)) for s in sections if s.level > 0]
+
+
+def run(*args):
+    """Invoke the speechdiff command line in-process, arguments as strings."""
+    return CliRunner().invoke(cli, [str(a) for a in args])

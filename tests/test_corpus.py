@@ -5,17 +5,15 @@ import sqlite3
 
 import numpy as np
 import pytest
-from click.testing import CliRunner
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from opencc import OpenCC
 
 import compare
 from compare import corpus, store
-from compare.cli import cli
 
 from .browser import chromium_path, inspect_page
-from .conftest import ROOT, SAMPLES, speeches_of
+from .conftest import ROOT, SAMPLES, run, speeches_of
 
 # A hand-built corpus where the true reuse is known.
 PEOPLE = "要坚持以人民为中心的发展思想，把人民群众的获得感、幸福感、安全感作为一切工作的出发点和落脚点。"
@@ -249,9 +247,6 @@ def test_against_marks_corpus_boilerplate(tmp_path):
 # ----- CLI
 
 
-def run(*args):
-    return CliRunner().invoke(cli, [str(x) for x in args])
-
 
 def test_cli_index_add_list_and_against(tmp_path):
     paths = write_corpus(tmp_path)
@@ -316,6 +311,7 @@ def test_cli_report_and_index_errors(args, message):
     assert message in result.output and "Traceback" not in result.output
     assert (SAMPLES / "ankang_2021_midyear.txt").read_bytes() == before
     assert not (SAMPLES / "nothing.sqlite").exists()
+    assert sorted(p.name for p in SAMPLES.iterdir()) == sorted(p.name for p in SAMPLES.glob("*.txt"))  # nothing written
 
 
 def test_cli_report_json_schema(tmp_path):

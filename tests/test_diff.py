@@ -1,15 +1,12 @@
 import json
-from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 
 import compare
-from compare import align, render
-from compare.cli import cli
+from compare import align
 
 from .browser import chromium_path, inspect_page
-from .conftest import ROOT, SAMPLES, speeches_of
+from .conftest import ROOT, SAMPLES, run, speeches_of
 
 
 def top_pairs(d):
@@ -108,9 +105,6 @@ def test_speech_without_outline():
 
 # ----- CLI
 
-
-def run(*args):
-    return CliRunner().invoke(cli, [str(x) for x in args])
 
 
 ANKANG = SAMPLES / "ankang_2020_transport_and_health.txt"

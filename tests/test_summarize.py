@@ -1,13 +1,10 @@
 import json
 
 import pytest
-from click.testing import CliRunner
 
-import compare
 from compare import analyze
-from compare.cli import cli
 
-from .conftest import SAMPLES, speeches_of
+from .conftest import SAMPLES, run, speeches_of
 
 ALL_SAMPLES = [
     "ankang_2020_transport_and_health",
@@ -103,9 +100,6 @@ def test_keywords_are_content_words():
 
 # ----- CLI
 
-
-def run(*args):
-    return CliRunner().invoke(cli, [str(a) for a in args])
 
 
 def test_cli_json_schema():
