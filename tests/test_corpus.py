@@ -384,3 +384,18 @@ def test_speech_fingerprint_equals_per_sentence_shingles(sentences):
     for u, k in enumerate(fp.keys):
         expected = corpus.coverage(k, fp.runs_of(u), flags[fp.run_offsets[u] : fp.run_offsets[u + 1]])
         assert covered[fp.offsets[u] : fp.offsets[u + 1]].tolist() == expected.tolist()
+
+
+@pytest.mark.skipif(not chromium_path(), reason="chromium not installed (Debian package 'chromium'; .ci/run installs it)")
+def test_against_page_in_headless_chromium(tmp_path):
+    paths = write_corpus(tmp_path)
+    db = tmp_path / "c.sqlite"
+    assert run("index", "add", *paths[:3], "--db", db).exit_code == 0
+    out = ROOT / "outputs" / "against_hand_built.html"
+    assert run("diff", paths[3], "--against", db, "--format", "html", "-o", out).exit_code == 0
+    report = inspect_page(out, {
+        "reused": "[...document.querySelectorAll('.sent.boiler')].map(e => e.textContent).join('')",
+        "new": "[...document.querySelectorAll('.sent.new')].map(e => e.textContent).join('')",
+    })
+    assert report.console_errors == [] and report.network_requests == []
+    assert CLAUSE in report.values["reused"] and "森林覆盖率" in report.values["new"]
