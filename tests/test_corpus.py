@@ -399,3 +399,26 @@ def test_against_page_in_headless_chromium(tmp_path):
     })
     assert report.console_errors == [] and report.network_requests == []
     assert CLAUSE in report.values["reused"] and "森林覆盖率" in report.values["new"]
+
+
+def test_cli_report_over_a_database_and_files(tmp_path):
+    paths = write_corpus(tmp_path)
+    db = tmp_path / "c.sqlite"
+    assert run("index", "add", *paths[:3], "--db", db).exit_code == 0
+    result = run("report", paths[3], "--db", db, "--format", "json")
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    assert [s["source"] for s in data["speeches"]] == ["d.txt#1", "a.txt#1", "b.txt#1", "c.txt#1"]
+    assert any(set(e["speeches"]) == {1, 3} for e in data["phrasebook"])  # d and b share the clause
+
+
+def test_large_report_lists_neighbours_instead_of_a_matrix(tmp_path, monkeypatch):
+    from compare import render
+
+    monkeypatch.setattr(render, "MATRIX_LIMIT", 3)
+    paths = write_corpus(tmp_path)
+    out = tmp_path / "report.html"
+    assert run("report", *paths, "-o", out, "--diffs", "none").exit_code == 0
+    html = out.read_text(encoding="utf-8")
+    assert 'class="matrix"' not in html and "最相近的讲话" in html
+    assert not (tmp_path / "report_diffs").exists()
