@@ -128,10 +128,25 @@ def synthetic_corpus(folder: Path, n: int = 1000, seed: int = 2026) -> list[Path
     return paths
 
 
+# Runs the CLI in a child and writes the child's own peak memory (VmHWM: the
+# high-water mark of its address space since exec). ru_maxrss would not do:
+# Linux carries the parent's high-water mark across a vfork+exec.
+MEASURED_CLI = """
+import atexit, sys
+def peak(path=sys.argv[1]):
+    for line in open('/proc/self/status'):
+        if line.startswith('VmHWM:'):
+            open(path, 'w').write(line.split()[1])
+atexit.register(peak)
+sys.argv = ['speechdiff'] + sys.argv[2:]
+from compare.cli import main
+main()
+"""
+
+
 def bench_corpus(n: int = 1000) -> None:
     """index add and report over a synthetic corpus, each in a fresh process
     (so peak memory is the command's own), next to the all-pairs baseline."""
-    import resource
     import subprocess
     import tempfile
 
@@ -144,20 +159,20 @@ def bench_corpus(n: int = 1000) -> None:
         print(f"## corpus: {n} synthetic speeches ({chars / n:.0f} characters on average), 2-core machine\n")
         print("| command | wall s | peak memory MB |")
         print("|---|---:|---:|")
-        speechdiff = str(Path(sys.executable).with_name("speechdiff"))
+        files = list(map(str, paths))
         commands = [
-            ("index add (new database)", [speechdiff, "index", "add", *map(str, paths), "--db", str(folder / "c.sqlite")]),
-            ("index add again (all unchanged)", [speechdiff, "index", "add", *map(str, paths), "--db", str(folder / "c.sqlite")]),
-            ("report (HTML, 100 related diffs)", [speechdiff, "report", *map(str, paths), "-o", str(folder / "report.html")]),
+            ("index add (new database)", ["index", "add", *files, "--db", str(folder / "c.sqlite")]),
+            ("index add again (all unchanged)", ["index", "add", *files, "--db", str(folder / "c.sqlite")]),
+            ("report (HTML, 100 related diffs)", ["report", *files, "-o", str(folder / "report.html")]),
         ]
-        for name, command in commands:
+        peak_file = folder / "peak"
+        for name, args in commands:
             start = time.perf_counter()
-            result = subprocess.run(command, capture_output=True, text=True)
+            result = subprocess.run([sys.executable, "-c", MEASURED_CLI, str(peak_file), *args], capture_output=True, text=True)
             wall = time.perf_counter() - start
             if result.returncode:
                 raise SystemExit(f"{name} failed: {result.stderr[-500:]}")
-            # ru_maxrss of children is the largest child so far (KiB on Linux): commands run in rising order of memory
-            peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+            peak = int(peak_file.read_text()) / 1024
             print(f"| {name} | {wall:.1f} | {peak:.0f} |", flush=True)
         print()
         speeches = [compare.load(p)[0] for p in paths]

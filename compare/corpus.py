@@ -36,7 +36,6 @@ MIN_PHRASE = MIN_SHARED_CLAUSE
 EXACT_PAIRS_LIMIT = 150  # up to this many speeches compare every pair; above, MinHash LSH proposes
 NUM_PERM = 64
 _NOT_KEY = re.compile(r"[^\w\u24cd]|_")  # keep letters, digits, CJK and the placeholder slot
-_MASK64 = np.uint64(0xFFFFFFFFFFFFFFFF)
 
 
 # ---------------------------------------------------------------- fingerprints

@@ -7,6 +7,8 @@ from click.testing import CliRunner
 import compare
 from compare.cli import cli
 
+from .browser import chromium_path
+
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = ROOT / "samples"
 
@@ -29,3 +31,9 @@ def outline_shape(sections):
 def run(*args):
     """Invoke the speechdiff command line in-process, arguments as strings."""
     return CliRunner().invoke(cli, [str(a) for a in args])
+
+
+# the browser checks skip, saying why, only where chromium is missing
+needs_chromium = pytest.mark.skipif(
+    not chromium_path(), reason="chromium not installed (Debian package 'chromium'; .ci/run installs it)"
+)

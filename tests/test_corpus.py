@@ -12,8 +12,8 @@ from opencc import OpenCC
 import compare
 from compare import corpus, store
 
-from .browser import chromium_path, inspect_page
-from .conftest import ROOT, SAMPLES, run, speeches_of
+from .browser import inspect_page
+from .conftest import ROOT, SAMPLES, needs_chromium, run, speeches_of
 
 # A hand-built corpus where the true reuse is known.
 PEOPLE = "要坚持以人民为中心的发展思想，把人民群众的获得感、幸福感、安全感作为一切工作的出发点和落脚点。"
@@ -345,7 +345,7 @@ def test_cli_report_html_escapes_and_links_diffs(tmp_path):
     assert 'href="report_diffs/001-002.html"' in html
 
 
-@pytest.mark.skipif(not chromium_path(), reason="chromium not installed (Debian package 'chromium'; .ci/run installs it)")
+@needs_chromium
 def test_samples_report_in_headless_chromium():
     out = ROOT / "outputs" / "report.html"
     result = run("report", *sorted(SAMPLES.glob("*.txt")), "-o", out)
@@ -386,7 +386,7 @@ def test_speech_fingerprint_equals_per_sentence_shingles(sentences):
         assert covered[fp.offsets[u] : fp.offsets[u + 1]].tolist() == expected.tolist()
 
 
-@pytest.mark.skipif(not chromium_path(), reason="chromium not installed (Debian package 'chromium'; .ci/run installs it)")
+@needs_chromium
 def test_against_page_in_headless_chromium(tmp_path):
     paths = write_corpus(tmp_path)
     db = tmp_path / "c.sqlite"

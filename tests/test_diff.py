@@ -5,8 +5,8 @@ import pytest
 import compare
 from compare import align
 
-from .browser import chromium_path, inspect_page
-from .conftest import ROOT, SAMPLES, run, speeches_of
+from .browser import inspect_page
+from .conftest import ROOT, SAMPLES, needs_chromium, run, speeches_of
 
 
 def top_pairs(d):
@@ -171,7 +171,7 @@ def test_cli_diff_html_self_contained_and_escaped(tmp_path):
     assert not list(out.parent.glob(".*.tmp"))  # written atomically: no temp file left
 
 
-@pytest.mark.skipif(not chromium_path(), reason="chromium not installed (Debian package 'chromium'; .ci/run installs it)")
+@needs_chromium
 def test_html_report_in_headless_chromium(tmp_path):
     out = ROOT / "outputs" / "diff_ankang_2020.html"
     result = run("diff", f"{ANKANG}#1", f"{ANKANG}#2", "--format", "html", "-o", out)
