@@ -224,12 +224,12 @@ def report(specs, db, fmt, output, n, phrases, diffs, max_diffs):
 
     if not specs and not db:
         raise click.UsageError("give speech files (or --db CORPUS.sqlite)")
-    speeches = [s for spec in specs for s in select(spec)]
+    progress = _progress()
+    speeches = [s for spec in (progress(list(specs), "reading") if progress else specs) for s in select(spec)]
     if db:
         speeches += store.load_speeches(_corpus_db(db))
     if len(speeches) < 2:
         raise SpeechdiffError(f"a report compares speeches: found {len(speeches)}, need at least 2")
-    progress = _progress()
     result = corpus.analyze_corpus(speeches, n=n, progress=progress)
     inputs = list(specs) + ([db] if db else [])
     if fmt == "json":
@@ -271,6 +271,19 @@ def index_add(files, db):
     click.echo(f"{db}: {totals['files']} files, {totals['speeches']} speeches, {totals['sentences']} sentences", err=True)
     if failed:
         raise click.exceptions.Exit(2)
+
+
+@index.command("remove")
+@click.argument("files", nargs=-1, required=True, type=click.Path(), metavar="FILE...")
+@click.option("--db", required=True, type=click.Path(dir_okay=False), metavar="CORPUS.sqlite")
+def index_remove(files, db):
+    """Remove the speeches of FILES from the corpus (the files may be gone)."""
+    from . import store
+
+    conn = _corpus_db(db)
+    for path in files:
+        count = store.remove_file(conn, path)
+        click.echo(f"removed: {path} ({count} speech{'es' if count != 1 else ''})" if count else f"not indexed: {path}")
 
 
 @index.command("list")

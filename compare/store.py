@@ -135,6 +135,19 @@ def add_file(conn: sqlite3.Connection, path: str | os.PathLike) -> tuple[str, in
     return ("updated" if row else "added"), len(speeches)
 
 
+def remove_file(conn: sqlite3.Connection, path: str | os.PathLike) -> int:
+    """Drop a file's speeches (the file need not exist any more); returns
+    how many were removed, 0 when it was not indexed."""
+    resolved = str(Path(path).resolve())
+    with conn:
+        row = conn.execute("SELECT id FROM files WHERE path = ?", (resolved,)).fetchone()
+        if not row:
+            return 0
+        count = conn.execute("SELECT COUNT(*) FROM speeches WHERE file_id = ?", (row[0],)).fetchone()[0]
+        conn.execute("DELETE FROM files WHERE id = ?", (row[0],))
+    return count
+
+
 @dataclass
 class StoredSpeech:
     id: int

@@ -258,6 +258,12 @@ def test_cli_index_add_list_and_against(tmp_path):
     assert again.output.count("unchanged:") == 3
     listed = run("index", "list", "--db", db)
     assert listed.exit_code == 0 and listed.output.count("\n") == 3
+    removed = run("index", "remove", paths[2], tmp_path / "never_indexed.txt", "--db", db)
+    assert removed.exit_code == 0 and "removed:" in removed.output and "not indexed:" in removed.output
+    assert run("index", "list", "--db", db).output.count("\n") == 2
+    assert sqlite3.connect(db).execute("SELECT COUNT(*) FROM sentences s LEFT JOIN speeches p ON s.speech_id = p.id"
+                                       " WHERE p.id IS NULL").fetchone()[0] == 0  # no orphans
+    assert run("index", "add", paths[2], "--db", db).output.startswith("added:")
     diffed = run("diff", paths[3], "--against", db, "--format", "json")
     assert diffed.exit_code == 0, diffed.output
     view = json.loads(diffed.output)
