@@ -24,7 +24,14 @@ class Cli(click.Group):
         except SpeechdiffError as e:
             raise InputError(str(e)) from None
         except OSError as e:
-            raise InputError(f"{e.filename or ''}: {e.strerror}".lstrip(": ")) from None
+            raise InputError(error_line(e)) from None
+
+
+def error_line(e: OSError | SpeechdiffError) -> str:
+    """One line for a bad input: the library's message, or file: reason."""
+    if isinstance(e, SpeechdiffError):
+        return str(e)
+    return f"{e.filename or ''}: {e.strerror}".lstrip(": ")
 
 
 @click.group(cls=Cli)
@@ -48,10 +55,16 @@ def _progress():
     from rich.console import Console
     from rich.progress import track
 
+    from .corpus import no_progress
+
     console = Console(stderr=True)
     if not console.is_terminal:
-        return None
-    return lambda items, description: track(items, description=description, console=console, transient=True)
+        return no_progress
+    return lambda items, description: track(list(items), description=description, console=console, transient=True)
+
+
+def _speeches(count: int) -> str:
+    return f"{count} speech{'es' if count != 1 else ''}"
 
 
 def _corpus_db(path: str):
@@ -225,7 +238,7 @@ def report(specs, db, fmt, output, n, phrases, diffs, max_diffs):
     if not specs and not db:
         raise click.UsageError("give speech files (or --db CORPUS.sqlite)")
     progress = _progress()
-    speeches = [s for spec in (progress(list(specs), "reading") if progress else specs) for s in select(spec)]
+    speeches = [s for spec in progress(specs, "reading") for s in select(spec)]
     if db:
         speeches += store.load_speeches(_corpus_db(db))
     if len(speeches) < 2:
@@ -253,20 +266,18 @@ def index_add(files, db):
     changed file replaces its speeches). Bad files are reported and skipped."""
     from . import store
 
-    if any(os.path.exists(f) and os.path.exists(db) and os.path.samefile(f, db) for f in files):
-        raise SpeechdiffError(f"{db}: is also an input file")
+    render.check_output(db, files)  # the database must not be one of the files
     conn = store.connect(db)
     progress = _progress()
     failed = 0
-    for path in (progress(list(files), "indexing") if progress else files):
+    for path in progress(files, "indexing"):
         try:
             status, count = store.add_file(conn, path)
         except (SpeechdiffError, OSError) as e:
             failed += 1
-            message = str(e) if isinstance(e, SpeechdiffError) else f"{e.filename or path}: {e.strerror}"
-            click.echo(f"error: {message}", err=True)
+            click.echo(f"error: {error_line(e)}", err=True)
             continue
-        click.echo(f"{status}: {path} ({count} speech{'es' if count != 1 else ''})")
+        click.echo(f"{status}: {path} ({_speeches(count)})")
     totals = store.counts(conn)
     click.echo(f"{db}: {totals['files']} files, {totals['speeches']} speeches, {totals['sentences']} sentences", err=True)
     if failed:
@@ -283,7 +294,7 @@ def index_remove(files, db):
     conn = _corpus_db(db)
     for path in files:
         count = store.remove_file(conn, path)
-        click.echo(f"removed: {path} ({count} speech{'es' if count != 1 else ''})" if count else f"not indexed: {path}")
+        click.echo(f"removed: {path} ({_speeches(count)})" if count else f"not indexed: {path}")
 
 
 @index.command("list")

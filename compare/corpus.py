@@ -127,17 +127,6 @@ def covered_chars(fp: Fingerprint, flags: np.ndarray) -> np.ndarray:
     return np.cumsum(delta[:-1]) > 0
 
 
-def coverage(text_key: str, runs: np.ndarray, shared: np.ndarray) -> np.ndarray:
-    """Per character of one key: is it inside a run flagged ``shared``?"""
-    covered = np.zeros(len(text_key) + 1, dtype=np.int32)
-    if len(runs):
-        k = len(text_key) - len(runs) + 1
-        starts = np.flatnonzero(shared)
-        np.add.at(covered, starts, 1)
-        np.add.at(covered, starts + k, -1)
-    return np.cumsum(covered[:-1]) > 0
-
-
 # ---------------------------------------------------------------- pairs and families
 
 
@@ -156,7 +145,12 @@ class Pair:
         return max(self.shared_a, self.shared_b)
 
 
-def shared_counts(sets: list[np.ndarray], todo: list[tuple[int, int]], progress=None) -> dict[tuple[int, int], int]:
+def no_progress(items, description: str):
+    """The default ``progress``: a caller may pass one that shows a bar."""
+    return items
+
+
+def shared_counts(sets: list[np.ndarray], todo: list[tuple[int, int]], progress=no_progress) -> dict[tuple[int, int], int]:
     """How many fingerprints each pair of speeches shares: one sparse
     product per speech against all its partners, not a set operation per pair."""
     if not todo:
@@ -168,7 +162,7 @@ def shared_counts(sets: list[np.ndarray], todo: list[tuple[int, int]], progress=
     for a, b in todo:
         partners[a].append(b)
     out = {}
-    for a in _progress(progress, list(partners), "comparing pairs"):
+    for a in progress(list(partners), "comparing pairs"):
         mine = np.zeros(len(distinct), dtype=np.float32)
         mine[columns[starts[a] : starts[a + 1]]] = 1
         for b, both in zip(partners[a], matrix[partners[a]] @ mine):
@@ -181,26 +175,37 @@ def _pair(a: int, b: int, size_a: int, size_b: int, both: int) -> Pair:
     return Pair(a, b, both / union if union else 0.0, both / size_a if size_a else 0.0, both / size_b if size_b else 0.0)
 
 
-def candidate_pairs(sets: list[np.ndarray], threshold: float = CANDIDATE) -> set[tuple[int, int]]:
-    """Pairs of speeches likely to share at least ``threshold`` (Jaccard) of
-    their fingerprints, from MinHash LSH rather than all pairs."""
+def lsh_candidates(hash_sets, threshold: float):
+    """(j, i) with j < i for each pair of hash sets whose Jaccard is likely
+    at least ``threshold``, from MinHash LSH (datasketch) rather than all pairs."""
     from datasketch import MinHash, MinHashLSH
 
     lsh = MinHashLSH(threshold=threshold, num_perm=NUM_PERM)
-    found: set[tuple[int, int]] = set()
-    for i, s in enumerate(sets):
+    for i, hashes in enumerate(hash_sets):
         m = MinHash(num_perm=NUM_PERM, hashfunc=_identity, scheme="affine64")
-        m.update_batch(s)
-        found.update((int(j), i) for j in lsh.query(m))
+        m.update_batch(hashes)
+        for j in lsh.query(m):
+            yield int(j), i
         lsh.insert(i, m)
-    return found
+
+
+def candidate_pairs(sets: list[np.ndarray], threshold: float = CANDIDATE) -> set[tuple[int, int]]:
+    """Pairs of speeches likely to share at least ``threshold`` (Jaccard) of
+    their fingerprints."""
+    return set(lsh_candidates(sets, threshold))
 
 
 def _identity(value):
     return value
 
 
-def similar_pairs(prints: list[Fingerprint], exact_limit: int = EXACT_PAIRS_LIMIT, progress=None) -> list[Pair]:
+def components(n: int, edges: list[tuple[int, int]]) -> list[int]:
+    """Connected-component label of each of ``n`` nodes joined by ``edges``."""
+    graph = sparse.coo_array((np.ones(len(edges)), ([a for a, _ in edges], [b for _, b in edges])), shape=(n, n))
+    return [int(x) for x in connected_components(graph, directed=False)[1]]
+
+
+def similar_pairs(prints: list[Fingerprint], exact_limit: int = EXACT_PAIRS_LIMIT, progress=no_progress) -> list[Pair]:
     """Every pair that shares text, measured exactly; for more than
     ``exact_limit`` speeches only the pairs MinHash LSH proposes."""
     n = len(prints)
@@ -215,10 +220,7 @@ def similar_pairs(prints: list[Fingerprint], exact_limit: int = EXACT_PAIRS_LIMI
 
 def families(n: int, pairs: list[Pair], threshold: float = NEAR_DUPLICATE) -> list[int]:
     """Family id of each speech: near-duplicates (copies of one speech) share one."""
-    close = [p for p in pairs if p.jaccard >= threshold]
-    graph = sparse.coo_array((np.ones(len(close)), ([p.a for p in close], [p.b for p in close])), shape=(n, n))
-    _, labels = connected_components(graph, directed=False)
-    return [int(x) for x in labels]
+    return components(n, [(p.a, p.b) for p in pairs if p.jaccard >= threshold])
 
 
 def family_counts(prints: list[Fingerprint], family: list[int]) -> tuple[np.ndarray, np.ndarray]:
@@ -259,28 +261,16 @@ class Phrase:
 def _sentence_groups(prints: list[Fingerprint]) -> list[list[tuple[int, int]]]:
     """Units grouped by key, then wordings of one sentence (placeholder
     filled, a few characters edited) merged via MinHash LSH candidates."""
-    from datasketch import MinHash, MinHashLSH
-
     by_key: dict[str, list[tuple[int, int]]] = defaultdict(list)
     for s, p in enumerate(prints):
         for u, k in enumerate(p.keys):
             if len(k) >= MIN_PHRASE:
                 by_key[k].append((s, u))
     keys = list(by_key)
-    lsh = MinHashLSH(threshold=0.5, num_perm=NUM_PERM)
-    edges: list[tuple[int, int]] = []
-    for i, k in enumerate(keys):
-        m = MinHash(num_perm=NUM_PERM, hashfunc=_identity, scheme="affine64")
-        m.update_batch(shingles(k, 3))
-        for j in lsh.query(m):
-            if _same_sentence(keys[j], k):
-                edges.append((j, i))
-        lsh.insert(i, m)
-    n = len(keys)
-    graph = sparse.coo_array((np.ones(len(edges)), ([a for a, _ in edges], [b for _, b in edges])), shape=(n, n))
-    _, labels = connected_components(graph, directed=False)
+    candidates = lsh_candidates((shingles(k, 3) for k in keys), threshold=0.5)
+    edges = [(j, i) for j, i in candidates if _same_sentence(keys[j], keys[i])]
     groups: dict[int, list[tuple[int, int]]] = defaultdict(list)
-    for k, label in zip(keys, labels):
+    for k, label in zip(keys, components(len(keys), edges)):
         groups[int(label)].extend(by_key[k])
     return list(groups.values())
 
@@ -296,17 +286,23 @@ def _entry(kind: str, family: list[int], occs: list[tuple[int, int]], text_of) -
     if fams < 2:
         return None
     wordings = Counter(text_of(s, u) for s, u in occs)
-    text = max(wordings, key=lambda t: (wordings[t], -len(t)))
-    return Phrase(kind, text, speeches, fams, len(wordings), sorted(occs))
+    return Phrase(kind, _most_common(wordings), speeches, fams, len(wordings), sorted(occs))
 
 
-def phrasebook(prints: list[Fingerprint], family: list[int], table: np.ndarray, counts: np.ndarray) -> list[Phrase]:
+def _most_common(wordings: Counter) -> str:
+    """The wording used most often; of equals, the shortest."""
+    return max(wordings, key=lambda t: (wordings[t], -len(t)))
+
+
+def phrasebook(prints: list[Fingerprint], family: list[int], covered: list[np.ndarray]) -> list[Phrase]:
     """The passages this corpus reuses, most widely used first: whole
-    sentences, then phrases reused inside otherwise different sentences."""
+    sentences, then phrases reused inside otherwise different sentences.
+    ``covered``: per speech, its characters reused by another family
+    (``covered_chars``)."""
     groups = _sentence_groups(prints)
     entries = [e for occs in groups if (e := _entry("sentence", family, occs, lambda s, u: prints[s].units[u].text))]
     in_reused = {o for e in entries for o in e.occurrences}
-    entries += shared_phrases(prints, family, table, counts, skip=in_reused)
+    entries += shared_phrases(prints, family, covered, skip=in_reused)
     entries.sort(key=lambda e: (-e.families, -len(e.speeches), e.kind != "sentence", -len(e.text)))
     return entries
 
@@ -318,7 +314,7 @@ def key_spans(text: str) -> tuple[str, list[tuple[int, int]]]:
     return "".join(norm[i] for i in kept), [spans[i] if spans else (i, i + 1) for i in kept]
 
 
-def shared_phrases(prints: list[Fingerprint], family: list[int], table: np.ndarray, counts: np.ndarray,
+def shared_phrases(prints: list[Fingerprint], family: list[int], covered: list[np.ndarray],
                    skip: set[tuple[int, int]] = frozenset()) -> list[Phrase]:
     """Runs of text reused by another speech inside sentences that are not
     reused whole (``skip``): the 套话 phrases a drafter weaves into new
@@ -326,13 +322,12 @@ def shared_phrases(prints: list[Fingerprint], family: list[int], table: np.ndarr
     fingerprints, looked up in one sorted posting array."""
     found: dict[str, list[tuple[int, int, str]]] = defaultdict(list)
     for s, p in enumerate(prints):
-        covered_all = covered_chars(p, lookup(p.runs, table, counts) >= 2)
         for u, (unit, k) in enumerate(zip(p.units, p.keys)):
-            covered = covered_all[p.offsets[u] : p.offsets[u + 1]]
-            if (s, u) in skip or not covered.any():
+            reused = covered[s][p.offsets[u] : p.offsets[u + 1]]
+            if (s, u) in skip or not reused.any():
                 continue
             spans = None
-            for start, end in _true_runs(covered):
+            for start, end in _true_runs(reused):
                 if end - start >= MIN_PHRASE:
                     spans = spans or key_spans(unit.text)[1]
                     found[k[start:end]].append((s, u, unit.text[spans[start][0] : spans[end - 1][1]]))
@@ -357,8 +352,7 @@ def shared_phrases(prints: list[Fingerprint], family: list[int], table: np.ndarr
         kept_by_speeches[tuple(speeches)].append(phrase_key)
         occs = found[phrase_key]
         wordings = Counter(w for _, _, w in occs)
-        text = max(wordings, key=lambda t: (wordings[t], -len(t)))
-        entries.append(Phrase("phrase", text.strip("，。；：！？、"), speeches, len({family[i] for i in speeches}), len(wordings),
+        entries.append(Phrase("phrase", _most_common(wordings).strip("，。；：！？、"), speeches, len({family[i] for i in speeches}), len(wordings),
                               sorted((s, u) for s, u, _ in occs)))
     return entries
 
@@ -387,12 +381,12 @@ class SpeechReport:
     units: list[Unit] = field(repr=False, default_factory=list)
 
 
-def unit_scores(fp: Fingerprint, is_shared) -> list[float]:
-    """Boilerplate score of each unit: the share of its characters inside
-    runs that ``is_shared(hashes)`` flags as found elsewhere."""
-    covered = np.concatenate(([0], np.cumsum(covered_chars(fp, is_shared(fp.runs)))))
+def unit_scores(fp: Fingerprint, covered: np.ndarray) -> list[float]:
+    """Boilerplate score of each unit: the share of its characters that
+    ``covered`` (``covered_chars``) marks as found elsewhere."""
+    running = np.concatenate(([0], np.cumsum(covered)))
     lengths = np.diff(fp.offsets)
-    sums = covered[fp.offsets[1:]] - covered[fp.offsets[:-1]]
+    sums = running[fp.offsets[1:]] - running[fp.offsets[:-1]]
     return np.divide(sums, lengths, out=np.zeros(len(lengths)), where=lengths > 0).tolist()
 
 
@@ -449,19 +443,18 @@ class Corpus:
         return [g for g in groups.values() if len(g) > 1]
 
 
-def _progress(progress, items, description):
-    return progress(items, description) if progress else items
-
-
-def analyze_corpus(speeches: list[Speech], n: int = 5, keywords: int = 10, progress=None, exact_limit: int = EXACT_PAIRS_LIMIT) -> Corpus:
+def analyze_corpus(speeches: list[Speech], n: int = 5, keywords: int = 10, progress=no_progress,
+                   exact_limit: int = EXACT_PAIRS_LIMIT) -> Corpus:
     """Compare every speech with the rest: pairs, families, phrasebook and
     each speech's boilerplate share, summary and what is new in it.
     ``progress(iterable, description)`` may wrap the long loops."""
-    prints = [fingerprint(s) for s in _progress(progress, speeches, "fingerprinting")]
+    prints = [fingerprint(s) for s in progress(speeches, "fingerprinting")]
     pairs = similar_pairs(prints, exact_limit, progress)
     family = families(len(prints), pairs)
     table, counts = family_counts(prints, family)
-    book = phrasebook(prints, family, table, counts)
+    # a run used by two families is used by one other than the speech's own
+    covered = [covered_chars(fp, lookup(fp.runs, table, counts) >= 2) for fp in prints]
+    book = phrasebook(prints, family, covered)
     reused = defaultdict(set)  # units inside reused sentences, even when their runs vary
     for e in book:
         if e.kind == "sentence":
@@ -469,9 +462,8 @@ def analyze_corpus(speeches: list[Speech], n: int = 5, keywords: int = 10, progr
                 reused[s].add(u)
     reports = []
     words = []
-    for i, fp in enumerate(_progress(progress, prints, "summarizing")):
-        # a run used by two families is used by one other than this speech's
-        scores = unit_scores(fp, lambda runs: lookup(runs, table, counts) >= 2)
+    for i, fp in enumerate(progress(prints, "summarizing")):
+        scores = unit_scores(fp, covered[i])
         for u in reused[i]:  # a reused sentence counts whole, its filled slots too
             scores[u] = 1.0
         tokens = analyze.tokenize([s.text for s in fp.speech.sentences])

@@ -146,10 +146,8 @@ def _environment():
 def render_html(template: str, **context) -> str:
     from importlib import resources
 
-    from . import __version__
-
     css = (resources.files("compare") / "templates" / "base.css").read_text(encoding="utf-8")
-    return _environment().get_template(template).render(css=css, version=__version__, **context)
+    return _environment().get_template(template).render(css=css, version=_version(), **context)
 
 
 # ---------------------------------------------------------------- summaries
@@ -409,6 +407,7 @@ def report_view(c, diffs: dict[tuple[int, int], str] | None = None, phrases: int
     Speeches are numbered from 1; ``diffs`` maps 0-based pairs to the
     relative path of their side-by-side diff."""
     diffs = diffs or {}
+    copies = {i: group for group in c.families for i in group}
     speeches = []
     for i, r in enumerate(c.speeches, 1):
         s = r.speech
@@ -421,7 +420,7 @@ def report_view(c, diffs: dict[tuple[int, int], str] | None = None, phrases: int
             "speaker": s.speaker,
             "chars": r.chars,
             "boilerplate": round(r.boilerplate, 4),
-            "near_duplicates": [j + 1 for j, o in enumerate(c.speeches) if o.family == r.family and j != i - 1],
+            "near_duplicates": [j + 1 for j in copies.get(i - 1, []) if j != i - 1],
             "summary": _key_sentences(r.summary.sentences),
             "keywords": _keywords(r.summary.keywords),
             "whats_new": _key_sentences(r.new),
@@ -492,6 +491,7 @@ def write_report(c, output: str | os.PathLike, diffs: str = "auto", max_diffs: i
     none, or auto (all for a small corpus, else related)."""
     from . import align, corpus
 
+    progress = progress or corpus.no_progress
     target = check_output(output, inputs)  # before writing any diff next to it
     folder = target.with_name(target.stem + "_diffs")
     if diffs == "auto":  # every cell of a small matrix links to its diff
@@ -504,8 +504,7 @@ def write_report(c, output: str | os.PathLike, diffs: str = "auto", max_diffs: i
     else:
         chosen = []
     written = {}
-    items = progress(chosen, "writing diffs") if progress else chosen
-    for a, b in items:
+    for a, b in progress(chosen, "writing diffs"):
         ra, rb = c.speeches[a], c.speeches[b]
         view = diff_view(align.diff(ra.speech, rb.speech))
         name = f"{a + 1:03d}-{b + 1:03d}.html"

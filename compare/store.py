@@ -198,26 +198,26 @@ class Marking:
 
 def mark(conn: sqlite3.Connection, speech: Speech, nearest: int = 5) -> Marking:
     fp = corpus.fingerprint(speech)
-    own = _sha256(speech.text)
-    neighbours, sets, ids = [], [], []
-    for id_, source, title, date, speaker, blob in conn.execute(
-        "SELECT id, source, title, date, speaker, fingerprints FROM speeches WHERE text_sha256 != ? ORDER BY id", (own,)
-    ):
-        stored = np.frombuffer(blob, dtype=_DTYPE)
-        sets.append(stored)
-        ids.append(id_)
-        both = len(np.intersect1d(fp.set, stored, assume_unique=True))
-        if both:
-            neighbours.append(Neighbour(StoredSpeech(id_, source, title, date, speaker), both / len(fp.set)))
+    rows = conn.execute(
+        "SELECT id, source, title, date, speaker, fingerprints FROM speeches WHERE text_sha256 != ? ORDER BY id",
+        (_sha256(speech.text),),
+    ).fetchall()
+    sets = [np.frombuffer(row[-1], dtype=_DTYPE) for row in rows]
+    # the new speech is set 0; how much each stored speech shares with it
+    shared = corpus.shared_counts([fp.set, *sets], [(0, i) for i in range(1, len(sets) + 1)])
+    neighbours = [
+        Neighbour(StoredSpeech(*row[:-1]), shared[0, i] / len(fp.set))
+        for i, row in enumerate(rows, 1) if shared[0, i]
+    ]
     table = np.unique(np.concatenate(sets)) if sets else np.zeros(0, dtype=np.uint64)
     present = np.ones(len(table), dtype=np.int64)
-    scores = corpus.unit_scores(fp, lambda runs: corpus.lookup(runs, table, present) > 0)
-    uses = _sentence_uses(conn, fp, ids)
+    scores = corpus.unit_scores(fp, corpus.covered_chars(fp, corpus.lookup(fp.runs, table, present) > 0))
+    uses = _sentence_uses(conn, fp, [row[0] for row in rows])
     for i, n in enumerate(uses):
         if n:
             scores[i] = 1.0
     neighbours.sort(key=lambda nb: -nb.shared)
-    return Marking(speech, fp, scores, uses, corpus.boilerplate_share(fp, scores), len(ids), neighbours[:nearest])
+    return Marking(speech, fp, scores, uses, corpus.boilerplate_share(fp, scores), len(rows), neighbours[:nearest])
 
 
 def _sentence_uses(conn: sqlite3.Connection, fp: corpus.Fingerprint, speech_ids: list[int]) -> list[int]:
