@@ -21,10 +21,9 @@ from rapidfuzz.distance import Levenshtein
 from scipy.optimize import linear_sum_assignment
 
 from .model import Section, Speech
+from .textkey import PLACEHOLDER, SLOT, comparable, normalize
 
 DEFAULT_THRESHOLD = 0.6  # sentences and sections at least this similar are "the same"
-PLACEHOLDER = re.compile(r"(?<![A-Za-z])[Xx]+(?![A-Za-z])")
-SLOT = "\u24cd"  # Ⓧ: one character standing for a placeholder run
 MAX_FILL = 12  # a placeholder stands for at most this many characters
 SAME_SECTION_BONUS = 0.05
 OPENING_EVIDENCE = 0.5  # two openings face each other, but must share text to pair
@@ -68,28 +67,6 @@ def units_of(speech: Speech) -> list[Unit]:
     for i, u in enumerate(units):
         u.index = i
     return units
-
-
-def comparable(text: str) -> str:
-    """Comparison form of ``text``: each placeholder run becomes one SLOT."""
-    return PLACEHOLDER.sub(SLOT, text)
-
-
-def normalize(text: str) -> tuple[str, list[tuple[int, int]] | None]:
-    """``comparable(text)`` with, for each of its characters, the span it
-    covers in ``text`` (None when that is the character itself)."""
-    if not PLACEHOLDER.search(text):
-        return text, None
-    out, spans, pos = [], [], 0
-    for m in PLACEHOLDER.finditer(text):
-        out.append(text[pos:m.start()])
-        spans.extend((i, i + 1) for i in range(pos, m.start()))
-        out.append(SLOT)
-        spans.append((m.start(), m.end()))
-        pos = m.end()
-    out.append(text[pos:])
-    spans.extend((i, i + 1) for i in range(pos, len(text)))
-    return "".join(out), spans
 
 
 # ---------------------------------------------------------------- characters

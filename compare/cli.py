@@ -7,6 +7,7 @@ import os
 import click
 
 from . import __version__, clean, read_text, render, select
+from .output import check_output, write_atomic
 from .align import DEFAULT_THRESHOLD
 from .model import Speech, SpeechdiffError
 
@@ -104,7 +105,7 @@ FORMATS = click.Choice(["text", "json", "md", "html"])
 def _emit(content: str, output: str | None, inputs: list[str]) -> None:
     """Print ``content``, or write it atomically to ``output``."""
     if output:
-        path = render.write_atomic(output, content, inputs)
+        path = write_atomic(output, content, inputs)
         click.echo(f"wrote {path}", err=True)
     else:
         click.echo(content, nl=not content.endswith("\n"))
@@ -266,7 +267,7 @@ def index_add(files, db):
     changed file replaces its speeches). Bad files are reported and skipped."""
     from . import store
 
-    render.check_output(db, files)  # the database must not be one of the files
+    check_output(db, files)  # the database must not be one of the files
     conn = store.connect(db)
     progress = _progress()
     failed = 0

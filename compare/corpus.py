@@ -22,8 +22,9 @@ from scipy import sparse
 from scipy.sparse.csgraph import connected_components
 
 from . import analyze
-from .align import MIN_SHARED_CLAUSE, Unit, char_diff, comparable, normalize, units_of
+from .align import MIN_SHARED_CLAUSE, Unit, char_diff, units_of
 from .model import Speech
+from .textkey import key, key_spans
 
 SHINGLE = 8  # characters per fingerprint run: long enough to be a phrase, not a common word
 MIN_KEY = 4  # shorter sentences (同志们) carry no fingerprint
@@ -35,15 +36,9 @@ SENTENCE_VARIANT = 0.75  # placeholder-aware similarity for two wordings of one 
 MIN_PHRASE = MIN_SHARED_CLAUSE
 EXACT_PAIRS_LIMIT = 150  # up to this many speeches compare every pair; above, MinHash LSH proposes
 NUM_PERM = 64
-_NOT_KEY = re.compile(r"[^\w\u24cd]|_")  # keep letters, digits, CJK and the placeholder slot
 
 
 # ---------------------------------------------------------------- fingerprints
-
-
-def key(text: str) -> str:
-    """What two sentences must share to be the same sentence."""
-    return _NOT_KEY.sub("", comparable(text))
 
 
 def _mix(h: np.ndarray) -> np.ndarray:
@@ -305,13 +300,6 @@ def phrasebook(prints: list[Fingerprint], family: list[int], covered: list[np.nd
     entries += shared_phrases(prints, family, covered, skip=in_reused)
     entries.sort(key=lambda e: (-e.families, -len(e.speeches), e.kind != "sentence", -len(e.text)))
     return entries
-
-
-def key_spans(text: str) -> tuple[str, list[tuple[int, int]]]:
-    """``key(text)`` and, for each of its characters, its span in ``text``."""
-    norm, spans = normalize(text)
-    kept = [i for i, ch in enumerate(norm) if not _NOT_KEY.match(ch)]
-    return "".join(norm[i] for i in kept), [spans[i] if spans else (i, i + 1) for i in kept]
 
 
 def shared_phrases(prints: list[Fingerprint], family: list[int], covered: list[np.ndarray],
