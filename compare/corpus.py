@@ -13,7 +13,6 @@ mirrored speech does not make its own text look like boilerplate.
 from __future__ import annotations
 
 import math
-import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
