@@ -1,0 +1,52 @@
+"""The key rule (compare/textkey.py): key() and key_spans() are one rule."""
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from compare.textkey import SLOT, comparable, key, key_spans, normalize
+
+# text that exercises every branch: CJK, placeholders next to Latin words,
+# punctuation of both widths, digits, spaces and the underscore
+ALPHABET = st.sampled_from(list("安康市政府XxXXGDPab工作，。、；：！？（）()_ 　\t12.%“”") + [SLOT])
+TEXT = st.text(ALPHABET, max_size=60)
+
+
+@settings(max_examples=400, deadline=None)
+@given(TEXT)
+def test_key_equals_key_spans(text):
+    assembled, spans = key_spans(text)
+    assert assembled == key(text)
+    assert len(spans) == len(assembled)
+    # each key character comes from its span of the original text: a
+    # placeholder run for SLOT, the character itself otherwise
+    for ch, (start, end) in zip(assembled, spans):
+        source = text[start:end]
+        if ch == SLOT and source != SLOT:
+            assert set(source) <= {"X", "x"} and source
+        else:
+            assert source == ch
+    # spans are in order and do not overlap
+    assert all(a[1] <= b[0] for a, b in zip(spans, spans[1:]))
+
+
+@settings(max_examples=300, deadline=None)
+@given(TEXT)
+def test_normalize_maps_back(text):
+    norm, spans = normalize(text)
+    assert norm == comparable(text)
+    if spans is not None:
+        assert len(spans) == len(norm)
+        assert "".join(text[a:b] if ch != SLOT else "" for ch, (a, b) in zip(norm, spans)) == "".join(
+            ch for ch in norm if ch != SLOT
+        )
+
+
+def test_key_rule_on_built_examples():
+    # punctuation and spaces dropped, a placeholder run is one slot whatever its length
+    assert key("XX市要坚持，以人民为中心。") == key("XXXX市要坚持以人民为中心")
+    assert key("XX市") == SLOT + "市"
+    # a Latin word keeps its X: GDP-like words are not placeholders
+    assert key("XBRL报表") == "XBRL报表"
+    assert key("Xi'an 西安") == "Xian西安"
+    # the underscore is not part of a key
+    assert key("a_b") == "ab"
