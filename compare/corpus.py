@@ -21,12 +21,11 @@ from scipy import sparse
 from scipy.sparse.csgraph import connected_components
 
 from . import analyze
-from .align import MIN_SHARED_CLAUSE, Unit, char_diff, units_of
+from .align import MIN_SHARED_CLAUSE, Unit, char_diff
 from .model import Speech
-from .textkey import key, key_spans
+from .fingerprint import MIN_KEY, SHINGLE, Fingerprint, covered_chars, fingerprint, lookup, shingles  # noqa: F401 (re-exported)
+from .textkey import key, key_spans  # noqa: F401 (key re-exported)
 
-SHINGLE = 8  # characters per fingerprint run: long enough to be a phrase, not a common word
-MIN_KEY = 4  # shorter sentences (同志们) carry no fingerprint
 NEAR_DUPLICATE = 0.8  # Jaccard of two speeches' fingerprints: copies of one speech
 RELATED = 0.1  # a pair sharing at least this much of either speech is worth a diff
 CANDIDATE = 0.05  # MinHash LSH proposes pairs above this Jaccard (related speeches: about 0.05-0.2)
@@ -35,90 +34,6 @@ SENTENCE_VARIANT = 0.75  # placeholder-aware similarity for two wordings of one 
 MIN_PHRASE = MIN_SHARED_CLAUSE
 EXACT_PAIRS_LIMIT = 150  # up to this many speeches compare every pair; above, MinHash LSH proposes
 NUM_PERM = 64
-
-
-# ---------------------------------------------------------------- fingerprints
-
-
-def _mix(h: np.ndarray) -> np.ndarray:
-    """splitmix64's finalizer: spreads a polynomial hash over all 64 bits."""
-    h = h ^ (h >> np.uint64(30))
-    h = h * np.uint64(0xBF58476D1CE4E5B9)
-    h = h ^ (h >> np.uint64(27))
-    h = h * np.uint64(0x94D049BB133111EB)
-    return h ^ (h >> np.uint64(31))
-
-
-def shingles(text_key: str, k: int = SHINGLE) -> np.ndarray:
-    """Stable 64-bit hashes of each run of ``k`` characters of a key (one
-    hash of the whole key when it is shorter), in order."""
-    if len(text_key) < MIN_KEY:
-        return np.zeros(0, dtype=np.uint64)
-    codes = np.frombuffer(text_key.encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
-    k = min(k, len(codes))
-    n = len(codes) - k + 1
-    h = np.zeros(n, dtype=np.uint64)
-    for j in range(k):  # polynomial rolling hash, wrapping at 2**64
-        h = h * np.uint64(1_000_003) + codes[j : j + n]
-    return _mix(h + np.uint64(k))
-
-
-@dataclass
-class Fingerprint:
-    """One speech's units (sentences and headings), their keys and runs.
-    Keys are laid end to end: unit ``u`` is ``offsets[u]:offsets[u + 1]``
-    of that concatenation, its runs ``run_offsets[u]:run_offsets[u + 1]``
-    of ``runs``."""
-
-    speech: Speech
-    units: list[Unit]
-    keys: list[str]
-    runs: np.ndarray  # shingle hashes of every unit's key, unit after unit
-    offsets: np.ndarray
-    run_offsets: np.ndarray
-    set: np.ndarray  # sorted distinct hashes of the whole speech
-
-    @property
-    def chars(self) -> int:
-        return int(self.offsets[-1])
-
-    def runs_of(self, u: int) -> np.ndarray:
-        return self.runs[self.run_offsets[u] : self.run_offsets[u + 1]]
-
-
-def fingerprint(speech: Speech) -> Fingerprint:
-    units = units_of(speech)
-    keys = [key(u.text) for u in units]
-    lengths = np.array([len(k) for k in keys], dtype=np.int64)
-    # one rolling hash over all keys end to end, then each unit keeps the
-    # windows inside it (the same values as shingles(key), without a numpy
-    # call per sentence)
-    whole = shingles("".join(keys)) if lengths.sum() >= SHINGLE else np.zeros(0, dtype=np.uint64)
-    runs, pos = [], 0
-    for k, n in zip(keys, lengths.tolist()):
-        runs.append(whole[pos : pos + n - SHINGLE + 1] if n >= SHINGLE else shingles(k))
-        pos += n
-    run_counts = [len(r) for r in runs]
-    all_runs = np.concatenate(runs) if runs else np.zeros(0, dtype=np.uint64)
-    return Fingerprint(
-        speech, units, keys, all_runs,
-        offsets=np.concatenate(([0], np.cumsum(lengths))),
-        run_offsets=np.concatenate(([0], np.cumsum(run_counts, dtype=np.int64))),
-        set=np.unique(all_runs),
-    )
-
-
-def covered_chars(fp: Fingerprint, flags: np.ndarray) -> np.ndarray:
-    """Per character of the speech's keys end to end: is it inside a run
-    flagged in ``flags`` (one flag per run of ``fp.runs``)?"""
-    lengths = np.diff(fp.offsets)
-    unit_of_run = np.repeat(np.arange(len(lengths)), np.diff(fp.run_offsets))
-    starts = fp.offsets[unit_of_run] + np.arange(len(fp.runs)) - fp.run_offsets[unit_of_run]
-    widths = np.minimum(SHINGLE, lengths)[unit_of_run]
-    delta = np.zeros(fp.chars + 1, dtype=np.int32)
-    np.add.at(delta, starts[flags], 1)
-    np.add.at(delta, (starts + widths)[flags], -1)
-    return np.cumsum(delta[:-1]) > 0
 
 
 # ---------------------------------------------------------------- pairs and families
@@ -226,14 +141,6 @@ def family_counts(prints: list[Fingerprint], family: list[int]) -> tuple[np.ndar
     if not per_family:
         return np.zeros(0, dtype=np.uint64), np.zeros(0, dtype=np.int64)
     return np.unique(np.concatenate(per_family), return_counts=True)
-
-
-def lookup(hashes: np.ndarray, table: np.ndarray, counts: np.ndarray) -> np.ndarray:
-    """``counts`` of each of ``hashes`` in the sorted ``table`` (0 when absent)."""
-    if not len(table) or not len(hashes):
-        return np.zeros(len(hashes), dtype=np.int64)
-    at = np.minimum(np.searchsorted(table, hashes), len(table) - 1)
-    return np.where(table[at] == hashes, counts[at], 0)
 
 
 # ---------------------------------------------------------------- the phrasebook
