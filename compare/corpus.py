@@ -20,14 +20,14 @@ import numpy as np
 from scipy import sparse
 from scipy.sparse.csgraph import connected_components
 
-from . import analyze
+from . import analyze, boilerplate
 from .align import MIN_SHARED_CLAUSE, Unit, char_diff
 from .model import Speech
 from .fingerprint import MIN_KEY, SHINGLE, Fingerprint, covered_chars, fingerprint, lookup, shingles  # noqa: F401 (re-exported)
-from .textkey import key, key_spans  # noqa: F401 (key re-exported)
+from .textkey import NUMBER, key, key_spans  # noqa: F401 (key re-exported)
 
 NEAR_DUPLICATE = 0.8  # Jaccard of two speeches' fingerprints: copies of one speech
-RELATED = 0.1  # a pair sharing at least this much of either speech is worth a diff
+RELATED = 0.1  # a pair sharing at least this much (Pair.shared, balanced) is worth a diff
 CANDIDATE = 0.05  # MinHash LSH proposes pairs above this Jaccard (related speeches: about 0.05-0.2)
 BOILERPLATE_SCORE = 0.5  # a sentence mostly covered by reused runs is boilerplate
 SENTENCE_VARIANT = 0.75  # placeholder-aware similarity for two wordings of one sentence
@@ -51,7 +51,12 @@ class Pair:
 
     @property
     def shared(self) -> float:
-        return max(self.shared_a, self.shared_b)
+        """How related the two are, balanced: the harmonic mean of both
+        sides' shares. The larger share alone ranks a short resolution that
+        quotes a long report as high as two consecutive reports; the
+        harmonic mean needs both sides to share much."""
+        total = self.shared_a + self.shared_b
+        return 2 * self.shared_a * self.shared_b / total if total else 0.0
 
 
 def no_progress(items, description: str):
@@ -147,16 +152,41 @@ def family_counts(prints: list[Fingerprint], family: list[int]) -> tuple[np.ndar
 
 
 @dataclass
+class Occurrence:
+    """Where a phrasebook entry stands in one speech."""
+
+    speech: int  # index into the corpus' speeches
+    unit: int  # index into that speech's units
+    start: int  # offsets of the passage in the speech's text
+    end: int
+
+
+@dataclass
 class Phrase:
     """A passage reused across the corpus: a whole sentence (in one or more
-    wordings) or a clause reused inside otherwise different sentences."""
+    wordings) or a phrase reused inside otherwise different sentences (the
+    longest span the speeches share, its clause variants folded in)."""
 
     kind: str  # sentence or phrase
     text: str  # its most common wording
     speeches: list[int]  # indices of the speeches using it
     families: int  # how many distinct speeches (copies counted once)
     variants: int  # how many different wordings
-    occurrences: list[tuple[int, int]] = field(default_factory=list, repr=False)  # (speech, unit)
+    occurrences: list[Occurrence] = field(default_factory=list, repr=False)
+    wordings: list[tuple[str, int]] = field(default_factory=list, repr=False)  # (wording, uses), most used first
+
+    @property
+    def frame(self) -> str:
+        """The wording with its figures as XX (the genre's blank): a reused
+        frame is not a claim that the speeches share the numbers."""
+        return NUMBER.sub("XX", self.text)
+
+    @property
+    def weight(self) -> int:
+        """How much reading the passage saves: independent speeches x length
+        (the phrasebook's order, so long stock sentences are not buried under
+        short phrases every speech has)."""
+        return self.families * len(self.text)
 
 
 def _sentence_groups(prints: list[Fingerprint]) -> list[list[tuple[int, int]]]:
@@ -181,40 +211,51 @@ def _same_sentence(a: str, b: str) -> bool:
     return similarity >= SENTENCE_VARIANT
 
 
-def _entry(kind: str, family: list[int], occs: list[tuple[int, int]], text_of) -> Phrase | None:
-    speeches = sorted({s for s, _ in occs})
+def _entry(kind: str, family: list[int], occs: list[Occurrence], wording_of, min_families: int) -> Phrase | None:
+    speeches = sorted({o.speech for o in occs})
     fams = len({family[s] for s in speeches})
-    if fams < 2:
+    if fams < min_families:
         return None
-    wordings = Counter(text_of(s, u) for s, u in occs)
-    return Phrase(kind, _most_common(wordings), speeches, fams, len(wordings), sorted(occs))
+    wordings = Counter(wording_of(o) for o in occs)
+    ranked = sorted(wordings.items(), key=lambda item: (-item[1], len(item[0]), item[0]))
+    return Phrase(kind, ranked[0][0], speeches, fams, len(wordings),
+                  sorted(occs, key=lambda o: (o.speech, o.start)), ranked[:10])
 
 
-def _most_common(wordings: Counter) -> str:
-    """The wording used most often; of equals, the shortest."""
-    return max(wordings, key=lambda t: (wordings[t], -len(t)))
-
-
-def phrasebook(prints: list[Fingerprint], family: list[int], covered: list[np.ndarray]) -> list[Phrase]:
-    """The passages this corpus reuses, most widely used first: whole
-    sentences, then phrases reused inside otherwise different sentences.
-    ``covered``: per speech, its characters reused by another family
-    (``covered_chars``)."""
-    groups = _sentence_groups(prints)
-    entries = [e for occs in groups if (e := _entry("sentence", family, occs, lambda s, u: prints[s].units[u].text))]
-    in_reused = {o for e in entries for o in e.occurrences}
-    entries += shared_phrases(prints, family, covered, skip=in_reused)
-    entries.sort(key=lambda e: (-e.families, -len(e.speeches), e.kind != "sentence", -len(e.text)))
+def phrasebook(prints: list[Fingerprint], family: list[int], covered: list[np.ndarray], min_families: int = 2) -> list[Phrase]:
+    """The passages this corpus reuses, heaviest first (``Phrase.weight``):
+    whole sentences, and phrases reused inside otherwise different
+    sentences. ``covered``: per speech, its characters that recur in enough
+    other families (``covered_chars`` of ``boilerplate.recurring``);
+    ``min_families``: independent speeches an entry needs."""
+    entries = []
+    for occs in _sentence_groups(prints):
+        found = [Occurrence(s, u, prints[s].units[u].start, prints[s].units[u].end) for s, u in occs]
+        entry = _entry("sentence", family, found, lambda o: prints[o.speech].units[o.unit].text, min_families)
+        if entry:
+            entries.append(entry)
+    in_reused = {(o.speech, o.unit) for e in entries for o in e.occurrences}
+    entries += shared_phrases(prints, family, covered, skip=in_reused, min_families=min_families)
+    entries.sort(key=lambda e: (-e.weight, -e.families, e.kind != "sentence", e.text))
     return entries
 
 
+# A shorter phrase folds into a longer one that contains it when most of its
+# speeches are the longer one's too (Jaccard of the two speech sets): then
+# it is a clause variant (市政府的坚强领导 / 市政府的坚强领导下), not a phrase
+# of its own. 中国特色社会主义, used far more widely than any one longer
+# phrase holding it, stays its own entry.
+FOLD_OVERLAP = 0.6
+
+
 def shared_phrases(prints: list[Fingerprint], family: list[int], covered: list[np.ndarray],
-                   skip: set[tuple[int, int]] = frozenset()) -> list[Phrase]:
-    """Runs of text reused by another speech inside sentences that are not
-    reused whole (``skip``): the 套话 phrases a drafter weaves into new
-    sentences. Each run is counted in every speech holding all its
-    fingerprints, looked up in one sorted posting array."""
-    found: dict[str, list[tuple[int, int, str]]] = defaultdict(list)
+                   skip: set[tuple[int, int]] = frozenset(), min_families: int = 2) -> list[Phrase]:
+    """Maximal runs of text that recur in other speeches, inside sentences
+    not reused whole (``skip``): the 套话 phrases a drafter weaves into new
+    sentences. Each run's speeches are those holding all its fingerprints
+    (looked up in one sorted posting array); a run contained in a longer
+    one with mostly the same speeches is folded into it as a variant."""
+    found: dict[str, list[tuple[Occurrence, str]]] = defaultdict(list)
     for s, p in enumerate(prints):
         for u, (unit, k) in enumerate(zip(p.units, p.keys)):
             reused = covered[s][p.offsets[u] : p.offsets[u + 1]]
@@ -224,31 +265,57 @@ def shared_phrases(prints: list[Fingerprint], family: list[int], covered: list[n
             for start, end in _true_runs(reused):
                 if end - start >= MIN_PHRASE:
                     spans = spans or key_spans(unit.text)[1]
-                    found[k[start:end]].append((s, u, unit.text[spans[start][0] : spans[end - 1][1]]))
+                    a, b = spans[start][0], spans[end - 1][1]
+                    found[k[start:end]].append((Occurrence(s, u, unit.start + a, unit.start + b), unit.text[a:b]))
     if not found:
         return []
     hashes = np.concatenate([p.set for p in prints])
     owners = np.concatenate([np.full(len(p.set), i, dtype=np.int32) for i, p in enumerate(prints)])
     order = np.argsort(hashes, kind="stable")
     hashes, owners = hashes[order], owners[order]
-    entries, kept_by_speeches = [], defaultdict(list)
-    for phrase_key in sorted(found, key=len, reverse=True):
+    holders_of: dict[str, set[int]] = {}
+    for phrase_key in found:
         holders = None
         for h in np.unique(shingles(phrase_key)):
             lo, hi = np.searchsorted(hashes, h, "left"), np.searchsorted(hashes, h, "right")
             these = set(owners[lo:hi].tolist())
             holders = these if holders is None else holders & these
-        speeches = sorted(holders or ())
-        if len({family[i] for i in speeches}) < 2:
-            continue
-        if any(phrase_key in longer for longer in kept_by_speeches[tuple(speeches)]):
-            continue  # part of a longer phrase the same speeches share
-        kept_by_speeches[tuple(speeches)].append(phrase_key)
-        occs = found[phrase_key]
-        wordings = Counter(w for _, _, w in occs)
-        entries.append(Phrase("phrase", _most_common(wordings).strip("，。；：！？、"), speeches, len({family[i] for i in speeches}), len(wordings),
-                              sorted((s, u) for s, u, _ in occs)))
+        if len({family[i] for i in holders or ()}) >= min_families:
+            holders_of[phrase_key] = holders
+    # fold: longest first, each shorter key joins the first kept key that
+    # contains it and shares most of its speeches
+    kept: list[str] = []
+    members: dict[str, list[str]] = {}
+    for phrase_key in sorted(holders_of, key=lambda k: (-len(k), k)):
+        mine = holders_of[phrase_key]
+        home = next((longer for longer in kept if phrase_key in longer
+                     and len(mine & holders_of[longer]) / len(mine | holders_of[longer]) >= FOLD_OVERLAP), None)
+        if home is None:
+            kept.append(phrase_key)
+            members[phrase_key] = [phrase_key]
+        else:
+            members[home].append(phrase_key)
+    entries = []
+    for phrase_key in kept:
+        occs = [pair for k in members[phrase_key] for pair in found[k]]
+        speeches = set().union(*(holders_of[k] for k in members[phrase_key]))
+        wording = {id(o): w.strip("，。；：！？、") for o, w in occs}
+        entry = _entry("phrase", family, [o for o, _ in occs], lambda o: wording[id(o)], min_families)
+        if entry:
+            # the speeches holding the phrase, whether or not a drafter's
+            # sentence around it was itself reused (then it is in ``skip``)
+            entry.speeches = sorted(speeches)
+            entry.families = len({family[i] for i in speeches})
+            entry.text = _longest_common_wording(entry, phrase_key, found)
+            entries.append(entry)
     return entries
+
+
+def _longest_common_wording(entry: Phrase, phrase_key: str, found) -> str:
+    """The entry's text: the most used wording of its longest member (the
+    maximal span), so a folded clause variant never names the entry."""
+    wordings = Counter(w.strip("，。；：！？、") for _, w in found[phrase_key])
+    return max(wordings, key=lambda w: (wordings[w], -len(w)))
 
 
 def _true_runs(mask: np.ndarray):
@@ -267,12 +334,18 @@ class SpeechReport:
     speech: Speech
     family: int
     chars: int
-    boilerplate: float  # share of its characters reused elsewhere in the corpus
-    scores: list[float]  # per unit: share of its characters reused elsewhere
+    boilerplate: float  # share of its characters that is reused frame (boilerplate + edited)
+    scores: list[float]  # per unit: share of its frame reused elsewhere
     summary: analyze.Summary
     new: list[analyze.KeySentence]  # key sentences among its local sentences
     distinctive: list[analyze.Keyword]  # keywords against the rest of the corpus
     units: list[Unit] = field(repr=False, default_factory=list)
+    labels: boilerplate.Labels | None = field(repr=False, default=None)
+
+    @property
+    def shares(self) -> dict[str, float]:
+        """boilerplate / edited / fill / local shares of its characters (sum 1)."""
+        return self.labels.shares if self.labels else {}
 
 
 def unit_scores(fp: Fingerprint, covered: np.ndarray) -> list[float]:
@@ -292,6 +365,13 @@ def local_sentences(speech: Speech, units: list[Unit], scores: list[float]):
     """Sentences of the speech (not headings) that are not boilerplate."""
     local_starts = {u.start for u, score in zip(units, scores) if not u.heading and score < BOILERPLATE_SCORE}
     return [s for s in speech.sentences if s.start in local_starts]
+
+
+def new_sentences(fp: Fingerprint, labels: list[str], n: int = 5) -> list[analyze.KeySentence]:
+    """TextRank over the speech's local sentences (the rule's ``local``
+    label, headings left out): what it says that the others do not."""
+    local_starts = {u.start for u, name in zip(fp.units, labels) if not u.heading and name == "local"}
+    return analyze.key_sentences(fp.speech, [s for s in fp.speech.sentences if s.start in local_starts], n)
 
 
 def whats_new(speech: Speech, units: list[Unit], scores: list[float], n: int = 5) -> list[analyze.KeySentence]:
@@ -327,6 +407,10 @@ class Corpus:
     speeches: list[SpeechReport]
     pairs: list[Pair]
     phrasebook: list[Phrase]
+    rule: boilerplate.Rule = field(default_factory=boilerplate.Rule)
+
+    def __repr__(self) -> str:
+        return f"<Corpus {len(self.speeches)} speeches, {len(self.pairs)} related pairs, {len(self.phrasebook)} phrasebook entries>"
 
     @property
     def families(self) -> list[list[int]]:
@@ -338,28 +422,26 @@ class Corpus:
 
 
 def analyze_corpus(speeches: list[Speech], n: int = 5, keywords: int = 10, progress=no_progress,
-                   exact_limit: int = EXACT_PAIRS_LIMIT) -> Corpus:
+                   exact_limit: int = EXACT_PAIRS_LIMIT, rule: boilerplate.Rule | None = None) -> Corpus:
     """Compare every speech with the rest: pairs, families, phrasebook and
     each speech's boilerplate share, summary and what is new in it.
+    ``rule``: the boilerplate rule (default: ``boilerplate.Rule()``, a
+    passage is reused when one other independent speech has it).
     ``progress(iterable, description)`` may wrap the long loops."""
+    rule = rule or boilerplate.Rule()
     prints = [fingerprint(s) for s in progress(speeches, "fingerprinting")]
     pairs = similar_pairs(prints, exact_limit, progress)
     family = families(len(prints), pairs)
     table, counts = family_counts(prints, family)
-    # a run used by two families is used by one other than the speech's own
-    covered = [covered_chars(fp, lookup(fp.runs, table, counts) >= 2) for fp in prints]
-    book = phrasebook(prints, family, covered)
-    reused = defaultdict(set)  # units inside reused sentences, even when their runs vary
-    for e in book:
-        if e.kind == "sentence":
-            for s, u in e.occurrences:
-                reused[s].add(u)
+    # how many families other than the speech's own use each of its runs
+    others = [lookup(fp.runs, table, counts) - 1 for fp in prints]
+    recurs = [boilerplate.recurring(o, rule) for o in others]
+    covered = [covered_chars(fp, r) for fp, r in zip(prints, recurs)]
+    book = phrasebook(prints, family, covered, min_families=rule.min_speeches + 1)
     reports = []
     words = []
     for i, fp in enumerate(progress(prints, "summarizing")):
-        scores = unit_scores(fp, covered[i])
-        for u in reused[i]:  # a reused sentence counts whole, its filled slots too
-            scores[u] = 1.0
+        labels = boilerplate.label(fp, recurs[i], rule)
         tokens = analyze.tokenize([s.text for s in fp.speech.sentences])
         words.append([w for t in tokens for w in t.keyword_candidates])
         reports.append(
@@ -367,14 +449,15 @@ def analyze_corpus(speeches: list[Speech], n: int = 5, keywords: int = 10, progr
                 speech=fp.speech,
                 family=family[i],
                 chars=fp.chars,
-                boilerplate=boilerplate_share(fp, scores),
-                scores=scores,
+                boilerplate=labels.reused,
+                scores=labels.coverage,
                 summary=analyze.summarize(fp.speech, n, keywords),
-                new=whats_new(fp.speech, fp.units, scores, n),
+                new=new_sentences(fp, labels.labels, n),
                 distinctive=[],
                 units=fp.units,
+                labels=labels,
             )
         )
     for r, kws in zip(reports, distinctive_keywords(words, family, keywords)):
         r.distinctive = kws
-    return Corpus(reports, pairs, book)
+    return Corpus(reports, pairs, book, rule)

@@ -380,6 +380,7 @@ def report_view(c, diffs: dict[tuple[int, int], str] | None = None, phrases: int
             "speaker": s.speaker,
             "chars": r.chars,
             "boilerplate": round(r.boilerplate, 4),
+            "shares": {k: round(v, 4) for k, v in r.shares.items()},
             "near_duplicates": [j + 1 for j in copies.get(i - 1, []) if j != i - 1],
             "summary": _key_sentences(r.summary.sentences),
             "keywords": _keywords(r.summary.keywords),
@@ -396,16 +397,32 @@ def report_view(c, diffs: dict[tuple[int, int], str] | None = None, phrases: int
     book = c.phrasebook if phrases is None else c.phrasebook[:phrases]
     return {
         "version": _version(),
-        "settings": {"shingle": corpus.SHINGLE, "near_duplicate": corpus.NEAR_DUPLICATE, "boilerplate_score": corpus.BOILERPLATE_SCORE},
+        "settings": {"shingle": corpus.SHINGLE, "near_duplicate": corpus.NEAR_DUPLICATE, **dataclasses.asdict(c.rule)},
         "speeches": speeches,
         "pairs": pairs,
         "near_duplicate_groups": [[i + 1 for i in g] for g in c.families],
         "phrasebook": [
-            {"kind": e.kind, "text": e.text, "speeches": [i + 1 for i in e.speeches], "families": e.families, "variants": e.variants}
+            {"kind": e.kind, "text": e.text, "frame": e.frame, "speeches": [i + 1 for i in e.speeches], "families": e.families,
+             "variants": e.variants, "wordings": [{"text": w, "uses": n} for w, n in e.wordings],
+             "occurrences": [_occurrence(c, o) for o in e.occurrences[:OCCURRENCES_SHOWN]]}
             for e in book
         ],
         "phrasebook_total": len(c.phrasebook),
     }
+
+
+OCCURRENCES_SHOWN = 20  # keyword-in-context lines per phrasebook entry
+CONTEXT = 12  # characters of context either side
+
+
+def _occurrence(c, o) -> dict:
+    """A phrasebook occurrence as a keyword-in-context line."""
+    speech = c.speeches[o.speech].speech
+    text = speech.text
+    left = text[max(0, o.start - CONTEXT) : o.start].split("\n")[-1]
+    right = text[o.end : o.end + CONTEXT].split("\n")[0]
+    return {"speech": o.speech + 1, "unit": o.unit, "start": o.start, "end": o.end,
+            "left": left, "match": text[o.start : o.end], "right": right}
 
 
 def _short_label(speech, width: int = 18) -> str:

@@ -5,7 +5,11 @@ diff (``align``), fingerprints and the phrasebook (``corpus``), the corpus
 index (``store``). A template's placeholder run (``XX``, ``xx``, ``X``)
 becomes one SLOT character, so it matches whatever a city filled in; a key
 also drops punctuation and spaces, so web copies that re-punctuate a
-sentence still share its key.
+sentence still share its key, and turns every number (11.2%, 2020, 1,200)
+into the same SLOT: figures are what a speech fills into a frame, never what
+makes a sentence boilerplate ("增长11.2%" and "增长8.5%" share the frame
+"增长Ⓧ"). ``comparable``/``normalize`` (the pair diff's character form)
+slot placeholders only, so a changed figure still shows as a change there.
 """
 
 from __future__ import annotations
@@ -14,7 +18,10 @@ import re
 
 # A placeholder: a run of X or x that is not part of a Latin word (GDP, Xi'an).
 PLACEHOLDER = re.compile(r"(?<![A-Za-z])[Xx]+(?![A-Za-z])")
-SLOT = "\u24cd"  # Ⓧ: one character standing for a placeholder run
+# A number as written in this genre: 11.2%, 1,200, 2020, ５０ (any Unicode digit).
+NUMBER = re.compile(r"\d+(?:[.,．]\d+)*(?:[%％‰])?")
+_SLOTTED = re.compile(f"{PLACEHOLDER.pattern}|{NUMBER.pattern}")
+SLOT = "\u24cd"  # Ⓧ: one character standing for a placeholder run (and, in keys, a number)
 _NOT_KEY = re.compile(r"[^\w\u24cd]|_")  # keep letters, digits, CJK and the placeholder slot
 
 
@@ -23,13 +30,15 @@ def comparable(text: str) -> str:
     return PLACEHOLDER.sub(SLOT, text)
 
 
-def normalize(text: str) -> tuple[str, list[tuple[int, int]] | None]:
-    """``comparable(text)`` with, for each of its characters, the span it
-    covers in ``text`` (None when that is the character itself)."""
-    if not PLACEHOLDER.search(text):
+def normalize(text: str, numbers: bool = False) -> tuple[str, list[tuple[int, int]] | None]:
+    """``comparable(text)`` (with ``numbers``, numbers slotted too) and, for
+    each of its characters, the span it covers in ``text`` (None when every
+    character is itself)."""
+    pattern = _SLOTTED if numbers else PLACEHOLDER
+    if not pattern.search(text):
         return text, None
     out, spans, pos = [], [], 0
-    for m in PLACEHOLDER.finditer(text):
+    for m in pattern.finditer(text):
         out.append(text[pos:m.start()])
         spans.extend((i, i + 1) for i in range(pos, m.start()))
         out.append(SLOT)
@@ -41,14 +50,14 @@ def normalize(text: str) -> tuple[str, list[tuple[int, int]] | None]:
 
 
 def key(text: str) -> str:
-    """What two sentences must share to be the same sentence: the
-    comparable form without punctuation and spaces. (``key_spans`` is the
-    same rule with offsets; this one is the fingerprint hot path.)"""
-    return _NOT_KEY.sub("", comparable(text))
+    """What two sentences must share to be the same sentence: placeholders
+    and numbers as SLOT, punctuation and spaces dropped. (``key_spans`` is
+    the same rule with offsets; this one is the fingerprint hot path.)"""
+    return _NOT_KEY.sub("", _SLOTTED.sub(SLOT, text))
 
 
 def key_spans(text: str) -> tuple[str, list[tuple[int, int]]]:
     """``key(text)`` and, for each of its characters, its span in ``text``."""
-    norm, spans = normalize(text)
+    norm, spans = normalize(text, numbers=True)
     kept = [i for i, ch in enumerate(norm) if not _NOT_KEY.match(ch)]
     return "".join(norm[i] for i in kept), [spans[i] if spans else (i, i + 1) for i in kept]

@@ -338,11 +338,14 @@ def test_cli_report_json_schema(tmp_path):
     data = json.loads(result.output)
     assert set(data) == {"version", "settings", "speeches", "pairs", "near_duplicate_groups", "phrasebook", "phrasebook_total"}
     s = data["speeches"][0]
-    assert set(s) == {"id", "label", "source", "title", "date", "speaker", "chars", "boilerplate", "near_duplicates",
+    assert set(s) == {"id", "label", "source", "title", "date", "speaker", "chars", "boilerplate", "shares", "near_duplicates",
                       "summary", "keywords", "whats_new", "distinctive_keywords"}
+    assert sum(s["shares"].values()) == pytest.approx(1, abs=1e-3)
     assert s["id"] == 1 and 0 <= s["boilerplate"] <= 1
     assert set(data["pairs"][0]) == {"a", "b", "jaccard", "shared_a", "shared_b", "diff"}
-    assert set(data["phrasebook"][0]) == {"kind", "text", "speeches", "families", "variants"}
+    assert set(data["phrasebook"][0]) == {"kind", "text", "frame", "speeches", "families", "variants", "wordings", "occurrences"}
+    kwic = data["phrasebook"][0]["occurrences"][0]
+    assert set(kwic) == {"speech", "unit", "start", "end", "left", "match", "right"}
     assert data["phrasebook"][0]["families"] == 3  # 以人民为中心 or the filled template, both in a, b, c
 
 

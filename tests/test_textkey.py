@@ -3,7 +3,7 @@
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from compare.textkey import SLOT, comparable, key, key_spans, normalize
+from compare.textkey import NUMBER, SLOT, comparable, key, key_spans, normalize
 
 # text that exercises every branch: CJK, placeholders next to Latin words,
 # punctuation of both widths, digits, spaces and the underscore
@@ -22,7 +22,7 @@ def test_key_equals_key_spans(text):
     for ch, (start, end) in zip(assembled, spans):
         source = text[start:end]
         if ch == SLOT and source != SLOT:
-            assert set(source) <= {"X", "x"} and source
+            assert source and (set(source) <= {"X", "x"} or NUMBER.fullmatch(source))
         else:
             assert source == ch
     # spans are in order and do not overlap
@@ -50,3 +50,9 @@ def test_key_rule_on_built_examples():
     assert key("Xi'an 西安") == "Xian西安"
     # the underscore is not part of a key
     assert key("a_b") == "ab"
+    # numbers are slots: a frame with other figures is the same frame
+    assert key("技术合同成交额增长11.2%。") == key("技术合同成交额增长8.5%") == "技术合同成交额增长" + SLOT
+    assert key("新增就业1,200万人，２０２０年") == f"新增就业{SLOT}万人{SLOT}年"
+    # ... but the pair diff's character form keeps them, so a changed figure shows
+    assert comparable("增长11.2%") == "增长11.2%"
+    assert comparable("XX市增长11.2%") == SLOT + "市增长11.2%"

@@ -1,0 +1,148 @@
+"""The one boilerplate rule (compare/boilerplate.py), on text built here and
+on the samples."""
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import compare
+from compare import boilerplate, corpus
+from compare.boilerplate import Rule
+from compare.fingerprint import fingerprint
+from compare.textkey import key_spans
+
+
+def one(text: str, name: str = "t"):
+    return compare.load_text("同志们：\n" + text, name)[0]
+
+
+def unit_with(fp, needle):
+    return next(u for u, unit in enumerate(fp.units) if needle in unit.text)
+
+
+FRAME = "全年技术合同成交额增长{}，高新技术企业达到{}家，研发投入强度提高到{}。"
+
+
+def test_a_sentence_that_differs_only_in_its_numbers_is_frame_plus_local_numbers():
+    a = fingerprint(one(FRAME.format("11.2%", "1,234", "2.5%") + "\n汉江二桥将于十月建成通车。"))
+    b = fingerprint(one(FRAME.format("8.5%", "987", "2.1%") + "\n白河县新建三所学校。"))
+    la, lb = boilerplate.pair(a, b)
+    u = unit_with(a, "技术合同")
+    assert la.labels[u] == "boilerplate" and la.coverage[u] == 1.0
+    spans = la.spans(a, u)
+    text = a.speech.text
+    fills = [text[s:e] for s, e, cat in spans if cat == "fill"]
+    assert fills == ["11.2%", "1,234", "2.5%"]  # the numbers are this speech's own
+    assert all(cat in ("boilerplate", "fill") for _, _, cat in spans)
+    # the other sentences share nothing: local
+    assert la.labels[unit_with(a, "汉江二桥")] == "local"
+    assert lb.labels[unit_with(b, "白河县")] == "local"
+
+
+def test_a_number_never_makes_a_sentence_boilerplate():
+    # only the figures agree: the frame differs, so nothing is reused
+    a = fingerprint(one("技术合同成交额增长11.2%。"))
+    b = fingerprint(one("社会消费品零售总额增长11.2%。"))
+    la, _ = boilerplate.pair(a, b)
+    assert la.labels == ["local"] * len(la.labels)
+    assert la.shares["boilerplate"] == la.shares["edited"] == 0
+
+
+def test_a_place_name_inside_a_stock_sentence_is_a_fill():
+    stock = "在{}委、{}政府的坚强领导下，全{}上下团结一心，攻坚克难，圆满完成了全年目标任务。"
+    a = fingerprint(one(stock.format("市", "市", "市")))
+    b = fingerprint(one(stock.format("县", "县", "县")))
+    la, _ = boilerplate.pair(a, b)
+    u = unit_with(a, "坚强领导")
+    assert la.labels[u] == "boilerplate"
+    spans = la.spans(a, u)
+    text = a.speech.text
+    place = [i for i, ch in enumerate(text) if ch == "市"]
+    # each place name is inside a fill (a fill may take a neighbour or two:
+    # a run that does not recur covers the characters within one shingle of it)
+    assert all(any(s <= i < e and cat == "fill" for s, e, cat in spans) for i in place)
+    assert all(e - s <= 6 for s, e, cat in spans if cat == "fill")
+    assert "的坚强领导下" in "".join(text[s:e] for s, e, cat in spans if cat == "boilerplate")
+
+
+def test_a_stock_sentence_with_a_rewritten_clause_is_edited():
+    stock = "要坚持以人民为中心的发展思想，把人民群众的获得感、幸福感、安全感作为一切工作的出发点和落脚点。"
+    edited = "要坚持以人民为中心的发展思想，把全面推进乡村振兴、建设宜居宜业和美乡村作为一切工作的出发点和落脚点。"
+    fb = fingerprint(one(edited))
+    _, lb = boilerplate.pair(fingerprint(one(stock)), fb)
+    assert lb.labels[unit_with(fb, "人民为中心")] == "edited"
+    assert lb.shares["local"] > 0.1 and lb.shares["edited"] > 0.3
+
+
+def test_rule_settings_are_validated():
+    for bad in (dict(min_speeches=0), dict(min_speeches=1.5), dict(min_speeches=True), dict(verbatim=0),
+                dict(verbatim=1.5), dict(reused=0.9, verbatim=0.8), dict(max_fill=-1)):
+        with pytest.raises(ValueError, match=next(iter(bad))):
+            Rule(**bad)
+    assert Rule(min_speeches=3).label(0.85) == "boilerplate"
+    assert Rule().label(0.6) == "edited" and Rule().label(0.4) == "local"
+
+
+def test_min_speeches_raises_the_bar_in_a_corpus():
+    stock = "要坚持以人民为中心的发展思想，把人民群众的获得感、幸福感、安全感作为一切工作的出发点和落脚点。"
+    pair_only = "要把推进新型工业化作为头等大事，集中力量建设先进制造业集群，壮大实体经济根基。"
+    own = [
+        "汉江二桥将于十月建成通车，届时城区交通拥堵问题将明显缓解，南北两岸通行时间缩短一半。",
+        "白河县三个易地搬迁安置点的配套学校必须在秋季开学前投入使用，确保孩子们就近入学。",
+        "新区管委会要抓紧完成数据中心二期的土地征收，年底前实现开工，明年建成投用。",
+    ]
+    texts = [f"{stock}\n{pair_only}\n{own[0]}", f"{stock}\n{pair_only}\n{own[1]}", f"{stock}\n{own[2]}"]
+    speeches = [one(t, f"s{i}") for i, t in enumerate(texts)]
+    loose = corpus.analyze_corpus(speeches, rule=Rule(min_speeches=1))
+    strict = corpus.analyze_corpus(speeches, rule=Rule(min_speeches=2))
+    assert loose.families == []  # three independent speeches
+    fp0 = fingerprint(speeches[0])
+    u = unit_with(fp0, "新型工业化")
+    assert loose.speeches[0].labels.labels[u] == "boilerplate"  # one other speech has it
+    assert strict.speeches[0].labels.labels[u] == "local"  # not two others
+    assert strict.speeches[0].labels.labels[unit_with(fp0, "人民为中心")] == "boilerplate"  # all three have it
+    # the phrasebook follows the same rule
+    assert any("新型工业化" in e.text for e in loose.phrasebook)
+    assert not any("新型工业化" in e.text for e in strict.phrasebook)
+
+
+SENTENCES = st.lists(
+    st.sampled_from([
+        "要坚持以人民为中心的发展思想。", "全年地区生产总值增长5.2%。", "XX市要抓好安全生产工作。",
+        "汉江二桥将于十月建成通车。", "各县区要压紧压实属地责任，确保防汛物资全部到位。", "一、总体要求",
+        "新建高标准农田12万亩。", "同志们，", "各位代表：",
+    ]),
+    min_size=1, max_size=12,
+)
+
+
+@settings(max_examples=80, deadline=None)
+@given(SENTENCES, SENTENCES)
+def test_shares_add_up_and_identical_pairs_are_symmetric(xs, ys):
+    a = compare.load_text("\n".join(xs), "a")
+    b = compare.load_text("\n".join(ys), "b")
+    if not a or not b:
+        return
+    fa, fb = fingerprint(a[0]), fingerprint(b[0])
+    for labels, fp in zip(boilerplate.pair(fa, fb), (fa, fb)):
+        assert sum(labels.shares.values()) == pytest.approx(1.0)
+        assert set(labels.labels) <= set(boilerplate.LABELS)
+        assert len(labels.category) == fp.chars
+        # the weights are the text's characters: the width of every key character's span
+        assert labels.weight.sum() == sum(e - s for u in fp.units for s, e in key_spans(u.text)[1])
+    same_a, same_b = boilerplate.pair(fa, fingerprint(a[0]))
+    assert same_a.shares == same_b.shares
+    assert same_a.labels == same_b.labels
+    # a speech against itself: everything long enough to be compared is reused
+    assert all(name == "boilerplate" for name, u in zip(same_a.labels, range(len(fa.keys))) if len(fa.runs_of(u)))
+
+
+def test_weights_count_the_characters_a_slot_stands_for():
+    fp = fingerprint(one("全年增长11.2%，新增XX家企业。"))
+    labels = boilerplate.label(fp, np.zeros(len(fp.runs), dtype=bool))
+    u = unit_with(fp, "增长")
+    lo, hi = fp.offsets[u], fp.offsets[u + 1]
+    key = fp.keys[u]
+    widths = [int(w) for ch, w in zip(key, labels.weight[lo:hi]) if ch == "\u24cd"]
+    assert widths == [5, 2]  # "11.2%" and "XX"
