@@ -205,18 +205,18 @@ def _similarity(a: str, b: str) -> np.ndarray:
     return fuzz.ratio(comparable(a), comparable(b)) / 100
 
 
-def _align_in_order(readings: list[str], units: list[Unit]) -> list[int | None]:
+def _align_in_order(readings: list[str], texts: list[str]) -> list[int | None]:
     """For each unit, the row it joins (or None), keeping both in order:
     the maximum-weight monotone matching (Needleman-Wunsch with free gaps,
     weight = similarity) between the rows' latest readings and the units.
     Invariant of the table ``best[i][j]``: the heaviest matching of the
     first ``i`` rows with the first ``j`` units."""
-    n, m = len(readings), len(units)
+    n, m = len(readings), len(texts)
     if not n or not m:
         return [None] * m
-    texts = [comparable(u.text) for u in units]
-    sim = process.cdist([comparable(r) if r else "" for r in readings], texts, scorer=fuzz.ratio,
-                        dtype=np.float32, workers=1) / 100
+    # (comparable forms; pairs below the floor are scored 0 without finishing)
+    sim = process.cdist(readings, texts, scorer=fuzz.ratio, score_cutoff=ROW_SIMILARITY * 100,
+                        dtype=np.float32, workers=-1) / 100
     weight = np.where(sim >= ROW_SIMILARITY, sim, 0.0)
     best = np.zeros((n + 1, m + 1))
     for i in range(1, n + 1):
@@ -246,9 +246,10 @@ def collate(witnesses: list[Witness], query: str = "") -> Track:
     """Align the passages' sentences across witnesses (in the order given)."""
     # rows[r][w]: index into witness w's units of row r's reading, or None
     rows: list[list[int | None]] = []
-    latest: list[str] = []  # each row's most recent reading, what the next witness aligns with
+    latest: list[str] = []  # each row's most recent reading (comparable form), what the next witness aligns with
     for w_index, witness in enumerate(witnesses):
-        placement = _align_in_order(latest, witness.units) if witness.found else []
+        texts = [comparable(u.text) for u in witness.units]
+        placement = _align_in_order(latest, texts) if witness.found else []
         # merge: existing rows stay in order; a placed unit fills its row; an
         # unplaced unit opens a new row right after the previous unit's row
         merged: list[list[int | None]] = []
@@ -263,7 +264,7 @@ def collate(witnesses: list[Witness], query: str = "") -> Track:
                 next_row += 1
 
         for u_index, row in enumerate(placement):
-            text = witness.units[u_index].text
+            text = texts[u_index]
             if row is None:
                 merged.append([None] * w_index + [u_index])
             else:
@@ -279,15 +280,16 @@ def collate(witnesses: list[Witness], query: str = "") -> Track:
 def _cells(witnesses: list[Witness], rows: list[list[int | None]], query: str, k: int) -> Track:
     table: list[Row] = []
     changes = [Change() for _ in witnesses]
+    keys = [[key(u.text) for u in w.units] for w in witnesses]
+    bases = [_previous_found(witnesses, w) for w in range(len(witnesses))]
     for r in rows:
-        readings = [witnesses[w].units[u].text if u is not None else None for w, u in enumerate(r)]
-        counts = Counter(key(t) for t in readings if t)
+        counts = Counter(keys[w][u] for w, u in enumerate(r) if u is not None)
         majority_key, support = counts.most_common(1)[0] if counts else ("", 0)
-        majority_text = next((t for t in readings if t and key(t) == majority_key), "")
+        majority_text = next((witnesses[w].units[u].text for w, u in enumerate(r) if u is not None and keys[w][u] == majority_key), "")
         cells = []
         for w, u in enumerate(r):
             unit = witnesses[w].units[u] if u is not None else None
-            base = _previous_found(witnesses, w)
+            base = bases[w]
             base_unit = witnesses[base].units[r[base]] if base is not None and r[base] is not None else None
             if unit is None:
                 status = "absent" if base_unit is not None and witnesses[w].found else "none"
@@ -295,7 +297,7 @@ def _cells(witnesses: list[Witness], rows: list[list[int | None]], query: str, k
                     changes[w].dropped += 1
                 cells.append(Cell(None, status, [], base))
                 continue
-            is_majority = support > 1 and key(unit.text) == majority_key
+            is_majority = support > 1 and keys[w][u] == majority_key
             if base is None:
                 # the first witness: against the majority reading
                 reference = majority_text if majority_text and not is_majority else unit.text
