@@ -152,7 +152,7 @@ def label(fp: Fingerprint, recurs: np.ndarray, rule: Rule = PAIR) -> Labels:
     (``recurring`` computes it from counts)."""
     covered = covered_chars(fp, np.asarray(recurs, dtype=bool))
     joined = "".join(fp.keys)
-    slot = np.frombuffer(joined.encode("utf-32-le"), dtype=np.uint32) == ord(SLOT) if joined else np.zeros(0, dtype=bool)
+    slot = np.frombuffer(joined.encode("utf-32-le"), dtype=np.uint32) == ord(SLOT)
     weight = slot_weights(fp)
     category = np.full(fp.chars, _LOCAL, dtype=np.int8)
     labels, coverage = [], []

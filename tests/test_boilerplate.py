@@ -76,12 +76,66 @@ def test_a_stock_sentence_with_a_rewritten_clause_is_edited():
 
 
 def test_rule_settings_are_validated():
-    for bad in (dict(min_speeches=0), dict(min_speeches=1.5), dict(min_speeches=True), dict(verbatim=0),
-                dict(verbatim=1.5), dict(reused=0.9, verbatim=0.8), dict(max_fill=-1)):
-        with pytest.raises(ValueError, match=next(iter(bad))):
+    for bad in (dict(min_speeches=0), dict(min_speeches=1.5), dict(min_speeches=True), dict(verbatim=0, reused=0.0001),
+                dict(reused=0), dict(verbatim=1.5), dict(max_fill=-1),
+                dict(max_fill=True), dict(max_fill=2.0), dict(verbatim="0.8")):
+        with pytest.raises(ValueError, match=f"^{next(iter(bad))} must be"):
             Rule(**bad)
+    with pytest.raises(ValueError, match="^reused .* must not exceed verbatim"):
+        Rule(reused=0.9, verbatim=0.8)
+    Rule(max_fill=0, verbatim=1, reused=1)  # the edges are allowed
     assert Rule(min_speeches=3).label(0.85) == "boilerplate"
-    assert Rule().label(0.6) == "edited" and Rule().label(0.4) == "local"
+    # thresholds are inclusive
+    assert Rule().label(0.8) == "boilerplate" and Rule().label(0.5) == "edited"
+    assert Rule().label(0.6) == "edited" and Rule().label(0.4999) == "local"
+
+
+def test_a_reused_clause_inside_a_new_sentence_leaves_it_local():
+    clause = "压紧压实各级党委政府的属地责任"
+    a = fingerprint(one(f"各县区要{clause}，确保防汛物资在六月底前全部到位，汛期值班人员全部在岗。"))
+    b = fingerprint(one(f"林业部门要{clause}，严防春季森林火灾发生。"))
+    la, lb = boilerplate.pair(a, b)
+    assert la.labels == ["local"] * len(la.labels)
+    assert la.shares["local"] == 1.0 and la.shares["edited"] == la.shares["fill"] == 0.0
+
+
+def test_a_sentence_of_numbers_only_is_local():
+    fp_a = fingerprint(one("2020、2021、2022、2023、2024。"))
+    fp_b = fingerprint(one("1999、1998、1997、1996、1995。"))
+    assert fp_a.keys[-1] == "\u24cd" * 5 and len(fp_a.runs_of(len(fp_a.keys) - 1)) == 1
+    la, _ = boilerplate.pair(fp_a, fp_b)
+    assert la.labels[-1] == "local"  # all slots, no frame: nothing of it can be reused
+
+
+def test_max_fill_is_the_longest_fill():
+    frame_a = "要坚持以人民为中心的发展思想，{}，把人民群众的获得感、幸福感、安全感作为一切工作的出发点和落脚点。"
+    # a 6-character run that does not recur is a fill; with max_fill=5 it is local text
+    a = fingerprint(one(frame_a.format("汉江两岸六区")))
+    b = fingerprint(one(frame_a.format("白河石泉两县")))
+    for max_fill, expected in ((6, "fill"), (5, "local")):
+        la, _ = boilerplate.pair(a, b, Rule(max_fill=max_fill))
+        spans = la.spans(a, unit_with(a, "人民为中心"))
+        run = [cat for s, e, cat in spans if "六区" in a.speech.text[s:e]]
+        assert run == [expected], (max_fill, spans)
+
+
+def test_pair_uses_the_rule_it_is_given():
+    stock = "要坚持以人民为中心的发展思想，把人民群众的获得感、幸福感、安全感作为一切工作的出发点和落脚点。"
+    edited = "要坚持以人民为中心的发展思想，把全面推进乡村振兴作为一切工作的出发点和落脚点。"
+    fa, fb = fingerprint(one(stock)), fingerprint(one(edited))
+    strict = Rule(verbatim=1.0, reused=1.0)
+    for labels in boilerplate.pair(fa, fb, strict):
+        assert labels.labels[-1] == "local"
+    for labels in boilerplate.pair(fa, fb):
+        assert labels.labels[-1] == "edited"
+
+
+def test_a_literal_slot_character_in_the_text_is_weighed_exactly():
+    fp = fingerprint(one("Ⓧ全年增长11.2%。"))
+    labels = boilerplate.label(fp, np.zeros(len(fp.runs), dtype=bool))
+    u = unit_with(fp, "增长")
+    weights = labels.weight[fp.offsets[u] : fp.offsets[u + 1]]
+    assert [int(w) for ch, w in zip(fp.keys[u], weights) if ch == "\u24cd"] == [1, 5]
 
 
 def test_min_speeches_raises_the_bar_in_a_corpus():
