@@ -96,7 +96,9 @@ def test_placeholders_kept():
 
 # ----- the web samples as a whole: general patterns, not the samples' strings
 
-PINYIN_LEFT = re.compile(r"[āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜ]|[(（][a-zü]{1,6}[)）]")
+# tone marks, or a toneless syllable in brackets after a character ((dip), an
+# abbreviation the text itself uses, is no pinyin)
+PINYIN_LEFT = re.compile(r"[āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜ]|(?<=[\u4e00-\u9fff])[(（](?:men|de|le|me|ne|ma|ba|zi|zhe|ge|tou|li|shang|xia)[)）]")
 PRIVATE_USE = re.compile("[\ue000-\uf8ff\ufffd]")
 CSS_LEFT = re.compile(r"\{[^{}]*[:;][^{}]*\}|[a-z-]+\s*:\s*[\d.]+(pt|px|in|em)")
 ADS = re.compile(r"无码|毛片|人妻|五月天|AV")
