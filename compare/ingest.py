@@ -480,7 +480,7 @@ _FIELD = re.compile(
     r"|浏览|浏览次数|浏览量|点击|点击数|点击量|访问量|评论|评论数|字号|字体|标签|关键词|关键字|分类|栏目|所属栏目|内容摘要"
     r"|摘要|当前位置|您当前的位置|您的位置|您现在的位置|所在位置|主办|主办单位|承办|承办单位|协办|联系地址|地址|联系方式"
     r"|联系电话|电话|传真|邮箱|电子邮箱|邮编|网址|技术支持|ICP备案号|备案号|网站标识码|公安机关备案号|格式|文件格式|大小"
-    r"|文件大小|页数|下载次数|小编|索引号|主题分类|发文字号)\s*(?:[：:]|[ \u00a0]+(?=\S))"
+    r"|文件大小|页数|下载次数|小编|索引号|主题分类|发文字号)\s*(?:[：:]|[ \u00a0]+(?=\S)|(?=\d))"
 )
 _LICENCE = re.compile(
     r"ICP备|ICP证|公网安备|网安备|网站标识码|备案号|版权所有|版权归|Copyright|©|All Rights Reserved|Public [Dd]omain"
@@ -489,11 +489,15 @@ _LICENCE = re.compile(
 )
 _URL = re.compile(r"https?://|www\.|\b[A-Za-z0-9-]+\.(?:com|cn|net|org|gov|edu)\b", re.I)
 _PAGE_NUMBER = re.compile(r"^[-—–－·\s]*(?:第\s*)?\d{1,4}(?:\s*页)?(?:\s*[/／]\s*(?:共\s*)?\d{1,4}\s*页?)?[-—–－·\s]*$|^共\s*\d{1,4}\s*页$")
-_TIMESTAMP = re.compile(r"^\d{2,4}[-/.年]\d{1,2}(?:[-/.月]\d{1,2}日?)?(?:\s*\d{1,2}:\d{2}(?::\d{2})?)?$|^\d{1,2}:\d{2}(?::\d{2})?$")
+_TIMESTAMP = re.compile(
+    r"^\d{2,4}[-/.]\d{1,2}(?:[-/.]\d{1,2})?(?:\s*\d{1,2}:\d{2}(?::\d{2})?)?$|^\d{1,2}:\d{2}(?::\d{2})?$"
+    r"|^\d{1,3}\s*(?:秒|分钟|小时|天|周|个月|年)前$"
+)
 _PHOTO_CREDIT = re.compile(r"(?:记者|摄影|通讯员|图/|供图)[^。！？]{0,16}摄\s*[）)]?$|^[（(]?图[为片]?[：:]")
 _ATTRIBUTION = re.compile(r"^[（(]?(?:来自|来源于|转自|转载自|摘自|选自|微信公众号|公众号|百度搜索|搜索|关注)")
 _BREADCRUMB = re.compile(r"(?:>>|＞＞|»|›|\s>\s|→)")
 _AD_WORDS = re.compile(r"无码|毛片|成人|色情|人妻|少妇|五月天|在线观看|免费网站|彩票|博彩|一本道|精品国产|AV")
+_CLICK = re.compile(r"^[（(【\[]?\s*(?:点击|请点击|单击)")
 _HASHTAG = re.compile(r"^[#＃]\s*\S")
 _DISTRIBUTION = re.compile(r"^(?:主送|抄送|印发|分送|发送|报送)[：:]")
 _ISSUE_HEADER = re.compile(rf"^第[{CN_NUM}百零〇\d]+期$")
@@ -584,7 +588,7 @@ def _line_rule(line: str) -> str:
         return "licence footer"
     if _LIST_HEADING.match(line) and len(line) <= 40:
         return "footer block"
-    if _widget(line):
+    if _widget(line) or (_CLICK.match(line) and len(line) <= 40):
         return "widget"
     if _FIELD.match(line) and len(line) <= 80:
         return "field"
@@ -626,7 +630,7 @@ def _running_headers(lines: list[_Line]) -> set[str]:
         if len(where) < 3:
             continue
         gaps = [b - a for a, b in zip(where, where[1:])]
-        if min(gaps) < _PAGE_SPAN // 2 or sorted(gaps)[len(gaps) // 2] < _PAGE_SPAN:
+        if min(gaps) < _PAGE_SPAN:
             continue
         near_number = sum(
             1
@@ -681,8 +685,11 @@ def _summary_duplicates(lines: list[_Line]) -> None:
         key = _compact(ln.text)
         if len(key) < 40:
             continue
+        # most of its opening recurs in what follows (a lost character in
+        # one copy or the other changes a few shingles only)
         rest = "".join(_compact(x.text) for x in kept[k + 1 : k + 40])
-        if key[:40] in rest:
+        shingles = [key[i : i + 6] for i in range(0, min(len(key), 80) - 5)]
+        if sum(1 for sh in shingles if sh in rest) >= 0.6 * len(shingles):
             ln.rule = "summary"
 
 
@@ -787,7 +794,17 @@ def _edge_runs(lines: list[_Line]) -> None:
     prose = [i for i in kept if is_prose(lines[i].text)]
     if not prose:
         return
-    first, last = prose[0], prose[-1]
+    # the text starts at the first prose line that more text follows (a
+    # site's motto above its menu is a sentence too)
+    position = {i: k for k, i in enumerate(kept)}
+
+    def textual(i: int) -> bool:
+        return is_prose(lines[i].text) or starts_with_marker(lines[i].text) or bool(SALUTATION.match(lines[i].text))
+
+    first = next(
+        (p for p in prose if sum(textual(j) for j in kept[position[p] + 1 : position[p] + 4]) >= 2), prose[0]
+    )
+    last = prose[-1]
 
     def furniture_next_to(a: int, b: int) -> bool:
         # a removed furniture line right before, inside or right after lines[a..b]
@@ -799,12 +816,13 @@ def _edge_runs(lines: list[_Line]) -> None:
         span = lines[max(0, lo) : min(len(lines), hi + 1)]
         return any(ln.rule and ln.rule not in ("header field", "masthead") for ln in span)
 
-    def runs(indices: list[int], limit: int) -> list[list[int]]:
+    def runs(indices: list[int], limit: int, tail: bool = False) -> list[list[int]]:
         out: list[list[int]] = []
         current: list[int] = []
         for i in indices:
             t = lines[i].text
-            if len(t) <= limit and not is_prose(t) and not _meta_shaped(t):
+            # below the text (``tail``) a title or date is a link of the list
+            if len(t) <= limit and not is_prose(t) and (tail and not SALUTATION.match(t) or not _meta_shaped(t)):
                 current.append(i)
             else:
                 if current:
@@ -818,7 +836,8 @@ def _edge_runs(lines: list[_Line]) -> None:
         if len(run) >= 4 and furniture_next_to(run[0], run[-1]):
             for i in run:
                 lines[i].rule = "menu"
-    for run in runs([i for i in kept if i > last], _LINK_ITEM):
+    # below the text, a link list may date its links
+    for run in runs([i for i in kept if i > last], _LINK_ITEM, tail=True):
         if len(run) >= 3 and furniture_next_to(run[0], run[-1]) or len(run) >= 8:
             for i in run:
                 lines[i].rule = "link list"
@@ -870,6 +889,8 @@ def clean_report(raw: str) -> Cleaned:
         first_no.setdefault(ln.no, k)
     boundaries = []
     for no in boundary_nos:
+        if not any(ln.no == no for ln in kept):
+            continue
         k = first_no.get(no)
         if k is not None and k in starts:
             boundaries.append(starts.index(k))
@@ -933,15 +954,17 @@ def _starts_new(line: str) -> bool:
     return starts_with_marker(line) or is_standalone(line) or is_appendix_heading(line)
 
 
-def _joins(a: str, b: str, width: int | None, b_indented: bool, fragment: bool) -> bool:
+def _joins(a: str, b: str, width: int | None, b_indented: bool, fragment: bool, after_fragment: bool) -> bool:
     """Whether ``b`` continues the paragraph ``a`` (see :func:`rejoin_broken_lines`)."""
-    if is_standalone(a):
+    if is_standalone(a) and not after_fragment:
         return False  # a title, date or salutation takes nothing more
     if b[:1] in CONTINUATION_START:
         return True
-    if _starts_new(b):
-        return False
     if ends_paragraph(a):
+        return False
+    if after_fragment and not (starts_with_marker(b) or SALUTATION.match(b) or _meta.is_date_line(b)):
+        return True  # the sentence a fragment broke goes on
+    if _starts_new(b):
         return False
     if fragment:
         return True
@@ -970,11 +993,13 @@ def _rejoin(lines: list[str], indented: list[bool] | None = None) -> tuple[list[
         counts[x] = counts.get(x, 0) + 1
 
     def is_fragment(i: int) -> bool:
+        # a repeated short piece (a hyperlinked keyword), or a tiny one after
+        # a line long enough to be text
         x = lines[i]
         return (
             len(x) <= _FRAGMENT
             and not re.search(r"[，。、；：！？,.;:!?\s]", x)
-            and counts[x] >= 2
+            and (counts[x] >= 2 or len(x) <= 3 and i > 0 and len(lines[i - 1]) >= _FRAGMENT)
             and not _starts_new(x)
             and 0 < i < len(lines) - 1
         )
@@ -984,7 +1009,7 @@ def _rejoin(lines: list[str], indented: list[bool] | None = None) -> tuple[list[
     glue_next = False  # the last piece was a fragment: the sentence goes on
     for i, line in enumerate(lines):
         fragment = is_fragment(i)
-        if out and _joins(out[-1], line, width, indented[i], fragment or glue_next):
+        if out and _joins(out[-1], line, width, indented[i], fragment, glue_next):
             out[-1] = repair_punctuation(out[-1] + line)
             glue_next = fragment
             continue

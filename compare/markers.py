@@ -48,7 +48,7 @@ ENUMERATION_RANK = 6
 
 FAMILIES: list[Family] = [
     Family("第一部分", re.compile(rf"^第({_N}|\d{{1,2}})(?:部分|章|编)[、，,：:．.\s]*"), 0),
-    Family("一、", re.compile(rf"^({_N})[、．](?!\d)"), 1),
+    Family("一、", re.compile(rf"^({_N})(?:、|．(?!\d))"), 1),
     Family("（一）", re.compile(rf"^[（(]({_N})[）)][、，,．.]?"), 2),
     Family("1.", re.compile(r"^(\d{1,2})(?:[.．](?!\d)|、)"), 3),
     Family("（1）", re.compile(r"^[（(](\d{1,2})[）)][、，,．.]?"), 4),

@@ -33,7 +33,7 @@ _MD = r"(?:\d{1,2}|[一二三四五六七八九十]{1,3})"
 DATE = rf"{_Y}\s*年\s*{_MD}\s*月\s*{_MD}\s*[日号]"
 _DATE_RE = re.compile(DATE)
 # a date on its own line, in brackets or not; a stray ? of a lost character may follow
-DATE_LINE = re.compile(rf"^[（(【\[]?\s*{DATE}\s*[）)】\]]?[?？]?$")
+DATE_LINE = re.compile(rf"^[（(【\[]?\s*{DATE}(?:\s*\d{{1,2}}:\d{{2}}(?::\d{{2}})?)?\s*[）)】\]]?[?？]?$")
 # a date and a name on one line: （2011年1月12日 陈全国）
 DATE_NAME_LINE = re.compile(rf"^[（(]?\s*({DATE})\s*({_HAN}{{2,4}})\s*[）)]?$")
 # ISO dates of header fields: 2006-02-15
@@ -85,7 +85,7 @@ _GENRE = r"(?:讲话|讲话稿|讲话提纲|致辞|贺词|报告|工作报告|�
 # a title ends with its genre; it is short and carries no sentence
 TITLE_LINE = re.compile(rf"^[^。！？；]{{2,80}}{_GENRE}(?:[（(][^（）()]{{1,12}}[）)])?$")
 # "刘建平同志在……讲话": the speaker named in a title line
-TITLE_SPEAKER = re.compile(rf"^({_HAN}{{2,4}})(?:同志)?(?=在)")
+TITLE_SPEAKER = re.compile(rf"^(?:({_HAN}{{2,4}})同志|(?!关于|对于|我们|大家)({_HAN}{{2,3}}))(?=在)")
 # a session: 在保定市第十五届人民代表大会第六次会议上, 在县十七届人大二次会议上的讲话
 _SESSION = rf"(?:在|于)?[^。！？；，]{{2,70}}?(?:会议|大会|全会|会|开幕式|闭幕式|座谈会|典礼)(?:上)?(?:的[^。！？；]{{0,16}})?"
 _DASH = r"[—―\-－~～]{1,4}"
@@ -105,6 +105,8 @@ COLLECTION_HEADER = re.compile(r"(?:篇[一二三四五六七八九十\d]+|第[�
 
 def is_title(line: str) -> bool:
     compact = line.replace(" ", "")
+    if re.match(_DASH, compact):
+        return False  # ——在…上的政府工作报告 is a subtitle
     return 6 <= len(compact) <= 80 and bool(TITLE_LINE.match(compact))
 
 
@@ -164,6 +166,11 @@ def _split_title(text: str) -> tuple[str, str]:
     return text.strip(), ""
 
 
+def _strip_label(title: str) -> str:
+    """资料：河北省2011年政府工作报告 -> 河北省2011年政府工作报告."""
+    return re.sub(r"^[^：:（(]{1,4}[：:]", "", title)
+
+
 _GENERIC_TITLE = re.compile(rf"^(?:政府)?工作报告$|^{_GENRE}$")
 
 
@@ -187,9 +194,13 @@ def _head_title_before_subtitle(line: str) -> bool:
     )
 
 
-def extract(lines: list[str], fields: dict[str, str] | None = None) -> tuple[Meta, list[str]]:
+def extract(
+    lines: list[str], fields: dict[str, str] | None = None, page_titles: list[str] = ()
+) -> tuple[Meta, list[str]]:
     """Metadata of one speech from its head lines (and a header block's
-    ``fields``), and the remaining body lines.
+    ``fields``), and the remaining body lines. ``page_titles``: title lines
+    of the page above the text, which may name it better than a generic
+    title of its own (2022年安国市政府工作报告 for 政府工作报告).
 
     The head block is the run of metadata-shaped lines before the first line
     of text (a salutation, a sentence, a heading). Within it: the title line
@@ -198,8 +209,9 @@ def extract(lines: list[str], fields: dict[str, str] | None = None) -> tuple[Met
     fields = fields or {}
     meta = Meta()
     titles: list[str] = []
-    dates_after_title: list[str] = []
-    dates_before_title: list[str] = []
+    # (priority, date): 0 bracketed or with a name, 1 bare, 2 a page's time stamp
+    dates_after_title: list[tuple[int, str]] = []
+    dates_before_title: list[tuple[int, str]] = []
     i, n = 0, len(lines)
 
     def take(count: int = 1) -> None:
@@ -217,6 +229,8 @@ def extract(lines: list[str], fields: dict[str, str] | None = None) -> tuple[Met
             # a session subtitle broken in two: 2022年1月28日在高唐县第十八届 / 人民代表大会第一次会议上
             nxt
             and not is_subtitle(line)
+            and not is_date_line(line)
+            and not is_title(line)
             and len(joined) <= 90
             and is_subtitle(joined)
             and not re.search("[。！？，：:]", joined)
@@ -228,9 +242,18 @@ def extract(lines: list[str], fields: dict[str, str] | None = None) -> tuple[Met
         elif glued and is_subtitle(glued.group(2)) and not is_title(line):
             # a title with its subtitle glued on: 政府工作报告2011年1月20日在…会议上
             titles.append(glued.group(1))
-            meta.subtitle = meta.subtitle or glued.group(2)
-            meta.date = meta.date or normalize_date(glued.group(2))
-            take()
+            sub = glued.group(2)
+            # and broken at the line end: …人民代表大会 / 第五次会议上
+            broken = (
+                nxt
+                and len(nxt) <= 20
+                and not sub.endswith(("上", "）", ")"))
+                and (sub + nxt).endswith("上")
+                and is_subtitle(sub + nxt)
+            )
+            meta.subtitle = meta.subtitle or (sub + nxt if broken else sub)
+            meta.date = meta.date or normalize_date(sub)
+            take(2 if broken else 1)
         elif is_subtitle(line):
             meta.subtitle = meta.subtitle or line
             meta.date = meta.date or normalize_date(line)
@@ -239,15 +262,17 @@ def extract(lines: list[str], fields: dict[str, str] | None = None) -> tuple[Met
             titles.append(line.replace(" ", ""))
             who = TITLE_SPEAKER.match(line)
             if who and not meta.speaker:
-                meta.speaker = who.group(1)
+                meta.speaker = who.group(1) or who.group(2)
             take()
         elif DATE_NAME_LINE.match(digits):
             m = DATE_NAME_LINE.match(digits)
-            (dates_after_title if titles or meta.subtitle else dates_before_title).append(normalize_date(m.group(1)))
+            (dates_after_title if titles or meta.subtitle else dates_before_title).append((0, normalize_date(m.group(1))))
             meta.speaker = meta.speaker or m.group(2)
             take()
         elif is_date_line(line):
-            (dates_after_title if titles or meta.subtitle else dates_before_title).append(normalize_date(line))
+            # a date in brackets is the text's; one with a time of day, a page's stamp
+            priority = 2 if ":" in digits else 0 if digits[:1] in "（(" else 1
+            (dates_after_title if titles or meta.subtitle else dates_before_title).append((priority, normalize_date(line)))
             take()
         elif speaker_of(line):
             meta.speaker = meta.speaker or speaker_of(line)
@@ -268,25 +293,34 @@ def extract(lines: list[str], fields: dict[str, str] | None = None) -> tuple[Met
     # more specific one (a page title or header field ending with it)
     header_title, header_sub = _split_title(fields.get("标题", ""))
     title = titles[-1] if titles else ""
-    for cand in titles[:-1] + [header_title]:
+    for cand in titles[:-1] + [_strip_label(t) for t in page_titles] + [header_title]:
         if title and _more_specific(cand, title):
             title = cand
-    meta.title = title or header_title
+    title = _strip_label(title or header_title or (page_titles[-1] if page_titles else ""))
+    # 王正谱在…上的政府工作报告: the speaker leaves the title
+    who = TITLE_SPEAKER.match(title)
+    if who and (who.group(1) or who.group(2)) in (meta.speaker, ""):
+        meta.speaker = meta.speaker or who.group(1) or who.group(2)
+        title = title[who.end():]
+    meta.title = title
     meta.subtitle = meta.subtitle or header_sub
     meta.date = (
         meta.date
-        or (dates_after_title[0] if dates_after_title else "")
+        or (min(dates_after_title, key=lambda d: d[0])[1] if dates_after_title else "")
         or normalize_date(header_sub)
         or normalize_date(fields.get("发文时间", "") or fields.get("发文日期", "") or fields.get("日期", ""))
-        or (dates_before_title[0] if dates_before_title else "")
+        or (min(dates_before_title, key=lambda d: d[0])[1] if dates_before_title else "")
     )
     if not meta.speaker:
         reporter = fields.get("报告人", "") or fields.get("讲话人", "")
         meta.speaker = speaker_of(reporter) or (reporter.replace(" ", "") if NAME_LINE.match(reporter) else "")
     if not meta.date:
+        # a news dateline; without its year, the one year the title names
+        years = set(re.findall(r"(\d{4})年", meta.title + header_title))
         for line in body[:5]:
             m = DATELINE.match(line)
-            if m and m.group(1):
-                meta.date = normalize_date(f"{m.group(1)}年{m.group(2)}月{m.group(3)}日")
+            if m and (m.group(1) or len(years) == 1):
+                year = m.group(1) or next(iter(years))
+                meta.date = normalize_date(f"{year}年{m.group(2)}月{m.group(3)}日")
                 break
     return meta, body

@@ -136,9 +136,18 @@ def parse_outline(text: str) -> list[Section]:
     if top_kind and 0 <= rank(top_kind) <= 2:
         restart = _restart_at(body, top_kind, top_count_at)
         if restart is not None:
-            appendix = restart
-            body = lines[:appendix]
-            sections, top_kind, top_count_at = _build(body, text, unnumbered=set())
+            # a restart under a new unnumbered heading is a new part of the
+            # text (过去五年回顾 一、… / 今后五年的建议 一、…); else an appendix
+            unnumbered = _unnumbered_headings(body)
+            tops = [s for s in sections if s.level == 1 and s.kind == top_kind]
+            first_top = min((k for k, (o, _) in enumerate(body) if tops and o == tops[0].span[0]), default=0)
+            last_top = max((k for k, (o, _) in enumerate(body) if o in {s.span[0] for s in tops} and k < restart), default=0)
+            if any(k < first_top for k in unnumbered) and any(last_top < k < restart for k in unnumbered):
+                sections, top_kind, top_count_at = _build(body, text, unnumbered)
+            else:
+                appendix = restart
+                body = lines[:appendix]
+                sections, top_kind, top_count_at = _build(body, text, unnumbered=set())
     end = lines[appendix][0] if appendix is not None else len(text)
     if appendix is not None:
         sections.append(_appendix(lines[appendix:], len(text)))

@@ -49,6 +49,16 @@ def _has_prose(lines: list[str]) -> bool:
     return any(is_prose(x) for x in lines)
 
 
+# Text above a first title block is a speech of its own only if there is
+# some: a page's motto or a one-line lead is its head.
+_SPEECH_MIN = 200
+
+
+def _is_speech_text(lines: list[str]) -> bool:
+    prose = [x for x in lines if is_prose(x)]
+    return len(prose) >= 3 or sum(map(len, prose)) >= _SPEECH_MIN
+
+
 def _title_blocks(lines: list[str]) -> list[int]:
     """Lines that open a title block: a title with a date or subtitle under it."""
     starts = []
@@ -169,15 +179,18 @@ def split_speeches(text: str, boundaries: list[int] | tuple = (), fields: dict[s
     file_speaker = ""
     if starts[0] > 0:
         head = lines[: starts[0]]
-        if _has_prose(head):
+        if _is_speech_text(head):
             starts = [0] + starts
         else:
+            page_head = head
             for line in head:
                 m = SPEAKER.match(line)
                 file_speaker = file_speaker or (m.group(1) if m else "")
+    if len(starts) == 1:
+        return [_speech(lines[starts[0]:], fields=fields, head=page_head)]
     speeches = []
     for a, b in zip(starts, starts[1:] + [len(lines)]):
-        speech = _speech(lines[a:b], head=page_head if a == 0 else [])
+        speech = _speech(lines[a:b], head=page_head if a == starts[0] else [])
         speech.speaker = speech.speaker or file_speaker
         speeches.append(speech)
     return speeches
@@ -187,9 +200,8 @@ def _speech(lines: list[str], header: str = "", fields: dict[str, str] | None = 
     """A speech from its lines: the head block read as metadata. ``head``:
     lines of the page above the speech, read for a title only."""
     lines = [line for line in lines if line.strip()]
-    info, body = _meta.extract(lines, fields)
-    page_title = _meta.extract([x for x in head if _is_title(x)])[0].title if head else ""
-    title = header or info.title or page_title
+    info, body = _meta.extract(lines, fields, page_titles=[x for x in head if _is_title(x)])
+    title = header or info.title
     speaker = info.speaker
     m = SPEAKER.match(title)
     if m:
