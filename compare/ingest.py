@@ -430,12 +430,18 @@ _SENTENCE_MARKS = re.compile("[，。；！？、]")
 _TRAILER = re.compile(r"(?:\s*(?:\[\d{1,3}\]|［\d{1,3}］|〔\d{1,3}〕|【\d{1,3}】|[（(][^（）()]{0,12}[）)]|[”’」』》）)\]]))+\s*$")
 
 
+_SENTENCE_END = "。！？：；…"
+
+
 def ends_paragraph(line: str) -> bool:
+    """Whether ``line`` ends a sentence: with 。！？：；…, or with a note
+    reference, a short bracket or closing quotes after one (把“三农” ends
+    with a quote but no sentence)."""
     line = line.rstrip()
-    if line.endswith(tuple(PARAGRAPH_END)):
+    if line.endswith(tuple(_SENTENCE_END)):
         return True
     stripped = _TRAILER.sub("", line)
-    return bool(stripped) and stripped != line and stripped.endswith(tuple(PARAGRAPH_END))
+    return bool(stripped) and stripped != line and stripped.endswith(tuple(_SENTENCE_END))
 
 
 def is_prose(line: str) -> bool:
@@ -463,7 +469,7 @@ _WIDGET_WORDS = frozenset(
     相关阅读 相关文章 相关报道 相关新闻 相关链接 延展阅读 延伸阅读 推荐阅读 热点推荐 换一换 本栏推荐 本栏最新
     最新文章 阅读排行 点击排行 热门文章 热门推荐 标签云 标签 评论 发表评论 我要评论 登录 注册 搜索 站内搜索 A- A+
     QQ空间 QQ好友 新浪微博 腾讯微博 微信 微信好友 朋友圈 微博 人人网 开心网 百度空间 和讯 天涯社区 豆瓣 复制链接
-    更多 查看更多 全文 阅读全文 查看全文 展开全文 点击查看 返回列表 TOP top 分享本页
+    更多 查看更多 全文 阅读全文 查看全文 展开全文 点击查看 返回列表 TOP top 分享本页 A WAP版 WAP版网站 PC版 电脑版
     """.split()
 )
 _WIDGET_SPLIT = re.compile(r"[\s|｜/／·•,，：:【】\[\]（）()<>《》»›>\-–—_]+")
@@ -570,7 +576,8 @@ class _Line:
 
 def _widget(line: str) -> bool:
     tokens = [t for t in _WIDGET_SPLIT.split(line) if t]
-    return bool(tokens) and all(t in _WIDGET_WORDS or t.isdigit() or t in "次条篇" for t in tokens)
+    words = [t for t in tokens if not (t.isdigit() or t in "次条篇")]
+    return bool(words) and all(t in _WIDGET_WORDS for t in words)
 
 
 def _line_rule(line: str) -> str:
@@ -618,9 +625,9 @@ _PAGE_SPAN = 12
 
 def _running_headers(lines: list[_Line]) -> set[str]:
     """Short lines repeated on every page of a PDF: three or more times, far
-    apart, and either next to a page number, or carrying a digit, or long
-    enough not to be a repeated word of the text (a hyperlinked keyword that
-    a web page broke out of its sentence repeats too)."""
+    apart, and next to a page number or carrying a digit (a date, a page
+    count). A hyperlinked keyword that a web page broke out of its sentence
+    repeats too, and is joined back by :func:`rejoin_broken_lines`."""
     positions: dict[str, list[int]] = {}
     for i, ln in enumerate(lines):
         if ln.kept and len(ln.text) <= 40 and not is_prose(ln.text):
@@ -630,14 +637,17 @@ def _running_headers(lines: list[_Line]) -> set[str]:
         if len(where) < 3:
             continue
         gaps = [b - a for a, b in zip(where, where[1:])]
-        if min(gaps) < _PAGE_SPAN:
+        # spread: every gap a page long, or many occurrences a page apart on the
+        # whole (a short page of a table may come between)
+        median = sorted(gaps)[len(gaps) // 2]
+        if min(gaps) < _PAGE_SPAN and not (len(where) >= 5 and median >= _PAGE_SPAN):
             continue
         near_number = sum(
             1
             for i in where
             if any(0 <= j < len(lines) and _PAGE_NUMBER.match(lines[j].text) for j in (i - 2, i - 1, i + 1, i + 2))
         )
-        if near_number * 2 >= len(where) or "#" in key or len(key) >= 8:
+        if near_number * 2 >= len(where) or "#" in key:
             headers.add(key)
     return headers
 
@@ -773,6 +783,7 @@ def _duplicate_copies(lines: list[_Line], boundaries: list[int]) -> list[int]:
     return kept_boundaries
 
 
+_SITE_FURNITURE = {"widget", "field", "breadcrumb", "licence footer", "url", "no text", "footer block", "tag", "timestamp"}
 _MENU_ITEM = 15  # a menu entry or link is short
 _LINK_ITEM = 40
 
@@ -814,7 +825,9 @@ def _edge_runs(lines: list[_Line]) -> None:
         while hi < len(lines) and not lines[hi].text:
             hi += 1
         span = lines[max(0, lo) : min(len(lines), hi + 1)]
-        return any(ln.rule and ln.rule not in ("header field", "masthead") for ln in span)
+        # site furniture, not a PDF's page furniture (an attendance list
+        # between page headers is no menu)
+        return any(ln.rule in _SITE_FURNITURE for ln in span)
 
     def runs(indices: list[int], limit: int, tail: bool = False) -> list[list[int]]:
         out: list[list[int]] = []
@@ -838,7 +851,7 @@ def _edge_runs(lines: list[_Line]) -> None:
                 lines[i].rule = "menu"
     # below the text, a link list may date its links
     for run in runs([i for i in kept if i > last], _LINK_ITEM, tail=True):
-        if len(run) >= 3 and furniture_next_to(run[0], run[-1]) or len(run) >= 8:
+        if len(run) >= 3 and furniture_next_to(run[0], run[-1]):
             for i in run:
                 lines[i].rule = "link list"
 
@@ -883,6 +896,13 @@ def clean_report(raw: str) -> Cleaned:
     removed.sort(key=lambda r: r.line)
     kept = [ln for ln in lines if ln.kept]
     paragraphs, starts = _rejoin([ln.text for ln in kept], [ln.indented for ln in kept])
+    # furniture a line break had cut in two (责任编辑 / ：吴丽芳) shows once joined
+    ends = starts[1:] + [len(kept)]
+    for k in reversed(range(len(paragraphs))):
+        if ends[k] - starts[k] > 1 and _line_rule(paragraphs[k]) in _SITE_FURNITURE:
+            removed.append(Removal(kept[starts[k]].no, paragraphs[k], _line_rule(paragraphs[k])))
+            del paragraphs[k], starts[k]
+    removed.sort(key=lambda r: r.line)
     # map boundary line numbers to output paragraph indices
     first_no = {}
     for k, ln in enumerate(kept):
@@ -954,6 +974,11 @@ def _starts_new(line: str) -> bool:
     return starts_with_marker(line) or is_standalone(line) or is_appendix_heading(line)
 
 
+def _bare_heading(line: str) -> bool:
+    """A heading line without text of its own after it."""
+    return starts_with_marker(line) and not re.search("[。！？；]", line) and len(line) <= 60
+
+
 def _joins(a: str, b: str, width: int | None, b_indented: bool, fragment: bool, after_fragment: bool) -> bool:
     """Whether ``b`` continues the paragraph ``a`` (see :func:`rejoin_broken_lines`)."""
     if is_standalone(a) and not after_fragment:
@@ -967,7 +992,8 @@ def _joins(a: str, b: str, width: int | None, b_indented: bool, fragment: bool, 
     if _starts_new(b):
         return False
     if fragment:
-        return True
+        # a heading takes a fragment only when it is itself cut short (5、民主 / 法制)
+        return not _bare_heading(a) or len(a) <= 10
     if a.endswith(tuple(CONTINUES)):
         return True
     heading = starts_with_marker(a)
@@ -993,16 +1019,15 @@ def _rejoin(lines: list[str], indented: list[bool] | None = None) -> tuple[list[
         counts[x] = counts.get(x, 0) + 1
 
     def is_fragment(i: int) -> bool:
-        # a repeated short piece (a hyperlinked keyword), or a tiny one after
-        # a line long enough to be text
+        # a repeated short piece (a hyperlinked keyword), a tiny one after a
+        # line long enough to be text, or a piece the next line continues
+        # with a clause mark (践行 / 以人民为中心发展思想 / ，在…)
         x = lines[i]
-        return (
-            len(x) <= _FRAGMENT
-            and not re.search(r"[，。、；：！？,.;:!?\s]", x)
-            and (counts[x] >= 2 or len(x) <= 3 and i > 0 and len(lines[i - 1]) >= _FRAGMENT)
-            and not _starts_new(x)
-            and 0 < i < len(lines) - 1
-        )
+        if re.search(r"[，。、；：！？,.;:!?\s]", x) or _starts_new(x) or not 0 < i < len(lines) - 1:
+            return False
+        if len(x) <= 20 and lines[i + 1][:1] in CONTINUATION_START:
+            return True
+        return len(x) <= _FRAGMENT and (counts[x] >= 2 or len(x) <= 3 and len(lines[i - 1]) >= _FRAGMENT)
 
     out: list[str] = []
     starts: list[int] = []
@@ -1011,7 +1036,8 @@ def _rejoin(lines: list[str], indented: list[bool] | None = None) -> tuple[list[
         fragment = is_fragment(i)
         if out and _joins(out[-1], line, width, indented[i], fragment, glue_next):
             out[-1] = repair_punctuation(out[-1] + line)
-            glue_next = fragment
+            # after a short piece without marks, the sentence goes on
+            glue_next = fragment or (len(line) <= _FRAGMENT and not re.search(r"[，。、；：！？]", line))
             continue
         out.append(line)
         starts.append(i)
