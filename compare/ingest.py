@@ -692,6 +692,8 @@ def _summary_duplicates(lines: list[_Line]) -> None:
     """A page's summary box that repeats the text's opening (内容摘要：…)."""
     kept = [ln for ln in lines if ln.kept]
     for k, ln in enumerate(kept[:20]):
+        if SALUTATION.match(ln.text) or starts_with_marker(ln.text):
+            return  # the text has begun: a summary box comes before it
         key = _compact(ln.text)
         if len(key) < 40:
             continue
@@ -701,6 +703,7 @@ def _summary_duplicates(lines: list[_Line]) -> None:
         shingles = [key[i : i + 6] for i in range(0, min(len(key), 80) - 5)]
         if sum(1 for sh in shingles if sh in rest) >= 0.6 * len(shingles):
             ln.rule = "summary"
+        return  # only the first text of the page can be its summary
 
 
 def _breadcrumb_category(lines: list[_Line]) -> None:
@@ -1035,7 +1038,8 @@ def _rejoin(lines: list[str], indented: list[bool] | None = None) -> tuple[list[
     for i, line in enumerate(lines):
         fragment = is_fragment(i)
         if out and _joins(out[-1], line, width, indented[i], fragment, glue_next):
-            out[-1] = repair_punctuation(out[-1] + line)
+            # converted again: a word the break had cut may read otherwise (回 / 覆 -> 回复)
+            out[-1] = repair_punctuation(to_simplified(out[-1] + line))
             # after a short piece without marks, the sentence goes on
             glue_next = fragment or (len(line) <= _FRAGMENT and not re.search(r"[，。、；：！？]", line))
             continue
