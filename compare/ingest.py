@@ -493,6 +493,7 @@ _LICENCE = re.compile(
     r"|公有领域|不良信息举报|未经授权|禁止转载|本站部分资源|如涉及版权",
     re.I,
 )
+_DISCLAIMER = re.compile(r"^[（(【\[]?(?:免责声明|版权声明|特别声明|网站声明|转载声明)[：:】\]]")
 _URL = re.compile(r"https?://|www\.|\b[A-Za-z0-9-]+\.(?:com|cn|net|org|gov|edu)\b", re.I)
 _PAGE_NUMBER = re.compile(r"^[-—–－·\s]*(?:第\s*)?\d{1,4}(?:\s*页)?(?:\s*[/／]\s*(?:共\s*)?\d{1,4}\s*页?)?[-—–－·\s]*$|^共\s*\d{1,4}\s*页$")
 _TIMESTAMP = re.compile(
@@ -501,6 +502,10 @@ _TIMESTAMP = re.compile(
 )
 _PHOTO_CREDIT = re.compile(r"(?:记者|摄影|通讯员|图/|供图)[^。！？]{0,16}摄\s*[）)]?$|^[（(]?图[为片]?[：:]")
 _ATTRIBUTION = re.compile(r"^[（(]?(?:来自|来源于|转自|转载自|摘自|选自|微信公众号|公众号|百度搜索|搜索|关注)")
+# the same, after the last sentence of a line
+_ATTRIBUTION_TAIL = re.compile(
+    r"[。！？…”](\s*(?:来自|来源于|来源[：:]|转自|转载自|微信公众号|公众号|百度搜索|搜索)[^。！？，、；：“”（）]{1,20})$"
+)
 _BREADCRUMB = re.compile(r"(?:>>|＞＞|»|›|\s>\s|→)")
 _AD_WORDS = re.compile(r"无码|毛片|成人|色情|人妻|少妇|五月天|在线观看|免费网站|彩票|博彩|一本道|精品国产|AV")
 _CLICK = re.compile(r"^[（(【\[]?\s*(?:点击|请点击|单击)")
@@ -522,6 +527,7 @@ RULES = {
     "timestamp": "a bare date-time stamp of a web page",
     "url": "a web address",
     "licence footer": "copyright, licence or registration (ICP备, 公网安备, 网站标识码) line",
+    "disclaimer": "a site's disclaimer (免责声明：…, 版权声明：…), and the footer it opens",
     "widget": "made up only of page widget and menu words (打印 分享 字号 上一篇 …)",
     "field": "a label：value field of a page header or footer (来源： 阅读： 责任编辑： …)",
     "breadcrumb": "a navigation path (首页 >> 栏目) or the page's category above its title",
@@ -586,6 +592,8 @@ def _line_rule(line: str) -> str:
         return "no text"
     if _PAGE_NUMBER.match(line):
         return "page number"
+    if _DISCLAIMER.match(line):
+        return "disclaimer"  # reads like a sentence, but says first what it is
     if is_prose(line):
         return ""
     compact = line.replace(" ", "")
@@ -735,7 +743,7 @@ def _blocks(lines: list[_Line], boundaries: list[int]) -> None:
     block_lines: list[_Line] = []
     for ln in lines:
         if not in_block:
-            if not ln.kept and ln.rule in ("licence footer", "footer block"):
+            if not ln.kept and ln.rule in ("licence footer", "footer block", "disclaimer"):
                 in_block, started_after_text, block_lines = "footer block", seen_text, []
             elif ln.kept and _DISTRIBUTION.match(ln.text):
                 ln.rule = "distribution"
@@ -786,7 +794,7 @@ def _duplicate_copies(lines: list[_Line], boundaries: list[int]) -> list[int]:
     return kept_boundaries
 
 
-_SITE_FURNITURE = {"widget", "field", "breadcrumb", "licence footer", "url", "no text", "footer block", "tag", "timestamp"}
+_SITE_FURNITURE = {"disclaimer", "widget", "field", "breadcrumb", "licence footer", "url", "no text", "footer block", "tag", "timestamp"}
 _MENU_ITEM = 15  # a menu entry or link is short
 _LINK_ITEM = 40
 
@@ -884,6 +892,11 @@ def clean_report(raw: str) -> Cleaned:
     _masthead(lines)
     headers = _running_headers(lines)
     for ln in lines:
+        tail = _ATTRIBUTION_TAIL.search(ln.text)
+        if tail and ln.kept:
+            # a watermark glued after the last sentence: ……贡献！微信公众号马克数据网
+            removed.append(Removal(ln.no, tail.group(1), "attribution"))
+            ln.text = ln.text[: tail.start(1)]
         if ln.kept:
             if re.sub(r"\d+", "#", ln.text) in headers:
                 ln.rule = "running header"

@@ -11,7 +11,7 @@ heading), ``split`` (a restarted outline is evidence of a new speech) and
     1. / 1、                     items
     （1）                        sub-items
     ①                            circled items
-    一是 / 一要 / 第一 / 首先…   enumerations that open a paragraph
+    一是 / 一要 / 第一 / 第一个问题 / 首先…   enumerations that open a paragraph
 
 ``rank`` orders the families: an enumeration (rank 6) never holds a numbered
 heading (rank 1–5) below it, and a part or chapter (rank 0) is never below
@@ -60,7 +60,8 @@ FAMILIES: list[Family] = [
     Family(
         "第一",
         re.compile(
-            rf"^(?:第({_N})(?:[，、：,:]|(?=[\u4e00-\u9fff])(?![{_NOT_ORDINAL}]))|(首先|其次|再次|最后)[，,：:]?)"
+            rf"^(?:第({_N})(?:个(?:问题|方面)[，、：,:]?|[，、：,:]|(?=[\u4e00-\u9fff])(?![{_NOT_ORDINAL}]))"
+            rf"|(首先|其次|再次|最后)[，,：:]?)"
         ),
         6,
     ),

@@ -90,11 +90,22 @@ def _unnumbered_headings(lines: list[tuple[int, str]]) -> set[int]:
             continue
         if match_marker(s) or is_appendix_heading(s) or meta.is_standalone(s):
             continue
+        if re.match(r"^[（(].*[）)]$", s):
+            continue  # a stage direction or note in brackets
         nxt = next((x.strip() for _, x in lines[k + 1 :] if x.strip()), "")
         prev = next((x.strip() for _, x in reversed(lines[:k]) if x.strip()), "")
         if _is_text(nxt) and (not prev or re.search(r"[。！？：”）)\]]$", prev) or meta.SALUTATION.match(prev)):
             found.add(k)
     return found
+
+
+def _opens_count(lines: list[tuple[int, str]], k: int, kind: str) -> bool:
+    """Whether the first ``kind`` marker after line ``k`` is number 1."""
+    for _, line in lines[k + 1 :]:
+        found = match_marker(line.strip())
+        if found and found[0] == kind:
+            return found[1] == 1
+    return False
 
 
 def _restart_at(lines: list[tuple[int, str]], top_kind: str, top_count_at: dict[int, int]) -> int | None:
@@ -142,6 +153,8 @@ def parse_outline(text: str) -> list[Section]:
             tops = [s for s in sections if s.level == 1 and s.kind == top_kind]
             first_top = min((k for k, (o, _) in enumerate(body) if tops and o == tops[0].span[0]), default=0)
             last_top = max((k for k, (o, _) in enumerate(body) if o in {s.span[0] for s in tops} and k < restart), default=0)
+            # such headings each open a count from 一: keep those that do
+            unnumbered = {k for k in unnumbered if _opens_count(body, k, top_kind)}
             if any(k < first_top for k in unnumbered) and any(last_top < k < restart for k in unnumbered):
                 sections, top_kind, top_count_at = _build(body, text, unnumbered)
             else:
