@@ -128,8 +128,8 @@ def _nul_pattern(data: bytes) -> str | None:
     line break, a digit). A file whose NULs fall anywhere else is binary."""
     sample = data[:65536]
     nuls = [i for i, b in enumerate(sample) if b == 0]
-    if len(nuls) < max(2, len(sample) // 50):
-        return None
+    if len(nuls) < max(4, len(sample) // 20):
+        return None  # too few to tell (UTF-16 Chinese has a NUL per line break only)
     by4 = [0, 0, 0, 0]
     for i in nuls:
         by4[i % 4] += 1
@@ -154,9 +154,7 @@ def _decode(data: bytes, name: str) -> str:
             _warn_replaced(name, bad, encoding)
             return text
     pattern = _nul_pattern(data)
-    sample = data[:65536]
-    controls = sum(sample.count(bytes([c])) for c in range(32) if c not in (9, 10, 11, 12, 13, 27))
-    if pattern == "binary" or (pattern is None and controls * 20 >= len(sample)):
+    if pattern == "binary":
         raise SpeechdiffError(f"{name}: binary file, not text")
     if pattern:
         text, bad = _lenient(data, pattern)
@@ -178,7 +176,7 @@ def _decode(data: bytes, name: str) -> str:
     for encoding in ("gb18030", "big5hkscs"):
         text, bad = _lenient(data, encoding)
         candidates.append((_chinese_likeness(text) - bad / max(1, len(text)), encoding, text, bad))
-    for encoding in ("utf-16-le", "utf-16-be"):
+    for encoding in ("utf-16-le", "utf-16-be") + (("utf-32-le", "utf-32-be") if len(data) % 4 == 0 else ()):
         text, bad = _lenient(data, encoding)
         candidates.append((_chinese_likeness(text) - 2 * bad / max(1, len(text)), encoding, text, bad))
     score, encoding, text, bad = max(candidates, key=lambda c: c[0])
@@ -195,8 +193,13 @@ def _chinese_likeness(text: str) -> float:
     if not text:
         return 0.0
     common = _common_chars()
-    good = sum(1 for ch in text if ch in common or ch.isascii() and ch.isprintable() or ch in "\n\t")
-    return good / len(text)
+    good = sum(1 for ch in text if ch in common or ch.isascii() and ch.isprintable() or ch in "\n\t\r")
+    # control characters are what binary data decodes to: each costs a good one
+    controls = len(_BINARY_CONTROL.findall(text))
+    return (good - controls) / len(text)
+
+
+_BINARY_CONTROL = re.compile("[\x00-\x08\x0e-\x1a\x1c-\x1f\x7f-\x9f]")
 
 
 @functools.cache
@@ -470,6 +473,7 @@ _WIDGET_WORDS = frozenset(
     最新文章 阅读排行 点击排行 热门文章 热门推荐 标签云 标签 评论 发表评论 我要评论 登录 注册 搜索 站内搜索 A- A+
     QQ空间 QQ好友 新浪微博 腾讯微博 微信 微信好友 朋友圈 微博 人人网 开心网 百度空间 和讯 天涯社区 豆瓣 复制链接
     更多 查看更多 全文 阅读全文 查看全文 展开全文 点击查看 返回列表 TOP top 分享本页 A WAP版 WAP版网站 PC版 电脑版
+    大中小 加大还原减小 大中小默认
     """.split()
 )
 _WIDGET_SPLIT = re.compile(r"[\s|｜/／·•,，：:【】\[\]（）()<>《》»›>\-–—_]+")
@@ -589,7 +593,8 @@ def _widget(line: str) -> bool:
 def _line_rule(line: str) -> str:
     """The furniture rule a single line matches by itself, or ''."""
     if not _has_text(line):
-        return "no text"
+        # a mark a PDF carried over to the next line belongs to the line above
+        return "" if all(ch in CONTINUATION_START for ch in line) else "no text"
     if _PAGE_NUMBER.match(line):
         return "page number"
     if _DISCLAIMER.match(line):
@@ -638,7 +643,7 @@ def _running_headers(lines: list[_Line]) -> set[str]:
     repeats too, and is joined back by :func:`rejoin_broken_lines`."""
     positions: dict[str, list[int]] = {}
     for i, ln in enumerate(lines):
-        if ln.kept and len(ln.text) <= 40 and not is_prose(ln.text):
+        if ln.kept and len(ln.text) <= 40 and not is_prose(ln.text) and not _PAGE_NUMBER.match(ln.text):
             positions.setdefault(re.sub(r"\d+", "#", ln.text), []).append(i)
     headers = set()
     for key, where in positions.items():
@@ -912,11 +917,14 @@ def clean_report(raw: str) -> Cleaned:
     removed.sort(key=lambda r: r.line)
     kept = [ln for ln in lines if ln.kept]
     paragraphs, starts = _rejoin([ln.text for ln in kept], [ln.indented for ln in kept])
-    # furniture a line break had cut in two (责任编辑 / ：吴丽芳) shows once joined
+    # furniture a line break had cut in two (责任编辑 / ：吴丽芳) shows once
+    # joined; a lone mark with no line to join stays alone
     ends = starts[1:] + [len(kept)]
     for k in reversed(range(len(paragraphs))):
-        if ends[k] - starts[k] > 1 and _line_rule(paragraphs[k]) in _SITE_FURNITURE:
-            removed.append(Removal(kept[starts[k]].no, paragraphs[k], _line_rule(paragraphs[k])))
+        if (ends[k] - starts[k] > 1 or not _has_text(paragraphs[k])) and _line_rule(paragraphs[k]) in _SITE_FURNITURE | {""} and (
+            ends[k] - starts[k] > 1 and _line_rule(paragraphs[k]) or not _has_text(paragraphs[k])
+        ):
+            removed.append(Removal(kept[starts[k]].no, paragraphs[k], _line_rule(paragraphs[k]) or "no text"))
             del paragraphs[k], starts[k]
     removed.sort(key=lambda r: r.line)
     # map boundary line numbers to output paragraph indices
