@@ -99,7 +99,9 @@ OFFICE_LINE = re.compile(rf"^[^。！？，；：:]{{2,30}}{_OFFICE}$")
 NAME_LINE = re.compile(rf"^{_HAN}(?:\s*{_HAN}){{1,3}}$")
 # a label in brackets: （政治协商稿） （摘登） （草案）
 NOTE_LINE = re.compile(r"^[（(][^（）()。，]{2,10}[）)]$")
-SALUTATION = re.compile(r"^(?:同志们|各位[^，。！？]{0,14}|主席|代理主席|尊敬的[^，。！？]{0,20})[：:]$")
+SALUTATION = re.compile(
+    r"^(?:同志们|朋友们|同学们|女士们[、，]?先生们|各位[^，。！？]{0,14}|主席|代理主席|尊敬的[^，。！？]{0,20})[：:]$"
+)
 COLLECTION_HEADER = re.compile(r"(?:篇[一二三四五六七八九十\d]+|第[一二三四五六七八九十\d]+篇)$")
 
 
