@@ -1059,8 +1059,7 @@ def _rejoin(lines: list[str], indented: list[bool] | None = None) -> tuple[list[
     for i, line in enumerate(lines):
         fragment = is_fragment(i)
         if out and _joins(out[-1], line, width, indented[i], fragment, glue_next):
-            # converted again: a word the break had cut may read otherwise (回 / 覆 -> 回复)
-            out[-1] = repair_punctuation(to_simplified(out[-1] + line))
+            out[-1] = _join(out[-1], line)
             # after a short piece without marks, the sentence goes on
             glue_next = fragment or (len(line) <= _FRAGMENT and not re.search(r"[，。、；：！？]", line))
             continue
@@ -1068,6 +1067,24 @@ def _rejoin(lines: list[str], indented: list[bool] | None = None) -> tuple[list[
         starts.append(i)
         glue_next = False
     return out, starts
+
+
+# Each piece was cleaned on its own; what joining can change lies around the
+# junction: a word the break had cut may convert otherwise (回 / 覆 -> 回复),
+# marks may meet (，/，). Conversion looks at a few characters each side;
+# punctuation repair at up to 90 (its longest pattern, a bracketed phrase,
+# spans 83), so the windows hold every match that crosses the junction.
+_T2S_WINDOW = 16
+_REPAIR_WINDOW = 90
+
+
+def _join(a: str, b: str) -> str:
+    cut = max(0, len(a) - _T2S_WINDOW)
+    joined = a[:cut] + to_simplified(a[cut:] + b[:_T2S_WINDOW]) + b[_T2S_WINDOW:]
+    junction = len(joined) - max(0, len(b) - _T2S_WINDOW)  # where b's unconverted rest starts
+    lo = max(0, cut - _REPAIR_WINDOW)
+    hi = junction + _REPAIR_WINDOW
+    return joined[:lo] + repair_punctuation(joined[lo:hi]) + joined[hi:]
 
 
 def rejoin_broken_lines(lines: list[str]) -> list[str]:

@@ -127,12 +127,17 @@ def is_subtitle(line: str) -> bool:
 
 
 def is_date_line(line: str) -> bool:
-    return bool(DATE_LINE.match(line.translate(FULLWIDTH_DIGITS)) or DATE_NAME_LINE.match(line.translate(FULLWIDTH_DIGITS)))
+    if len(line) > 40:
+        return False
+    line = line.translate(FULLWIDTH_DIGITS)
+    return bool(DATE_LINE.match(line) or DATE_NAME_LINE.match(line))
 
 
 def is_standalone(line: str) -> bool:
     """Lines complete without end punctuation: titles, subtitles, dates,
     salutations, collection headers. A broken line is never glued onto one."""
+    if len(line) > 90:
+        return False
     return bool(
         is_date_line(line)
         or SALUTATION.match(line)
