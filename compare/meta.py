@@ -232,21 +232,7 @@ def extract(
         digits = line.translate(FULLWIDTH_DIGITS)
         joined = line + nxt
         glued = re.match(rf"^(.{{2,40}}?{_GENRE})\s*((?:{DATE}).*)$", line)
-        if (
-            # a session subtitle broken in two: 2022年1月28日在高唐县第十八届 / 人民代表大会第一次会议上
-            nxt
-            and not is_subtitle(line)
-            and not is_date_line(line)
-            and not is_title(line)
-            and len(joined) <= 90
-            and is_subtitle(joined)
-            and not re.search("[。！？，：:]", joined)
-            and (line.startswith(("在", "—", "―", "（", "(")) or _DATE_RE.search(digits))
-        ):
-            meta.subtitle = meta.subtitle or joined
-            meta.date = meta.date or normalize_date(joined)
-            take(2)
-        elif glued and is_subtitle(glued.group(2)) and not is_title(line):
+        if glued and is_subtitle(glued.group(2)) and not is_title(line):
             # a title with its subtitle glued on: 政府工作报告2011年1月20日在…会议上
             titles.append(glued.group(1))
             sub = glued.group(2)
@@ -261,6 +247,24 @@ def extract(
             meta.subtitle = meta.subtitle or (sub + nxt if broken else sub)
             meta.date = meta.date or normalize_date(sub)
             take(2 if broken else 1)
+        elif (
+            # a session subtitle broken in two: 2022年1月28日在高唐县第十八届 / 人民代表大会第一次会议上
+            nxt
+            and not line.endswith(("上", "）", ")"))
+            and not is_date_line(line)
+            and not is_title(line)
+            and not is_subtitle(nxt)
+            and not NAME_LINE.match(nxt)
+            and not speaker_of(nxt)
+            and len(joined) <= 90
+            and joined.endswith(("上", "）", ")"))
+            and is_subtitle(joined)
+            and not re.search("[。！？，：:]", joined)
+            and (line.startswith(("在", "—", "―", "（", "(")) or _DATE_RE.search(digits))
+        ):
+            meta.subtitle = meta.subtitle or joined
+            meta.date = meta.date or normalize_date(joined)
+            take(2)
         elif is_subtitle(line):
             meta.subtitle = meta.subtitle or line
             meta.date = meta.date or normalize_date(line)
