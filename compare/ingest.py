@@ -512,6 +512,7 @@ _ATTRIBUTION_TAIL = re.compile(
 )
 _BREADCRUMB = re.compile(r"(?:>>|＞＞|»|›|\s>\s|→)")
 _AD_WORDS = re.compile(r"无码|毛片|成人|色情|人妻|少妇|五月天|在线观看|免费网站|彩票|博彩|一本道|精品国产|AV")
+_MENU_SEPARATOR = re.compile(r"\s*[|｜]\s*")
 _CLICK = re.compile(r"^[（(【\[]?\s*(?:点击|请点击|单击)")
 _HASHTAG = re.compile(r"^[#＃]\s*\S")
 _DISTRIBUTION = re.compile(r"^(?:主送|抄送|印发|分送|发送|报送)[：:]")
@@ -540,7 +541,7 @@ RULES = {
     "tag": "a hashtag line",
     "ad": "an advertisement line (two or more ad words, not prose)",
     "summary": "a summary that repeats the opening of the text",
-    "menu": "a run of short menu lines at the top of a page, next to other furniture",
+    "menu": "a menu: short items split by |, or a run of short lines at the top of a page next to other furniture",
     "link list": "a run of short link lines after the text, next to other furniture",
     "footer block": "part of a page footer or link list that runs to the next speech text",
     "distribution": "distribution list of a bulletin (主送： 抄送： …) up to the next speech text",
@@ -610,6 +611,9 @@ def _line_rule(line: str) -> str:
         return "footer block"
     if _widget(line) or (_CLICK.match(line) and len(line) <= 40):
         return "widget"
+    items = [x for x in _MENU_SEPARATOR.split(line) if x.strip()]
+    if len(items) >= 3 and all(len(x.strip()) <= 8 for x in items) and _MENU_SEPARATOR.search(line):
+        return "menu"  # 网站首页 | 新闻中心 | 政务公开 | 办事服务
     if _FIELD.match(line) and len(line) <= 80:
         return "field"
     if _BREADCRUMB.search(line) and len(line) <= 100:
