@@ -286,10 +286,15 @@ LONG_LINE = 1000
 
 
 def split_paragraphs(line: str) -> list[str]:
-    pieces = _PARAGRAPH_SEPARATOR.split(line)
+    # (the patterns look behind at every position: skip them where they cannot match)
+    if "\u3000" in line or "\t" in line or "  " in line or "\u00a0" in line:
+        pieces = _PARAGRAPH_SEPARATOR.split(line)
+    else:
+        pieces = [line]
     out = []
     for piece in pieces:
-        if len(piece) >= LONG_LINE and len(_SENTENCE_GAP.findall(piece)) >= 3:
+        gaps = len(piece) >= LONG_LINE and any(space in piece for space in " \u00a0\u3000")
+        if gaps and len(_SENTENCE_GAP.findall(piece)) >= 3:
             out.extend(_SENTENCE_GAP.split(piece))
         else:
             out.append(piece)
@@ -322,6 +327,8 @@ PRIVATE_USE = re.compile(f"[{_PRIVATE}]")
 
 
 def remove_pinyin(text: str) -> str:
+    if ")" not in text and "）" not in text:
+        return text  # every annotation ends with a closing bracket
     return PINYIN_ANNOTATION.sub("", text)
 
 
@@ -382,6 +389,7 @@ def remove_mojibake(text: str) -> str:
     return _mojibake_pattern().sub("", text)
 
 
+_SPACE_BEFORE_CHINESE = re.compile(rf"(?<=\d)[ \u00a0]+(?=[{CJK}])")
 _HALF_TO_FULL = {",": "，", ":": "：", ";": "；", "?": "？", "!": "！", "(": "（", ")": "）"}
 # Half-width marks next to a Chinese character (or closing quote) become full-width.
 _CN_MARKS = "，。、；：！？“”‘’（）"
@@ -400,12 +408,16 @@ _SPACE_IN_CHINESE = re.compile(
 
 
 def repair_punctuation(line: str) -> str:
-    line = _HALF_PARENS.sub(r"（\1）", line)
-    for _ in range(2):  # twice: in ",," the second mark sees the first only once it is full-width
-        line = _HALF_WIDTH_MARK.sub(lambda m: _HALF_TO_FULL[m.group(m.lastindex)], line)
+    # each pattern only where its characters occur (they look around at every position)
+    if "(" in line:
+        line = _HALF_PARENS.sub(r"（\1）", line)
+    if any(mark in line for mark in ",:;?!"):
+        for _ in range(2):  # twice: in ",," the second mark sees the first only once it is full-width
+            line = _HALF_WIDTH_MARK.sub(lambda m: _HALF_TO_FULL[m.group(m.lastindex)], line)
     line = _MARK_RUN.sub(lambda m: max(m.group(), key=lambda c: _MARK_RANK[c]) if "……" not in m.group() else m.group(), line)
-    line = _SPACE_IN_CHINESE.sub("", line)
-    line = re.sub(rf"(?<=\d)[ \u00a0]+(?=[{CJK}])", "", line)
+    if any(space in line for space in " \t\u3000\u00a0"):
+        line = _SPACE_IN_CHINESE.sub("", line)
+        line = _SPACE_BEFORE_CHINESE.sub("", line)
     return line
 
 
@@ -414,7 +426,10 @@ _LOST_BETWEEN_PLACEHOLDERS = re.compile(r"(?<=[xX])\?(?=[xX][{CJK}])".replace("{
 
 def clean_line(line: str) -> str:
     line = line.replace("**", "")
-    line = HTML_TAG.sub("", CSS_RULE.sub("", line))
+    if "{" in line:
+        line = CSS_RULE.sub("", line)
+    if ">" in line:
+        line = HTML_TAG.sub("", line)
     line = remove_pinyin(line)
     # after t2s, as the rarity test knows simplified characters only; and
     # pinyin again, for annotations whose character the garble took
@@ -447,17 +462,22 @@ def ends_paragraph(line: str) -> bool:
     return bool(stripped) and stripped != line and stripped.endswith(tuple(_SENTENCE_END))
 
 
+@functools.lru_cache(maxsize=1 << 16)
 def is_prose(line: str) -> bool:
     """A line that reads as running text: long with clauses, or a finished
     sentence with a clause inside. No vocabulary rule ever removes one."""
-    if len(line) < 15 or len(_SENTENCE_MARKS.findall(line)) < 2:
+    if len(line) < 15 or sum(line.count(mark) for mark in "，。；！？、") < 2:
         return False
     # a sentence ends in it (a list of phrases strung with commas is no prose)
-    return bool(re.search("[。！？；]", line)) or ends_paragraph(line)
+    return bool(_SENTENCE_END_MARK.search(line)) or ends_paragraph(line)
+
+
+_TEXT_CHAR = re.compile(rf"[{CJK}A-Za-z0-9]")
+_SENTENCE_END_MARK = re.compile("[。！？；]")
 
 
 def _has_text(line: str) -> bool:
-    return bool(re.search(rf"[{CJK}A-Za-z0-9]", line))
+    return bool(_TEXT_CHAR.search(line))
 
 
 # Site furniture words: widgets, menus, share buttons, list headings. A line
@@ -1004,7 +1024,7 @@ def _starts_new(line: str) -> bool:
 
 def _bare_heading(line: str) -> bool:
     """A heading line without text of its own after it."""
-    return starts_with_marker(line) and not re.search("[。！？；]", line) and len(line) <= 60
+    return starts_with_marker(line) and not _SENTENCE_END_MARK.search(line) and len(line) <= 60
 
 
 def _joins(a: str, b: str, width: int | None, b_indented: bool, fragment: bool, after_fragment: bool) -> bool:
@@ -1025,7 +1045,7 @@ def _joins(a: str, b: str, width: int | None, b_indented: bool, fragment: bool, 
     if a.endswith(tuple(CONTINUES)):
         return True
     heading = starts_with_marker(a)
-    inner_sentence = bool(re.search("[。！？；]", a))
+    inner_sentence = bool(_SENTENCE_END_MARK.search(a))
     if heading and not inner_sentence:
         # a heading broken at a page end: a long heading and a short tail that ends it
         if len(a) >= 24 and len(b) <= 20 and b.endswith(tuple("。！？")):

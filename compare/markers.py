@@ -22,6 +22,7 @@ heading.
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 
@@ -95,6 +96,7 @@ def cn_to_int(token: str) -> int | None:
     return digits.get(token) if len(token) == 1 else None
 
 
+@functools.lru_cache(maxsize=1 << 16)
 def match_marker(line: str) -> tuple[str, int | None, str] | None:
     """(family name, number, marker text) if ``line`` opens with a heading
     marker. ``最后`` has number None: it continues whatever count it closes."""

@@ -19,6 +19,7 @@ wrote (full-width digits, 〇一二…, ISO).
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, field
 
@@ -105,6 +106,7 @@ SALUTATION = re.compile(
 COLLECTION_HEADER = re.compile(r"(?:篇[一二三四五六七八九十\d]+|第[一二三四五六七八九十\d]+篇)$")
 
 
+@functools.lru_cache(maxsize=1 << 16)
 def is_title(line: str) -> bool:
     compact = line.replace(" ", "")
     if re.match(_DASH, compact):
@@ -112,6 +114,7 @@ def is_title(line: str) -> bool:
     return 6 <= len(compact) <= 80 and bool(TITLE_LINE.match(compact))
 
 
+@functools.lru_cache(maxsize=1 << 16)
 def is_subtitle(line: str) -> bool:
     if len(line) > 90 or "。" in line:
         return False
@@ -126,6 +129,7 @@ def is_subtitle(line: str) -> bool:
     )
 
 
+@functools.lru_cache(maxsize=1 << 16)
 def is_date_line(line: str) -> bool:
     if len(line) > 40:
         return False
@@ -133,6 +137,7 @@ def is_date_line(line: str) -> bool:
     return bool(DATE_LINE.match(line) or DATE_NAME_LINE.match(line))
 
 
+@functools.lru_cache(maxsize=1 << 16)
 def is_standalone(line: str) -> bool:
     """Lines complete without end punctuation: titles, subtitles, dates,
     salutations, collection headers. A broken line is never glued onto one."""
@@ -147,6 +152,7 @@ def is_standalone(line: str) -> bool:
     )
 
 
+@functools.lru_cache(maxsize=1 << 16)
 def speaker_of(line: str) -> str:
     """The person an office-and-name line names: 保定市人民政府市长 于 群 -> 于群."""
     m = OFFICE_NAME_LINE.match(line)
