@@ -37,7 +37,7 @@ from pathlib import Path
 
 from . import meta as _meta
 from .markers import CN_NUM, is_appendix_heading, starts_with_marker
-from .meta import DATE_LINE, SALUTATION, TITLE_LINE, is_standalone  # noqa: F401  (re-exported)
+from .meta import SALUTATION, is_standalone
 from .model import SpeechdiffError
 
 CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"

@@ -88,7 +88,7 @@ TITLE_LINE = re.compile(rf"^[^。！？；]{{2,80}}{_GENRE}(?:[（(][^（）()]{
 # "刘建平同志在……讲话": the speaker named in a title line
 TITLE_SPEAKER = re.compile(rf"^(?:({_HAN}{{2,4}})同志|(?!关于|对于|我们|大家)({_HAN}{{2,3}}))(?=在)")
 # a session: 在保定市第十五届人民代表大会第六次会议上, 在县十七届人大二次会议上的讲话
-_SESSION = rf"(?:在|于)?[^。！？；，]{{2,70}}?(?:会议|大会|全会|会|开幕式|闭幕式|座谈会|典礼)(?:上)?(?:的[^。！？；]{{0,16}})?"
+_SESSION = r"(?:在|于)?[^。！？；，]{2,70}?(?:会议|大会|全会|会|开幕式|闭幕式|座谈会|典礼)(?:上)?(?:的[^。！？；]{0,16})?"
 _DASH = r"[—―\-－~～]{1,4}"
 SUBTITLE_LINE = re.compile(rf"^(?:{_DASH}\s*)?[（(]?\s*(?:{DATE}\s*)?{_SESSION}\s*[）)]?$")
 # any line led by a dash in the head block is a subtitle: ——奋力推动…
@@ -184,7 +184,6 @@ def _strip_label(title: str) -> str:
     return re.sub(r"^[^：:（(]{1,4}[：:]", "", title)
 
 
-_GENERIC_TITLE = re.compile(rf"^(?:政府)?工作报告$|^{_GENRE}$")
 
 
 def _more_specific(candidate: str, title: str) -> bool:

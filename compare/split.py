@@ -22,7 +22,7 @@ import re
 from dataclasses import dataclass
 
 from . import meta as _meta
-from .ingest import ends_paragraph, is_prose
+from .ingest import is_prose
 from .markers import match_marker, rank
 from .meta import COLLECTION_HEADER, SALUTATION
 
@@ -208,5 +208,3 @@ def _speech(lines: list[str], header: str = "", fields: dict[str, str] | None = 
         title, speaker = title[m.end():], speaker or m.group(1)
     return RawSpeech(title, info.date, speaker, "\n".join(body), info.subtitle)
 
-
-__all__ = ["RawSpeech", "split_speeches", "ends_paragraph"]
