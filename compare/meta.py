@@ -23,6 +23,8 @@ import functools
 import re
 from dataclasses import dataclass, field
 
+from .markers import starts_with_marker
+
 CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 _HAN = f"[{CJK}]"
 _CN_DIGIT = "〇零○一二三四五六七八九"
@@ -184,8 +186,6 @@ def _strip_label(title: str) -> str:
     return re.sub(r"^[^：:（(]{1,4}[：:]", "", title)
 
 
-
-
 def _more_specific(candidate: str, title: str) -> bool:
     """A page or header title that names what a generic in-text title leaves
     out: 2022年安国市政府工作报告 for 政府工作报告."""
@@ -195,8 +195,6 @@ def _more_specific(candidate: str, title: str) -> bool:
 def _head_title_before_subtitle(line: str) -> bool:
     """A line directly above a subtitle is the title, whatever its ending:
     夯实基础 提速发展 为建设京南近海强市名城而努力奋斗 / ——在…上的政府工作报告."""
-    from .markers import starts_with_marker
-
     return (
         2 <= len(line) <= 60
         and not re.search("[。！？；，]", line)
