@@ -76,13 +76,37 @@ def _corpus_db(path: str):
 
 @cli.command("clean")
 @click.argument("spec", metavar="FILE[#N]")
-def clean_command(spec):
-    """Print the cleaned, simplified text of FILE (or of speech #N in it)."""
-    if "#" in spec and not spec.endswith("#"):
+@click.option("--explain", is_flag=True,
+              help="Instead of the text, list every removed line: LINE<TAB>RULE<TAB>TEXT, one per line.")
+def clean_command(spec, explain):
+    """Print the cleaned, simplified text of FILE (or of speech #N in it).
+
+    With --explain, print what cleaning removed and by which rule, so every
+    removal can be checked (e.g. `clean --explain f.txt | cut -f2 | sort | uniq -c`)."""
+    import warnings
+
+    from .ingest import DecodeWarning, clean_report
+
+    path = spec
+    if "#" in spec and not os.path.exists(spec):
+        path = spec.rsplit("#", 1)[0]
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", DecodeWarning)
+        raw = read_text(path)
+    for w in caught:
+        click.echo(f"warning: {w.message}", err=True)
+    if explain:
+        for removal in clean_report(raw).removed:
+            click.echo(str(removal))
+        return
+    if path != spec:
         for speech in select(spec):
             click.echo(speech.text)
-    else:
-        click.echo(clean(read_text(spec)))
+        return
+    text = clean(raw)
+    if not text:
+        raise SpeechdiffError(f"{spec}: no speech text found after cleaning")
+    click.echo(text)
 
 
 @cli.command()

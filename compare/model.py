@@ -44,7 +44,10 @@ class Section:
     paragraphs: list[Paragraph] = field(default_factory=list)
     children: list["Section"] = field(default_factory=list)
     span: tuple[int, int] = (0, 0)
-    kind: str = ""  # which marker family: "一、", "（一）", "1.", "（1）", "一是", "第一"
+    # which marker family: "一、", "（一）", "1.", "（1）", "①", "一是", "一要", "第一",
+    # "第一部分"; "unnumbered" for a heading without marker; "appendix" for what
+    # follows the outline (attachments, glossaries, lists appended to the text)
+    kind: str = ""
 
     @property
     def label(self) -> str:
@@ -70,6 +73,8 @@ class Speech:
     source: str
     text: str
     sections: list[Section] = field(default_factory=list)
+    # the line under the title: ——2022年1月27日在…会议上, or a slogan
+    subtitle: str = ""
 
     def walk(self):
         for section in self.sections:

@@ -118,3 +118,154 @@ def test_parse_never_raises_and_offsets_slice_back(text):
             assert speech.text[sentence.start:sentence.end] == sentence.text
         for sec in speech.walk():
             assert 0 <= sec.span[0] <= sec.span[1] <= len(speech.text)
+
+
+# ----- splitting on evidence, on documents built here
+
+def _report(sections: list[str], opening: str = "各位代表：") -> str:
+    body = "\n".join(
+        f"{'一二三四五'[k]}、{title}\n{title}方面，我们做了大量工作，取得了明显成效，人民群众的获得感不断增强。"
+        for k, title in enumerate(sections)
+    )
+    return f"{opening}\n现在，我代表县人民政府向大会报告工作，请予审议。\n{body}"
+
+
+def test_a_repeated_salutation_alone_is_no_new_speech():
+    text = _report(["工作回顾", "目标任务"]) + "\n各位代表：\n今年的任务十分繁重，我们必须加倍努力。\n" + "三、政府建设\n政府建设方面，我们将从严要求自己，建设人民满意的政府。"
+    (speech,) = compare.load_text(text)
+    assert [s.label for s in speech.sections if s.level == 1] == ["一", "二", "三"]
+    assert speech.text.count("各位代表：") == 2
+
+
+def test_a_salutation_that_restarts_the_outline_is_a_new_speech():
+    text = _report(["工作回顾", "目标任务"], "同志们：") + "\n" + _report(["安全生产", "应急管理"], "同志们：")
+    first, second = compare.load_text(text)
+    assert [s.heading for s in second.sections if s.level == 1] == ["安全生产", "应急管理"]
+    assert second.text.startswith("同志们：")
+
+
+def test_a_salutation_after_a_closing_is_a_new_speech():
+    text = "女士们、先生们：\n欢迎大家来到这里参加本次论坛，希望大家畅所欲言，共商发展大计。\n谢谢大家！\n女士们、先生们：\n下面我就产业合作谈几点看法，供大家参考，不妥之处请批评指正。"
+    assert len(compare.load_text(text)) == 2
+
+
+# ----- the outline's end: appendices
+
+
+def test_a_list_appended_after_the_report_is_an_appendix_not_more_sections():
+    text = _report(["工作回顾", "目标任务", "政府建设"]) + (
+        "\n各位代表！让我们团结一心，为全面建设社会主义现代化国家而努力奋斗！"
+        "\n一、新建改建农村公路100公里。\n二、新增城镇就业3000人。\n三、改造老旧小区20个。\n四、新建幼儿园5所。"
+    )
+    (speech,) = compare.load_text(text)
+    top = [s for s in speech.sections if s.level == 1]
+    assert [s.label for s in top] == ["一", "二", "三", "·"]
+    assert top[-1].kind == "appendix" and top[-1].heading == "一、新建改建农村公路100公里"
+    assert "新建幼儿园5所" in speech.text[top[-1].span[0]:top[-1].span[1]]
+
+
+@pytest.mark.parametrize("heading", ["附件：名词解释", "注释", "※名词解释※", "附录一"])
+def test_an_appendix_heading_ends_the_outline(heading):
+    text = _report(["工作回顾", "目标任务"]) + f"\n{heading}\n1.“两个确立”：是指…。\n2.“四个意识”：是指…。"
+    (speech,) = compare.load_text(text)
+    top = [s for s in speech.sections if s.level == 1]
+    assert [s.kind for s in top] == ["一、", "一、", "appendix"]
+    assert top[-1].heading == heading and not top[-1].children
+    assert [p.text for p in top[-1].paragraphs] == ["1.“两个确立”：是指…。", "2.“四个意识”：是指…。"]
+
+
+def test_first_of_all_never_sits_above_numbered_sections():
+    text = "首先报告2001年的工作\n" + _report(["经济运行", "改革开放"])
+    (speech,) = compare.load_text(text)
+    top = [s for s in speech.sections if s.level == 1]
+    assert [s.label for s in top] == ["首先", "一", "二"]
+    assert all(not s.children for s in top)
+
+
+def test_unnumbered_headings_form_a_level_when_nothing_is_numbered():
+    para = "这一年，我们坚持稳中求进，经济社会发展取得了新的成绩，群众生活持续改善。"
+    text = f"引言\n{para}\n去年经济表现\n{para}\n（一）工业生产\n{para}\n（二）对外贸易\n{para}\n今年经济展望\n{para}\n（一）内需\n{para}"
+    sections = parse_outline(text)
+    shape = outline_shape(sections)
+    assert shape == [("·", []), ("·", [("（一）", []), ("（二）", [])]), ("·", [("（一）", [])])]
+    assert [s.heading for s in sections] == ["引言", "去年经济表现", "今年经济展望"]
+
+
+def test_parts_and_chapters_hold_everything():
+    para = "我们要坚持以人民为中心，推动各项工作落地见效，确保取得实实在在的成效。"
+    text = f"第一部分 过去五年的工作\n{para}\n一、经济发展\n{para}\n二、社会事业\n{para}\n第二部分 今后五年的任务\n{para}\n一、产业升级\n{para}"
+    shape = outline_shape(parse_outline(text))
+    assert shape == [("第一部分", [("一", []), ("二", [])]), ("第二部分", [("一", [])])]
+
+
+def test_question_ordinals_are_headings():
+    para = "这个问题十分重要，关系到我们事业的成败，必须引起高度重视。"
+    text = f"第一个问题，关于认识问题。{para}\n第二个问题，关于队伍建设。{para}"
+    assert [s.number for s in parse_outline(text)] == [1, 2]
+
+
+# ----- metadata from the head of a speech
+
+
+def test_subtitle_speaker_and_full_width_digits():
+    text = "政府工作报告\n——２０２３年１月５日在某县第十届人民代表大会第三次会议上\n某县人民政府县长 张 三\n各位代表：\n现在，我代表县人民政府向大会报告工作，请予审议。"
+    (speech,) = compare.load_text(text)
+    assert (speech.title, speech.date, speech.speaker) == ("政府工作报告", "2023年1月5日", "张三")
+    assert speech.subtitle.startswith("——")
+    assert speech.text.startswith("各位代表：")  # metadata lines leave the body
+
+
+def test_speech_title_date_and_name_lines():
+    text = "在全省科技工作会议上的讲话\n（二〇一九年三月八日）\n李四\n同志们：\n今天召开全省科技工作会议，主要任务是总结工作，部署任务。"
+    (speech,) = compare.load_text(text)
+    assert (speech.title, speech.date, speech.speaker) == ("在全省科技工作会议上的讲话", "2019年3月8日", "李四")
+    assert speech.text.startswith("同志们：")
+
+
+def test_header_block_fields_and_news_dateline():
+    text = "标题：某市2021年政府工作报告\n发文时间：2021-02-03\n报告人：某市人民政府市长 王五\n正文：\n各位代表：\n现在，我代表市人民政府向大会报告工作。"
+    (speech,) = compare.load_text(text)
+    assert (speech.title, speech.date, speech.speaker) == ("某市2021年政府工作报告", "2021年2月3日", "王五")
+    assert "标题" not in speech.text and "发文时间" not in speech.text
+    news = "标题：某县2024年政府工作报告\n正文：\n新华社某地2月4日电 县长赵六在县人大会议上作政府工作报告时说，过去一年全县经济稳中有进。"
+    (speech,) = compare.load_text(news)
+    assert speech.date == "2024年2月4日"
+
+
+def test_date_and_name_on_one_line():
+    text = "某省政府工作报告\n（2011年1月12日 陈某某）\n各位代表：\n现在，我代表省人民政府向大会报告工作。"
+    (speech,) = compare.load_text(text)
+    assert (speech.date, speech.speaker) == ("2011年1月12日", "陈某某")
+
+
+# ----- naming speeches
+
+
+def test_load_accepts_file_hash_n(tmp_path):
+    a = tmp_path / "two.txt"
+    a.write_text(
+        "在甲会议上的讲话\n（2020年1月1日）\n同志们：\n今天召开甲会议，大家要认真学习，抓好落实，确保完成全年目标任务。\n"
+        "在乙会议上的讲话\n（2020年2月1日）\n同志们：\n今天召开乙会议，大家要提高认识，压实责任，确保各项工作落到实处。\n",
+        encoding="utf-8",
+    )
+    (second,) = compare.load(f"{a}#2")
+    assert second.title == "在乙会议上的讲话"
+    assert [s.title for s in compare.select(str(a))] == ["在甲会议上的讲话", "在乙会议上的讲话"]
+    with pytest.raises(compare.SpeechdiffError, match="no speech #3"):
+        compare.load(f"{a}#3")
+    named = tmp_path / "odd#1"  # a file whose own name ends in #N
+    named.write_text("今天开会。大家辛苦了。", encoding="utf-8")
+    assert len(compare.load(named)) == 1
+
+
+def test_load_many_skips_unreadable_files_unless_strict(tmp_path):
+    good = tmp_path / "good.txt"
+    good.write_text("同志们：\n今天开会，研究部署下一步工作。", encoding="utf-8")
+    binary = tmp_path / "blob.bin"
+    binary.write_bytes(bytes(range(256)) * 8)
+    speeches, skipped = compare.load_many([str(good), str(binary), str(tmp_path / "missing.txt")])
+    assert len(speeches) == 1
+    assert [spec for spec, _ in skipped] == [str(binary), str(tmp_path / "missing.txt")]
+    assert all("\n" not in reason and reason for _, reason in skipped)
+    with pytest.raises(compare.SpeechdiffError, match="binary"):
+        compare.load_many([str(good), str(binary)], strict=True)
