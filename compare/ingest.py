@@ -944,11 +944,13 @@ def clean_report(raw: str) -> Cleaned:
     # furniture a line break had cut in two (责任编辑 / ：吴丽芳) shows once
     # joined; a lone mark with no line to join stays alone
     ends = starts[1:] + [len(kept)]
+    # (any line rule: a joined paragraph is judged as the line it now is, so
+    # cleaning the cleaned text again removes nothing more)
     for k in reversed(range(len(paragraphs))):
-        if (ends[k] - starts[k] > 1 or not _has_text(paragraphs[k])) and _line_rule(paragraphs[k]) in _SITE_FURNITURE | {""} and (
-            ends[k] - starts[k] > 1 and _line_rule(paragraphs[k]) or not _has_text(paragraphs[k])
-        ):
-            removed.append(Removal(kept[starts[k]].no, paragraphs[k], _line_rule(paragraphs[k]) or "no text"))
+        rule = _line_rule(paragraphs[k])
+        joined = ends[k] - starts[k] > 1
+        if (joined and rule) or not _has_text(paragraphs[k]):
+            removed.append(Removal(kept[starts[k]].no, paragraphs[k], rule or "no text"))
             del paragraphs[k], starts[k]
     removed.sort(key=lambda r: r.line)
     # map boundary line numbers to output paragraph indices
