@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import logging
 import os
 
 import click
 
 from . import __version__, clean, read_text, render, select
-from .output import check_output, write_atomic
+from .output import Inputs, check_output, cleanup_on_signals, write_atomic
 from .align import DEFAULT_THRESHOLD
 from .model import Speech, SpeechdiffError
 
@@ -16,16 +17,83 @@ class InputError(click.ClickException):
     exit_code = 2
 
 
+def _one_line(e: click.UsageError) -> InputError:
+    """click's usage error (usage, hint, blank line, message) as one line."""
+    where = f" (see '{e.ctx.command_path} -h')" if e.ctx is not None else ""
+    return InputError(" ".join(e.format_message().split()) + where)
+
+
+class Command(click.Command):
+    """A command whose arguments may be ``-#N`` (speech N of stdin): click
+    would read that as the short options ``-#`` and ``-N``."""
+
+    def parse_args(self, ctx, args):
+        hidden: dict[str, str] = {}
+        shown = []
+        for arg in args:
+            if arg == "--":
+                shown += args[len(shown):]
+                break
+            if arg.startswith("-#"):
+                key = f"\x00speechdiff-arg-{len(hidden)}"
+                hidden[key] = arg
+                arg = key
+            shown.append(arg)
+        rest = super().parse_args(ctx, shown)
+        if hidden:
+            ctx.params = {name: _unhide(value, hidden) for name, value in ctx.params.items()}
+        return rest
+
+
+def _unhide(value, hidden: dict[str, str]):
+    if isinstance(value, str):
+        return hidden.get(value, value)
+    if isinstance(value, tuple):
+        return tuple(hidden.get(v, v) if isinstance(v, str) else v for v in value)
+    return value
+
+
 class Cli(click.Group):
-    """Turns library errors into one line on stderr and exit code 2."""
+    """Turns library errors, OS errors and usage errors into one line on
+    stderr and exit code 2; removes unfinished output files on SIGINT/SIGTERM."""
+
+    command_class = Command
+
+    def make_context(self, info_name, args, parent=None, **extra):
+        try:
+            return super().make_context(info_name, args, parent, **extra)
+        except click.UsageError as e:
+            raise _one_line(e) from None
 
     def invoke(self, ctx):
         try:
-            return super().invoke(ctx)
+            with cleanup_on_signals():
+                return super().invoke(ctx)
+        except click.UsageError as e:
+            raise _one_line(e) from None
         except SpeechdiffError as e:
             raise InputError(str(e)) from None
+        except BrokenPipeError:
+            raise  # `speechdiff … | head`: click exits quietly
         except OSError as e:
             raise InputError(error_line(e)) from None
+
+
+class _JiebaCacheNote(logging.Filter):
+    """jieba logs a failure to save its dictionary cache (an unwritable temp
+    folder) with a full traceback. The cache only saves loading time, so the
+    run goes on; say so in one line."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.exc_info and "cache" in record.getMessage().lower():
+            error = record.exc_info[1]
+            reason = getattr(error, "strerror", None) or str(error)
+            record.msg, record.args = f"note: jieba could not save its dictionary cache ({reason}); continuing without it", ()
+            record.exc_info = record.exc_text = None
+        return True
+
+
+logging.getLogger("jieba").addFilter(_JiebaCacheNote())
 
 
 def error_line(e: OSError | SpeechdiffError) -> str:
@@ -81,8 +149,11 @@ def clean_command(spec):
     if "#" in spec and not spec.endswith("#"):
         for speech in select(spec):
             click.echo(speech.text)
-    else:
-        click.echo(clean(read_text(spec)))
+        return
+    text = clean(read_text(spec))
+    if not text.strip():
+        raise SpeechdiffError(f"{spec}: no text found after cleaning")
+    click.echo(text)
 
 
 @cli.command()
@@ -102,9 +173,9 @@ def outline(spec, as_json):
 FORMATS = click.Choice(["text", "json", "md", "html"])
 
 
-def _emit(content: str, output: str | None, inputs: list[str]) -> None:
+def _emit(content: str, output: str | None, inputs: Inputs) -> None:
     """Print ``content``, or write it atomically to ``output``."""
-    if output:
+    if output and output != "-":
         path = write_atomic(output, content, inputs)
         click.echo(f"wrote {path}", err=True)
     else:
@@ -119,13 +190,16 @@ def _emit(content: str, output: str | None, inputs: list[str]) -> None:
 @click.option("--engine", type=click.Choice(["fast", "textrank4zh"]), default="fast", show_default=True,
               help="fast: textrank4zh's method on sparse matrices; textrank4zh: the original package.")
 @click.option("--format", "fmt", type=FORMATS, default="text", show_default=True)
-@click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write to this file instead of stdout.")
-@click.option("--against", "db", type=click.Path(dir_okay=False), metavar="CORPUS.sqlite",
+@click.option("-o", "--output", type=click.Path(), help="Write to this file instead of stdout.")
+@click.option("--against", "db", type=click.Path(), metavar="CORPUS.sqlite",
               help="Also mark what is boilerplate relative to this corpus database, and summarize what is new.")
 def summarize(spec, n, keywords, per_section, engine, fmt, output, db):
     """Key sentences (TextRank, in document order) and keywords of each speech."""
     from . import analyze, store
 
+    inputs = Inputs([spec], databases=[db] if db else [])
+    if output:
+        check_output(output, inputs)
     speeches = select(spec)
     summaries = [analyze.summarize(s, n=n, keywords=keywords, per_section=per_section, engine=engine) for s in speeches]
     against = None
@@ -151,7 +225,7 @@ def summarize(spec, n, keywords, per_section, engine, fmt, output, db):
             for item in render.summary_panels(summary, against[i] if against else None):
                 console.print(item)
         return
-    _emit(content, output, [spec])
+    _emit(content, output, inputs)
 
 
 def _one(spec: str) -> "Speech":
@@ -165,10 +239,10 @@ def _one(spec: str) -> "Speech":
 @click.argument("a", metavar="A[#N]")
 @click.argument("b", metavar="B[#M]", required=False)
 @click.option("--format", "fmt", type=click.Choice(["text", "json", "html"]), default="text", show_default=True)
-@click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write to this file instead of stdout.")
+@click.option("-o", "--output", type=click.Path(), help="Write to this file instead of stdout.")
 @click.option("--threshold", type=click.FloatRange(0.1, 1.0), default=DEFAULT_THRESHOLD, show_default=True,
               help="How similar two sentences (or sections) must be to count as the same passage.")
-@click.option("--against", "db", type=click.Path(dir_okay=False), metavar="CORPUS.sqlite",
+@click.option("--against", "db", type=click.Path(), metavar="CORPUS.sqlite",
               help="Instead of B: mark each sentence of A as found in this corpus database or new.")
 def diff(a, b, fmt, output, threshold, db):
     """Compare two speeches: aligned sections, shared boilerplate, local text.
@@ -182,33 +256,39 @@ def diff(a, b, fmt, output, threshold, db):
         return _diff_against(a, db, fmt, output)
     if not b:
         raise click.UsageError("missing B (or --against CORPUS.sqlite)")
+    inputs = Inputs([a, b])
+    if output:
+        check_output(output, inputs)
     speech_a, speech_b = _one(a), _one(b)
     result = align.diff(speech_a, speech_b, threshold=threshold)
     view = render.diff_view(result)
     if fmt == "json":
-        _emit(render.dumps(view), output, [a, b])
+        _emit(render.dumps(view), output, inputs)
     elif fmt == "html":
         summaries = (analyze.summarize(speech_a, n=3, keywords=8), analyze.summarize(speech_b, n=3, keywords=8))
-        _emit(render.diff_html(view, summaries), output or "outputs/diff.html", [a, b])
+        _emit(render.diff_html(view, summaries), output or "outputs/diff.html", inputs)
     else:
-        _terminal(lambda console: render.diff_terminal(view, console), output, [a, b])
+        _terminal(lambda console: render.diff_terminal(view, console), output, inputs)
 
 
 def _diff_against(spec: str, db: str, fmt: str, output: str | None) -> None:
     from . import store
 
+    inputs = Inputs([spec], databases=[db])
+    if output:
+        check_output(output, inputs)
     view = render.against_view(store.mark(_corpus_db(db), _one(spec)))
     if fmt == "json":
-        _emit(render.dumps(view), output, [spec, db])
+        _emit(render.dumps(view), output, inputs)
     elif fmt == "html":
-        _emit(render.against_html(view), output or "outputs/against.html", [spec, db])
+        _emit(render.against_html(view), output or "outputs/against.html", inputs)
     else:
-        _terminal(lambda console: render.against_terminal(view, console), output, [spec, db])
+        _terminal(lambda console: render.against_terminal(view, console), output, inputs)
 
 
-def _terminal(draw, output: str | None, inputs: list[str]) -> None:
+def _terminal(draw, output: str | None, inputs: Inputs) -> None:
     """Draw rich output on the terminal, or as plain text into ``output``."""
-    if not output:
+    if not output or output == "-":
         draw(_console())
         return
     from rich.console import Console
@@ -221,9 +301,9 @@ def _terminal(draw, output: str | None, inputs: list[str]) -> None:
 
 @cli.command()
 @click.argument("specs", nargs=-1, metavar="FILE[#N]...")
-@click.option("--db", type=click.Path(dir_okay=False), metavar="CORPUS.sqlite", help="Also include every speech of this corpus database.")
+@click.option("--db", type=click.Path(), metavar="CORPUS.sqlite", help="Also include every speech of this corpus database.")
 @click.option("--format", "fmt", type=click.Choice(["html", "json"]), default="html", show_default=True)
-@click.option("-o", "--output", type=click.Path(dir_okay=False),
+@click.option("-o", "--output", type=click.Path(),
               help="Where to write (html default: outputs/report.html, with pairwise diffs in outputs/report_diffs/; json default: stdout).")
 @click.option("-n", "--sentences", "n", default=5, show_default=True, type=click.IntRange(1, 50), help="Key sentences per summary.")
 @click.option("--phrases", default=300, show_default=True, type=click.IntRange(0), help="Phrasebook entries to include (0: all).")
@@ -238,6 +318,9 @@ def report(specs, db, fmt, output, n, phrases, diffs, max_diffs):
 
     if not specs and not db:
         raise click.UsageError("give speech files (or --db CORPUS.sqlite)")
+    inputs = Inputs(specs, databases=[db] if db else [])
+    if output:
+        check_output(output, inputs)
     progress = _progress()
     speeches = [s for spec in progress(specs, "reading") for s in select(spec)]
     if db:
@@ -245,13 +328,12 @@ def report(specs, db, fmt, output, n, phrases, diffs, max_diffs):
     if len(speeches) < 2:
         raise SpeechdiffError(f"a report compares speeches: found {len(speeches)}, need at least 2")
     result = corpus.analyze_corpus(speeches, n=n, progress=progress)
-    inputs = list(specs) + ([db] if db else [])
     if fmt == "json":
         _emit(render.dumps(render.report_view(result, phrases=phrases or None)), output, inputs)
         return
     path = render.write_report(result, output or "outputs/report.html", diffs=diffs, max_diffs=max_diffs,
                                phrases=phrases or None, inputs=inputs, progress=progress)
-    click.echo(f"report: {path.resolve()}")
+    click.echo(f"wrote {path.resolve()}", err=True)
 
 
 @cli.group()
@@ -261,13 +343,13 @@ def index():
 
 @index.command("add")
 @click.argument("files", nargs=-1, required=True, type=click.Path(), metavar="FILE...")
-@click.option("--db", required=True, type=click.Path(dir_okay=False), metavar="CORPUS.sqlite", help="The database (created if missing).")
+@click.option("--db", required=True, type=click.Path(), metavar="CORPUS.sqlite", help="The database (created if missing).")
 def index_add(files, db):
     """Add the speeches of FILES to the corpus (re-adding is a no-op; a
     changed file replaces its speeches). Bad files are reported and skipped."""
     from . import store
 
-    check_output(db, files)  # the database must not be one of the files
+    check_output(db, Inputs(files), follow=True)  # the database must not be one of the files
     conn = store.connect(db)
     progress = _progress()
     failed = 0
@@ -287,7 +369,7 @@ def index_add(files, db):
 
 @index.command("remove")
 @click.argument("files", nargs=-1, required=True, type=click.Path(), metavar="FILE...")
-@click.option("--db", required=True, type=click.Path(dir_okay=False), metavar="CORPUS.sqlite")
+@click.option("--db", required=True, type=click.Path(), metavar="CORPUS.sqlite")
 def index_remove(files, db):
     """Remove the speeches of FILES from the corpus (the files may be gone)."""
     from . import store
@@ -299,7 +381,7 @@ def index_remove(files, db):
 
 
 @index.command("list")
-@click.option("--db", required=True, type=click.Path(dir_okay=False), metavar="CORPUS.sqlite")
+@click.option("--db", required=True, type=click.Path(), metavar="CORPUS.sqlite")
 def index_list(db):
     """List the indexed speeches."""
     from . import store

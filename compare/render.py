@@ -11,7 +11,7 @@ from pathlib import Path
 from markupsafe import escape
 
 from .model import Section, Speech
-from .output import check_output, write_atomic
+from .output import Inputs, check_output, fresh_folder, remove_folder, write_atomic
 
 
 # ---------------------------------------------------------------- JSON
@@ -443,15 +443,22 @@ def report_html(view: dict) -> str:
     return render_html("report.html.j2", view=view, matrix=matrix, neighbours=neighbours)
 
 
+DIFF_NAME = r"\d{3,}-\d{3,}\.html"  # the pairwise diff pages a report writes, and nothing else
+
+
 def write_report(c, output: str | os.PathLike, diffs: str = "auto", max_diffs: int = 100, phrases: int = 300,
-                 inputs: list[str] = (), progress=None) -> Path:
+                 inputs=(), progress=None) -> Path:
     """Write the HTML report and, next to it in ``<name>_diffs/``, a side-by-side
     diff for each pair chosen by ``diffs``: related (sharing at least
     corpus.RELATED of either speech; the ``max_diffs`` most similar), all,
-    none, or auto (all for a small corpus, else related)."""
+    none, or auto (all for a small corpus, else related). The folder is
+    written fresh and swapped in, so it never mixes two runs' diffs."""
+    from urllib.parse import quote
+
     from . import align, corpus
 
     progress = progress or corpus.no_progress
+    inputs = inputs if isinstance(inputs, Inputs) else Inputs(inputs)
     target = check_output(output, inputs)  # before writing any diff next to it
     folder = target.with_name(target.stem + "_diffs")
     if diffs == "auto":  # every cell of a small matrix links to its diff
@@ -464,12 +471,19 @@ def write_report(c, output: str | os.PathLike, diffs: str = "auto", max_diffs: i
     else:
         chosen = []
     written = {}
-    for a, b in progress(chosen, "writing diffs"):
-        ra, rb = c.speeches[a], c.speeches[b]
-        view = diff_view(align.diff(ra.speech, rb.speech))
-        name = f"{a + 1:03d}-{b + 1:03d}.html"
-        write_atomic(folder / name, diff_html(view, (ra.summary, rb.summary)), inputs)
-        written[(a, b)] = f"{folder.name}/{name}"
+    if chosen:
+        # links are relative URLs: the folder's name percent-encoded, so an
+        # output named `x#y.html`, `a?b.html` or `javascript:…` still links to files
+        base = quote(folder.name)
+        with fresh_folder(folder, inputs, owned=DIFF_NAME) as tmp:
+            for a, b in progress(chosen, "writing diffs"):
+                ra, rb = c.speeches[a], c.speeches[b]
+                view = diff_view(align.diff(ra.speech, rb.speech))
+                name = f"{a + 1:03d}-{b + 1:03d}.html"
+                (tmp / name).write_text(diff_html(view, (ra.summary, rb.summary)), encoding="utf-8")
+                written[(a, b)] = f"{base}/{name}"
+    else:
+        remove_folder(folder, inputs, owned=DIFF_NAME)  # an earlier run's diffs would not match this report
     return write_atomic(target, report_html(report_view(c, written, phrases)), inputs)
 
 
