@@ -1,17 +1,20 @@
-"""Render results: terminal (rich), JSON, Markdown, HTML; and write files safely."""
+"""Render views: terminal (rich), JSON, Markdown, HTML.
+
+Everything here turns finished results into text; the computing a page
+needs happens in ``compare.views``, and ``compare.formats`` decides which
+function renders which view in which format.
+"""
 
 from __future__ import annotations
 
 import dataclasses
 import functools
 import json
-import os
-from pathlib import Path
+import re
 
 from markupsafe import escape
 
-from .model import Section, Speech
-from .output import Inputs, check_output, fresh_folder, remove_folder, write_atomic
+from .model import Speech
 
 
 # ---------------------------------------------------------------- JSON
@@ -30,39 +33,6 @@ def to_jsonable(obj):
 
 def dumps(obj) -> str:
     return json.dumps(to_jsonable(obj), ensure_ascii=False, indent=2)
-
-
-def section_json(section: Section) -> dict:
-    return {
-        "level": section.level,
-        "number": section.number,
-        "marker": section.marker,
-        "heading": section.heading,
-        "span": list(section.span),
-        "paragraphs": [
-            {"start": p.start, "end": p.end, "sentences": [dataclasses.asdict(s) for s in p.sentences]}
-            for p in section.paragraphs
-        ],
-        "children": [section_json(c) for c in section.children],
-    }
-
-
-def outline_json(speeches: list[Speech]) -> str:
-    return json.dumps(
-        [
-            {
-                "source": s.source,
-                "title": s.title,
-                "date": s.date,
-                "speaker": s.speaker,
-                "chars": len(s.text),
-                "sections": [section_json(sec) for sec in s.sections],
-            }
-            for s in speeches
-        ],
-        ensure_ascii=False,
-        indent=2,
-    )
 
 
 # ---------------------------------------------------------------- terminal
@@ -147,28 +117,58 @@ def summary_panels(summary, against: dict | None = None):
     return items
 
 
+_MD_SPECIAL = re.compile(r"([\\`*_\[\](){}<>#|~])")
+
+
+def md(text) -> str:
+    """Speech text as literal Markdown: its own * _ [ ] < > | cannot turn
+    into emphasis, links, raw HTML or table cells; line breaks become spaces."""
+    return _MD_SPECIAL.sub(r"\\\1", " ".join(str(text).split()))
+
+
+def _pct(x: float) -> str:
+    return f"{x:.0%}"
+
+
 def summary_markdown(summaries, against: list[dict] | None = None) -> str:
     out = []
     for i, s in enumerate(summaries):
-        out.append(f"## {s.title or s.source}\n")
-        meta = " · ".join(x for x in (s.source, s.date, s.speaker) if x)
+        out.append(f"## {md(s.title or s.source)}\n")
+        meta = " · ".join(md(x) for x in (s.source, s.date, s.speaker) if x)
         out.append(f"*{meta}*\n")
         out.append("### 关键句\n")
-        for k in s.sentences:
-            out.append(f"{k.rank}. **{k.path or '开场'}** {k.text} _({k.score:.4f})_")
+        # numbered in document order (a list numbered by rank would render 4. 3. 1. as 4. 5. 6.)
+        for j, k in enumerate(s.sentences, 1):
+            out.append(f"{j}. **{md(k.path or '开场')}** {md(k.text)} _(TextRank #{k.rank}, {k.score:.4f})_")
         out.append("\n### 关键词\n")
-        out.append("、".join(w.word for w in s.keywords) + "\n")
+        out.append("、".join(md(w.word) for w in s.keywords) + "\n")
         for sec in s.sections:
-            out.append(f"### {sec.path} {sec.heading}\n")
-            out.extend(f"- {k.text}" for k in sec.sentences)
+            out.append(f"### {md(sec.path)} {md(sec.heading)}\n")
+            out.extend(f"- {md(k.text)}" for k in sec.sentences)
             out.append("")
         if against:
             view = against[i]
             out.append(f"### 对照语料库（{view['corpus_size']} 篇）\n")
             out.append(f"套话 {view['share']:.0%}，新内容 {1 - view['share']:.0%}。\n")
             out.append("新内容摘要：\n")
-            out.extend(f"{k['rank']}. **{k['path'] or '开场'}** {k['text']}" for k in view["whats_new"])
+            out.extend(f"{j}. **{md(k['path'] or '开场')}** {md(k['text'])}" for j, k in enumerate(view["whats_new"], 1))
             out.append("")
+    return "\n".join(out).rstrip() + "\n"
+
+
+def outline_markdown(speeches: list[Speech]) -> str:
+    out = []
+    for s in speeches:
+        out.append(f"## {md(speech_header(s))}\n")
+
+        def add(sections, depth):
+            for sec in sections:
+                label = f"{md(sec.marker)}{md(sec.heading)}" if sec.level else "（开场）"
+                out.append(f"{'  ' * depth}- {label} ({len(sec.sentences)})")
+                add(sec.children, depth + 1)
+
+        add(s.sections, 0)
+        out.append("")
     return "\n".join(out).rstrip() + "\n"
 
 
@@ -296,6 +296,54 @@ def diff_terminal(view: dict, console) -> None:
             console.print(f"  [red]{escape(p['path'] or '开场')}[/red] {escape(p['text'])}")
 
 
+WDIFF = {"a": ("[-", "-]"), "b": ("{+", "+}")}  # wdiff's marks: readable without colour
+
+
+def marked_pieces(cell: dict | None, side: str) -> list[tuple[str, str]]:
+    """(text, kind) pieces of a cell with its edits between wdiff marks
+    (``[-…-]`` in A, ``{+…+}`` in B), for output without colour; kind
+    "mark" for the marks themselves."""
+    if cell is None:
+        return []
+    start, end = WDIFF[side]
+    out = []
+    for piece in cell["pieces"]:
+        if piece["kind"] == "edit":
+            out += [(start, "mark"), (piece["text"], "edit"), (end, "mark")]
+        else:
+            out.append((piece["text"], piece["kind"]))
+    return out
+
+
+def _md_cell(cell: dict | None, side: str) -> str:
+    return "".join(text if kind == "mark" else md(text) for text, kind in marked_pieces(cell, side))
+
+
+def diff_markdown(view: dict) -> str:
+    a, b = view["a"], view["b"]
+    out = [f"# {md(a['title'] or a['source'])} ⇄ {md(b['title'] or b['source'])}\n"]
+    for name, side in (("A", a), ("B", b)):
+        out.append(f"- **{name}** {md(side['source'])} · shared {_pct(side['shared'])} · local {_pct(1 - side['shared'])}")
+    out.append("\n`[-…-]` only in A, `{+…+}` only in B (edited sentences); 仅A/仅B: sentences of one speech only.\n")
+    for sec in view["sections"]:
+        title_a = f"{sec['a']['path']} {sec['a']['heading']}" if sec["a"] else "—"
+        title_b = f"{sec['b']['path']} {sec['b']['heading']}" if sec["b"] else "—"
+        out.append(f"## A {md(title_a)} ⇄ B {md(title_b)}\n")
+        for block in fold_rows(sec["rows"], min_run=2):
+            if block["fold"]:
+                out.append(f"- 相同 ×{len(block['rows'])} (identical sentences)")
+                continue
+            row = block["row"]
+            label = STATUS_LABEL[row["status"]]
+            if row["a"] and row["b"] and row["status"] != "identical":
+                out.append(f"- {label}  \n  A: {_md_cell(row['a'], 'a')}  \n  B: {_md_cell(row['b'], 'b')}")
+            else:
+                cell, side = (row["a"], "a") if row["a"] else (row["b"], "b")
+                out.append(f"- {label}: {_md_cell(cell, side)}")
+        out.append("")
+    return "\n".join(out).rstrip() + "\n"
+
+
 def fold_rows(rows: list[dict], min_run: int = 4) -> list[dict]:
     """Group runs of identical rows so the report can fold them."""
     out: list[dict] = []
@@ -354,68 +402,6 @@ def diff_html(view: dict, summaries: tuple | None = None) -> str:
 # ---------------------------------------------------------------- corpus reports
 
 
-def _key_sentences(items) -> list[dict]:
-    return [{"text": k.text, "path": k.path, "start": k.start, "end": k.end, "score": round(k.score, 6), "rank": k.rank} for k in items]
-
-
-def _keywords(items) -> list[dict]:
-    return [{"word": w.word, "score": round(w.score, 6)} for w in items]
-
-
-def report_view(c, diffs: dict[tuple[int, int], str] | None = None, phrases: int | None = None) -> dict:
-    """Plain data for a corpus report (what JSON prints, what HTML shows).
-    Speeches are numbered from 1; ``diffs`` maps 0-based pairs to the
-    relative path of their side-by-side diff."""
-    diffs = diffs or {}
-    copies = {i: group for group in c.families for i in group}
-    speeches = []
-    for i, r in enumerate(c.speeches, 1):
-        s = r.speech
-        speeches.append({
-            "id": i,
-            "label": _short_label(s),
-            "source": s.source,
-            "title": s.title,
-            "date": s.date,
-            "speaker": s.speaker,
-            "chars": r.chars,
-            "boilerplate": round(r.boilerplate, 4),
-            "near_duplicates": [j + 1 for j in copies.get(i - 1, []) if j != i - 1],
-            "summary": _key_sentences(r.summary.sentences),
-            "keywords": _keywords(r.summary.keywords),
-            "whats_new": _key_sentences(r.new),
-            "distinctive_keywords": _keywords(r.distinctive),
-        })
-    pairs = [
-        {"a": p.a + 1, "b": p.b + 1, "jaccard": round(p.jaccard, 4), "shared_a": round(p.shared_a, 4),
-         "shared_b": round(p.shared_b, 4), "diff": diffs.get((p.a, p.b))}
-        for p in sorted(c.pairs, key=lambda p: (-p.shared, p.a, p.b))
-    ]
-    from . import corpus
-
-    book = c.phrasebook if phrases is None else c.phrasebook[:phrases]
-    return {
-        "version": _version(),
-        "settings": {"shingle": corpus.SHINGLE, "near_duplicate": corpus.NEAR_DUPLICATE, "boilerplate_score": corpus.BOILERPLATE_SCORE},
-        "speeches": speeches,
-        "pairs": pairs,
-        "near_duplicate_groups": [[i + 1 for i in g] for g in c.families],
-        "phrasebook": [
-            {"kind": e.kind, "text": e.text, "speeches": [i + 1 for i in e.speeches], "families": e.families, "variants": e.variants}
-            for e in book
-        ],
-        "phrasebook_total": len(c.phrasebook),
-    }
-
-
-def _short_label(speech, width: int = 18) -> str:
-    """A name that fits a matrix row: a title's start, or a source's end (its #N)."""
-    if speech.title:
-        return speech.title if len(speech.title) <= width else speech.title[: width - 1] + "…"
-    source = speech.source.replace(".txt", "")
-    return source if len(source) <= width else "…" + source[-(width - 1):]
-
-
 def _version() -> str:
     from . import __version__
 
@@ -423,7 +409,6 @@ def _version() -> str:
 
 
 MATRIX_LIMIT = 80  # above this many speeches the report lists neighbours instead of a heatmap
-ALL_DIFFS_LIMIT = 30  # up to this many speeches (435 pairs) a report writes every pairwise diff
 
 
 def report_html(view: dict) -> str:
@@ -443,74 +428,7 @@ def report_html(view: dict) -> str:
     return render_html("report.html.j2", view=view, matrix=matrix, neighbours=neighbours)
 
 
-DIFF_NAME = r"\d{3,}-\d{3,}\.html"  # the pairwise diff pages a report writes, and nothing else
-
-
-def write_report(c, output: str | os.PathLike, diffs: str = "auto", max_diffs: int = 100, phrases: int = 300,
-                 inputs=(), progress=None) -> Path:
-    """Write the HTML report and, next to it in ``<name>_diffs/``, a side-by-side
-    diff for each pair chosen by ``diffs``: related (sharing at least
-    corpus.RELATED of either speech; the ``max_diffs`` most similar), all,
-    none, or auto (all for a small corpus, else related). The folder is
-    written fresh and swapped in, so it never mixes two runs' diffs."""
-    from urllib.parse import quote
-
-    from . import align, corpus
-
-    progress = progress or corpus.no_progress
-    inputs = inputs if isinstance(inputs, Inputs) else Inputs(inputs)
-    target = check_output(output, inputs)  # before writing any diff next to it
-    folder = target.with_name(target.stem + "_diffs")
-    if diffs == "auto":  # every cell of a small matrix links to its diff
-        diffs = "all" if len(c.speeches) <= ALL_DIFFS_LIMIT else "related"
-    if diffs == "all":
-        chosen = [(a, b) for a in range(len(c.speeches)) for b in range(a + 1, len(c.speeches))]
-    elif diffs == "related":
-        related = sorted((p for p in c.pairs if p.shared >= corpus.RELATED), key=lambda p: -p.shared)[:max_diffs]
-        chosen = [(p.a, p.b) for p in related]
-    else:
-        chosen = []
-    written = {}
-    if chosen:
-        # links are relative URLs: the folder's name percent-encoded, so an
-        # output named `x#y.html`, `a?b.html` or `javascript:…` still links to files
-        base = quote(folder.name)
-        with fresh_folder(folder, inputs, owned=DIFF_NAME) as tmp:
-            for a, b in progress(chosen, "writing diffs"):
-                ra, rb = c.speeches[a], c.speeches[b]
-                view = diff_view(align.diff(ra.speech, rb.speech))
-                name = f"{a + 1:03d}-{b + 1:03d}.html"
-                (tmp / name).write_text(diff_html(view, (ra.summary, rb.summary)), encoding="utf-8")
-                written[(a, b)] = f"{base}/{name}"
-    else:
-        remove_folder(folder, inputs, owned=DIFF_NAME)  # an earlier run's diffs would not match this report
-    return write_atomic(target, report_html(report_view(c, written, phrases)), inputs)
-
-
 # ---------------------------------------------------------------- a speech against a corpus
-
-
-def against_view(marking, n: int = 5) -> dict:
-    """Plain data for a speech marked against a corpus database."""
-    from . import corpus
-
-    fp = marking.fingerprint
-    return {
-        "source": marking.speech.source,
-        "title": marking.speech.title,
-        "corpus_size": marking.corpus_size,
-        "share": round(marking.share, 4),
-        "nearest": [
-            {"id": nb.speech.id, "source": nb.speech.source, "title": nb.speech.title, "date": nb.speech.date, "shared": round(nb.shared, 4)}
-            for nb in marking.nearest
-        ],
-        "whats_new": _key_sentences(corpus.whats_new(marking.speech, fp.units, marking.scores, n)),
-        "sentences": [
-            {"text": u.text, "path": u.path, "start": u.start, "end": u.end, "heading": u.heading,
-             "boilerplate": round(score, 4), "reused": score >= corpus.BOILERPLATE_SCORE, "uses": uses}
-            for u, score, uses in zip(fp.units, marking.scores, marking.uses)
-        ],
-    }
 
 
 def against_terminal(view: dict, console) -> None:
@@ -541,3 +459,77 @@ def against_terminal(view: dict, console) -> None:
 
 def against_html(view: dict) -> str:
     return render_html("against.html.j2", view=view)
+
+
+def against_markdown(view: dict) -> str:
+    out = [f"# {md(view['title'] or '(untitled)')}\n", f"*{md(view['source'])}* · against {view['corpus_size']} indexed speeches: "
+           f"boilerplate {_pct(view['share'])}, new {_pct(1 - view['share'])}\n", "## What's new\n"]
+    out += [f"{j}. **{md(k['path'] or '开场')}** {md(k['text'])}" for j, k in enumerate(view["whats_new"], 1)]
+    out.append("\n## Nearest indexed speeches\n")
+    out += [f"- {_pct(nb['shared'])} {md(nb['title'] or nb['source'])} ({md(nb['source'])})" for nb in view["nearest"]]
+    out.append("\n## Sentences\n")
+    for sen in view["sentences"]:
+        text = md(sen["text"]) if sen["reused"] else f"**{md(sen['text'])}**"
+        uses = f", in {sen['uses']} indexed speeches" if sen["uses"] else ""
+        out.append(f"- {md(sen['path'] or '开场')}: {text} _(boilerplate {_pct(sen['boilerplate'])}{uses})_")
+    out.append("\n**bold**: new against the corpus")
+    return "\n".join(out).rstrip() + "\n"
+
+
+def _name(s: dict) -> str:
+    return s["title"] or s["source"]
+
+
+def report_markdown(view: dict, pairs: int = 50) -> str:
+    speeches = view["speeches"]
+    out = [f"# {len(speeches)} speeches compared\n", f"speechdiff {view['version']} · {view['phrasebook_total']} reused phrases\n",
+           "## Speeches\n", "| # | speech | source | chars | boilerplate | near duplicates |", "|---:|---|---|---:|---:|---|"]
+    for s in speeches:
+        dups = " ".join(f"#{j}" for j in s["near_duplicates"])
+        out.append(f"| {s['id']} | {md(s['title'] or '(untitled)')} | {md(s['source'])} | {s['chars']} | {_pct(s['boilerplate'])} | {dups} |")
+    out += ["", f"## Most similar pairs (top {min(pairs, len(view['pairs']))} of {len(view['pairs'])})\n",
+            "| A | B | A's text in B | B's text in A |", "|---|---|---:|---:|"]
+    for p in view["pairs"][:pairs]:
+        out.append(f"| #{p['a']} {md(_name(speeches[p['a'] - 1]))} | #{p['b']} {md(_name(speeches[p['b'] - 1]))} | {_pct(p['shared_a'])} | {_pct(p['shared_b'])} |")
+    out += ["", f"## Phrasebook ({len(view['phrasebook'])} of {view['phrasebook_total']})\n", "| text | kind | families | speeches |", "|---|---|---:|---|"]
+    for e in view["phrasebook"]:
+        out.append(f"| {md(e['text'])} | {e['kind']} | {e['families']} | {' '.join(f'#{i}' for i in e['speeches'])} |")
+    out += ["", "## What is new in each speech\n"]
+    for s in speeches:
+        out.append(f"### #{s['id']} {md(_name(s))}\n")
+        out += [f"{j}. **{md(k['path'] or '开场')}** {md(k['text'])}" for j, k in enumerate(s["whats_new"], 1)] or ["（无）"]
+        out.append("")
+    return "\n".join(out).rstrip() + "\n"
+
+
+def report_terminal(view: dict, console, pairs: int = 15, phrases: int = 15) -> None:
+    from rich.markup import escape
+    from rich.table import Table
+
+    speeches = view["speeches"]
+    console.print(f"[bold]{len(speeches)} speeches[/bold] · {len(view['near_duplicate_groups'])} near-duplicate groups · "
+                  f"{view['phrasebook_total']} reused phrases")
+    table = Table(box=None, padding=(0, 1), expand=True, title="Speeches", title_justify="left")
+    table.add_column("#", justify="right", no_wrap=True)
+    table.add_column("speech", overflow="fold", ratio=1)
+    table.add_column("chars", justify="right", no_wrap=True)
+    table.add_column("boilerplate", justify="right", no_wrap=True)
+    table.add_column("copies of", no_wrap=True)
+    for s in speeches:
+        table.add_row(str(s["id"]), escape(f"{_name(s)}  [{s['source']}]" if s["title"] else s["source"]), str(s["chars"]),
+                      _pct(s["boilerplate"]), " ".join(f"#{j}" for j in s["near_duplicates"]))
+    console.print(table)
+    table = Table(box=None, padding=(0, 1), expand=True, title=f"Most similar pairs ({min(pairs, len(view['pairs']))} of {len(view['pairs'])})", title_justify="left")
+    for name, justify in (("A", "left"), ("B", "left"), ("A in B", "right"), ("B in A", "right")):
+        table.add_column(name, justify=justify, overflow="fold", ratio=1 if justify == "left" else None, no_wrap=justify == "right")
+    for p in view["pairs"][:pairs]:
+        table.add_row(escape(f"#{p['a']} {_name(speeches[p['a'] - 1])}"), escape(f"#{p['b']} {_name(speeches[p['b'] - 1])}"),
+                      _pct(p["shared_a"]), _pct(p["shared_b"]))
+    console.print(table)
+    table = Table(box=None, padding=(0, 1), expand=True, title=f"Phrasebook ({min(phrases, len(view['phrasebook']))} of {view['phrasebook_total']})", title_justify="left")
+    table.add_column("families", justify="right", no_wrap=True)
+    table.add_column("text", overflow="fold", ratio=1)
+    for e in view["phrasebook"][:phrases]:
+        table.add_row(str(e["families"]), escape(e["text"]))
+    console.print(table)
+    console.print("[dim]Write everything with -o report.html (pairwise diffs next to it), .json, .md or .csv.[/dim]")
