@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import os
 import shutil
+import sqlite3
 import sys
 from dataclasses import dataclass
 
@@ -88,6 +89,12 @@ class Cli(Group):
             raise  # `speechdiff … | head`: click exits quietly
         except OSError as e:
             raise InputError(error_line(e)) from None
+        except UnicodeDecodeError as e:  # the decoder's own checks missed a broken encoding
+            raise InputError(f"cannot decode the input as {e.encoding} ({e.reason} at byte {e.start})") from None
+        except sqlite3.Error as e:  # a damaged or foreign database the store did not recognise
+            raise InputError(f"corpus database: {' '.join(str(e).split())}") from None
+        except MemoryError:
+            raise InputError("out of memory: the input is too large or too repetitive for this command") from None
 
 
 def error_line(e: OSError | SpeechdiffError) -> str:
