@@ -179,14 +179,23 @@ def _use_color(choice: str, to_terminal: bool) -> bool:
     return to_terminal and not os.environ.get("NO_COLOR") and os.environ.get("TERM") != "dumb"
 
 
-def _width(to_terminal: bool) -> int:
-    """Text width: the terminal's; else $COLUMNS; else 100 (files, pipes)."""
+def _width(output: str | None, to_terminal: bool) -> int:
+    """Text width: the terminal's; else $COLUMNS; for a pipe (`| less`) the
+    terminal stderr shows; else 100 (files)."""
     if to_terminal:
         return shutil.get_terminal_size((100, 24)).columns
     try:
         return max(40, int(os.environ["COLUMNS"]))
     except (KeyError, ValueError):
-        return 100
+        pass
+    if output is None or output == "-":
+        for stream in (sys.stderr, sys.stdin):
+            try:
+                if stream.isatty():
+                    return os.get_terminal_size(stream.fileno()).columns
+            except (AttributeError, ValueError, OSError):
+                continue
+    return 100
 
 
 def destination(view_types: tuple[type, ...], fmt: str | None, output: str | None, color: str, inputs: Inputs,
@@ -197,7 +206,7 @@ def destination(view_types: tuple[type, ...], fmt: str | None, output: str | Non
     if len(view_types) == 1:
         formats.check_format(view_types[0], fmt)
     to_terminal = (output is None or output == "-") and _stdout_is_terminal()
-    return Destination(fmt, output, formats.Options(color=_use_color(color, to_terminal), width=_width(to_terminal), **options), inputs)
+    return Destination(fmt, output, formats.Options(color=_use_color(color, to_terminal), width=_width(output, to_terminal), **options), inputs)
 
 
 def output_options(*view_types: type):

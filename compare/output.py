@@ -226,7 +226,7 @@ def _write_stdout(content: str | bytes) -> None:
     if isinstance(content, bytes):
         click.get_binary_stream("stdout").write(content)
     else:
-        click.echo(content, nl=False)
+        click.echo(content, nl=False, color=True)  # styles are in only when --color asked for them
 
 
 def write_atomic(path: str | os.PathLike, content: str | bytes, inputs: Inputs | Iterable[str] = ()) -> Path | None:

@@ -47,7 +47,9 @@ def outline_tree(speech: Speech):
     from rich.markup import escape
     from rich.tree import Tree
 
-    tree = Tree(f"[bold]{escape(speech_header(speech))}[/bold]")
+    from .formats.cjk import safe
+
+    tree = Tree(f"[bold]{escape(safe(speech_header(speech)))}[/bold]")
 
     def add(node, sections):
         for sec in sections:
@@ -55,7 +57,7 @@ def outline_tree(speech: Speech):
             if sec.level == 0:
                 label = f"[dim](opening, {n_sent} sentences)[/dim]"
             else:
-                label = f"[cyan]{escape(sec.marker)}[/cyan]{escape(sec.heading)} [dim]({n_sent})[/dim]"
+                label = f"[cyan]{escape(safe(sec.marker))}[/cyan]{escape(safe(sec.heading))} [dim]({n_sent})[/dim]"
             add(node.add(label), sec.children)
 
     add(tree, speech.sections)
@@ -83,38 +85,30 @@ def render_html(template: str, **context) -> str:
 # ---------------------------------------------------------------- summaries
 
 
-def summary_panels(summary, against: dict | None = None):
-    """Rich renderables for one summary: key sentences table, keywords."""
-    from rich.markup import escape
-    from rich.panel import Panel
-    from rich.table import Table
-
-    table = Table(show_header=True, header_style="bold", expand=True, box=None, padding=(0, 1))
-    table.add_column("#", justify="right", style="dim", no_wrap=True)
-    table.add_column("提纲", style="red", no_wrap=True)
-    table.add_column("关键句", overflow="fold")
-    table.add_column("得分", justify="right", style="dim", no_wrap=True)
+def summary_terminal(summary, console, against: dict | None = None) -> None:
+    """One summary as text: key sentences in document order (with their
+    TextRank rank), keywords, sections, and what is new against a corpus."""
+    color = console.color_system is not None
+    head = " · ".join(x for x in (summary.title or "(untitled)", summary.date, summary.speaker) if x)
+    print_wrapped(console, [(head, "bold"), (f"  [{summary.source}]", "dim")])
+    _emit_line(console, [("关键句", "bold"), ("  key sentences in document order, #TextRank rank", "dim")])
     for k in summary.sentences:
-        table.add_row(str(k.rank), escape(k.path or "开场"), escape(k.text), f"{k.score:.4f}")
-    keywords = "  ".join(f"[bold]{escape(w.word)}[/bold] [dim]{w.score:.3f}[/dim]" for w in summary.keywords)
-    title = " · ".join(x for x in (summary.title or "(untitled)", summary.date, summary.speaker) if x)
-    items = [Panel(table, title=escape(title), subtitle=escape(summary.source), title_align="left")]
-    if keywords:
-        items.append(Panel(keywords, title="关键词", title_align="left"))
+        print_wrapped(console, [(k.text, "")], first=[(f"{'#' + str(k.rank):>4} ", "dim"), (k.path or "开场", "red" if color else ""), (" ", "")], indent=5)
+    if summary.keywords:
+        print_wrapped(console, [("  ".join(w.word for w in summary.keywords), "bold")], first=[("关键词 ", "bold")])
     for sec in summary.sections:
-        t = Table(show_header=False, box=None, expand=True, padding=(0, 1))
-        t.add_column(style="dim", no_wrap=True)
-        t.add_column(overflow="fold")
+        print_wrapped(console, [(f"{sec.path} {sec.heading}".strip(), "bold")], first=[("§ ", "bold")])
         for k in sec.sentences:
-            t.add_row(f"#{k.rank}", escape(k.text))
-        items.append(Panel(t, title=escape(f"{sec.path} {sec.heading}"), title_align="left"))
+            print_wrapped(console, [(k.text, "")], first=[(f"{'#' + str(k.rank):>4} ", "dim")], indent=5)
     if against:
-        lines = [f"boilerplate {against['share']:.0%} · new {1 - against['share']:.0%} against {against['corpus_size']} indexed speeches", ""]
-        lines += [f"[red]{escape(k['path'] or '开场')}[/red] {escape(k['text'])}" for k in against["whats_new"]]
+        _emit_line(console, [("对照语料库", "bold"), (f"  against {against['corpus_size']} indexed speeches: boilerplate "
+                                                  f"{against['share']:.0%}, new {1 - against['share']:.0%}", "")])
+        for k in against["whats_new"]:
+            print_wrapped(console, [(k["text"], "")], first=[("   + ", "bold"), (k["path"] or "开场", "red" if color else ""), (" ", "")], indent=5)
         if against["nearest"]:
-            lines += ["", "[dim]nearest:[/dim] " + "; ".join(f"{escape(nb['title'] or nb['source'])} {nb['shared']:.0%}" for nb in against["nearest"])]
-        items.append(Panel("\n".join(lines), title="What's new against the corpus", title_align="left"))
-    return items
+            nearest = "; ".join(f"{nb['title'] or nb['source']} {nb['shared']:.0%}" for nb in against["nearest"])
+            print_wrapped(console, [(nearest, "")], first=[("nearest: ", "dim")])
+    console.print()
 
 
 _MD_SPECIAL = re.compile(r"([\\`*_\[\](){}<>#|~])")
@@ -123,7 +117,9 @@ _MD_SPECIAL = re.compile(r"([\\`*_\[\](){}<>#|~])")
 def md(text) -> str:
     """Speech text as literal Markdown: its own * _ [ ] < > | cannot turn
     into emphasis, links, raw HTML or table cells; line breaks become spaces."""
-    return _MD_SPECIAL.sub(r"\\\1", " ".join(str(text).split()))
+    from .formats.cjk import strip_controls
+
+    return _MD_SPECIAL.sub(r"\\\1", " ".join(strip_controls(str(text)).split()))
 
 
 def _pct(x: float) -> str:
@@ -252,51 +248,161 @@ def diff_view(d) -> dict:
     }
 
 
-_RICH_STYLE = {"same": "grey58", "fill": "grey58 underline", "edit": "black on yellow", "local": "bold"}
+# ---------------------------------------------------------------- terminal layout
+#
+# Terminal text is laid out here, not by rich's tables: Chinese needs its own
+# line breaking (formats/cjk.py), and a narrow terminal needs A above B rather
+# than two columns of six characters. rich only paints the styled segments.
+
+WIDE = 120  # from this many columns A and B stand side by side; below, A above B
+LABEL = 4  # cells for a row's status label (two CJK characters)
+STYLE = {
+    "same": "grey58", "fill": "grey58 underline", "local": "bold", "mark": "bold",
+    "edit-a": "black on red", "edit-b": "black on green",
+}
 
 
-def _rich_cell(cell: dict | None):
+def _styles(segments, side: str = "a"):
+    """Kinds keyed for STYLE (an edit is A's or B's); wrapping needs "mark" intact."""
+    return [(text, f"{kind}-{side}" if kind == "edit" else kind) for text, kind in segments]
+
+
+def _emit_line(console, segments) -> None:
     from rich.text import Text
 
-    text = Text()
+    line = Text(no_wrap=True, overflow="ignore", end="\n")
+    for text, style in segments:
+        line.append(text, style=STYLE.get(style, style) or None)
+    console.print(line, soft_wrap=True, highlight=False, markup=False, emoji=False)
+
+
+def _pad(segments, width: int):
+    from .formats.cjk import width_of
+
+    return list(segments) + [(" " * max(0, width - width_of(segments)), "")]
+
+
+def print_wrapped(console, pieces, first=(), indent: int | None = None, width: int | None = None) -> None:
+    """Print styled ``pieces`` wrapped for Chinese, after the styled prefix
+    ``first``; continuation lines are indented to the prefix's width."""
+    from .formats.cjk import safe, width_of, wrap
+
+    first = [(safe(text), style) for text, style in first]
+    indent = width_of(first) if indent is None else indent
+    total = width or console.width
+    for n, line in enumerate(wrap(pieces, total - indent, first=total - width_of(first))):
+        _emit_line(console, (first if n == 0 else [(" " * indent, "")]) + line)
+
+
+def _cell_pieces(cell: dict | None, side: str, color: bool):
+    """A cell's pieces, its edits between wdiff marks when there is no colour."""
     if cell is None:
-        return text
-    for piece in cell["pieces"]:
-        text.append(piece["text"], style=_RICH_STYLE.get(piece["kind"], ""))
-    return text
+        return []
+    pieces = whole_figures([(p["text"], p["kind"]) for p in cell["pieces"]]) if color else marked_pieces(cell, side)
+    return _styles(pieces, side)
+
+
+def _label(row: dict) -> list[tuple[str, str]]:
+    from .formats.cjk import width_of
+
+    text = [(STATUS_LABEL[row["status"]], "dim")]
+    return _pad(text, LABEL) + [(" ", "")]
+
+
+def _stacked_row(console, row: dict, color: bool) -> None:
+    """A above B, each side's lines wrapped and indented under a status label."""
+    sides = [(name, row[name]) for name in ("a", "b") if row[name] is not None]
+    same_text = len(sides) == 2 and row["a"]["text"] == row["b"]["text"]
+    if same_text:
+        sides = [("=", row["a"])]
+    for n, (name, cell) in enumerate(sides):
+        label = _label(row) if n == 0 else [(" " * (LABEL + 1), "")]
+        mark = [("A=B" if name == "=" else name.upper(), "bold"), (" ", "")]
+        print_wrapped(console, _cell_pieces(cell, "a" if name == "=" else name, color), label + mark)
+
+
+def _side_by_side_row(console, row: dict, color: bool) -> None:
+    from .formats.cjk import wrap
+
+    column = (console.width - LABEL - 1 - 3) // 2
+    left = wrap(_cell_pieces(row["a"], "a", color), column) if row["a"] else [[]]
+    right = wrap(_cell_pieces(row["b"], "b", color), column) if row["b"] else [[]]
+    for n in range(max(len(left), len(right))):
+        label = _label(row) if n == 0 else [(" " * (LABEL + 1), "")]
+        a = left[n] if n < len(left) else []
+        b = right[n] if n < len(right) else []
+        _emit_line(console, label + _pad(a, column) + [(" │ ", "dim")] + b)
+
+
+def _unchanged(row: dict) -> bool:
+    return row["status"] == "identical" or (row["status"] == "heading" and row["a"] and row["b"] and row["a"]["text"] == row["b"]["text"])
+
+
+def _legend(color: bool) -> list[tuple[str, str]]:
+    if color:
+        return [("grey: shared", STYLE["same"]), ("  ", ""), ("A's wording", STYLE["edit-a"]), (" ", ""),
+                ("B's wording", STYLE["edit-b"]), ("  ", ""), ("bold: local", "bold"),
+                ("  ≡ N: N identical sentences folded", "dim")]
+    # no colour (a pipe, a file, NO_COLOR): nothing here may refer to colours
+    return [("[-…-] A's wording, {+…+} B's wording in edited sentences; 仅A/仅B: in one speech only; "
+             "移位: moved; ≡ N: N identical sentences folded", "")]
 
 
 def diff_terminal(view: dict, console) -> None:
-    from rich.markup import escape
-    from rich.table import Table
-
+    """The diff for a terminal, a pipe or a text file: sections in order,
+    identical runs folded with a count, A above B below WIDE columns."""
+    color = console.color_system is not None
     a, b = view["a"], view["b"]
-    console.print(
-        f"[bold]A[/bold] {escape(a['title'] or a['source'])} [dim]{escape(a['source'])}[/dim]  "
-        f"shared {a['shared']:.0%}  local {1 - a['shared']:.0%}"
-    )
-    console.print(
-        f"[bold]B[/bold] {escape(b['title'] or b['source'])} [dim]{escape(b['source'])}[/dim]  "
-        f"shared {b['shared']:.0%}  local {1 - b['shared']:.0%}"
-    )
-    console.print("[grey58]grey: shared[/grey58]  [black on yellow]yellow: edited[/black on yellow]  [bold]bold: local[/bold]\n")
-    for sec in view["sections"]:
-        title_a = f"A {sec['a']['path']} {sec['a']['heading']}" if sec["a"] else "A —"
-        title_b = f"B {sec['b']['path']} {sec['b']['heading']}" if sec["b"] else "B —"
-        table = Table(title=escape(f"{title_a}  ⇄  {title_b}  ({sec['score']:.2f})"), expand=True, show_lines=False, title_justify="left")
-        table.add_column("", width=4, no_wrap=True, style="dim")
-        table.add_column(f"A {sec['shared_a']:.0%} shared", ratio=1, overflow="fold")
-        table.add_column(f"B {sec['shared_b']:.0%} shared", ratio=1, overflow="fold")
-        for row in sec["rows"]:
-            table.add_row(STATUS_LABEL[row["status"]], _rich_cell(row["a"]), _rich_cell(row["b"]))
-        console.print(table)
     for name, side in (("A", a), ("B", b)):
-        console.print(f"\n[bold]Most local passages of {name}[/bold]")
+        head = [(f"{name} ", "bold"), (side["title"] or side["source"], "bold")]
+        if side["title"]:
+            head.append((f"  {side['source']}", "dim"))
+        print_wrapped(console, head + [(f"  shared {side['shared']:.0%} · local {1 - side['shared']:.0%}", "")], indent=2)
+    print_wrapped(console, _legend(color))
+    row_printer = _side_by_side_row if console.width >= WIDE else _stacked_row
+    for sec in view["sections"]:
+        title_a = f"{sec['a']['path']} {sec['a']['heading']}".strip() if sec["a"] else "—"
+        title_b = f"{sec['b']['path']} {sec['b']['heading']}".strip() if sec["b"] else "—"
+        if sec["rows"] and all(_unchanged(row) for row in sec["rows"]):  # the whole section folds into one line
+            print_wrapped(console, [(f"A {title_a}", "bold"), (f"  ≡ {len(sec['rows'])} identical sentences", "dim")],
+                          first=[("§ ", "bold")])
+            continue
+        console.print()
+        print_wrapped(console, [(f"A {title_a}", "bold"), ("  ⇄  ", ""), (f"B {title_b}", "bold"),
+                                (f"  ({sec['score']:.2f}; shared A {sec['shared_a']:.0%} · B {sec['shared_b']:.0%})", "dim")],
+                      first=[("§ ", "bold")])
+        for block in fold_rows(sec["rows"], min_run=2):
+            if block["fold"]:
+                _emit_line(console, [(" " * (LABEL + 1), ""), (f"≡ {len(block['rows'])} identical sentences", "dim")])
+            else:
+                row_printer(console, block["row"], color)
+    for name, side in (("A", a), ("B", b)):
+        console.print()
+        _emit_line(console, [(f"Most local passages of {name}", "bold")])
         for p in side["local_passages"]:
-            console.print(f"  [red]{escape(p['path'] or '开场')}[/red] {escape(p['text'])}")
+            print_wrapped(console, [(p["text"], "")], first=[("  ", ""), (p["path"] or "开场", "red" if color else ""), (" ", "")], indent=4)
 
 
 WDIFF = {"a": ("[-", "-]"), "b": ("{+", "+}")}  # wdiff's marks: readable without colour
+
+
+def whole_figures(pieces: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """(text, kind) pieces with an edit inside a figure widened to the whole
+    figure: 13[-0-].[-4-]亿 reads as [-130.4-]亿."""
+    from .formats.cjk import NUMBER
+
+    text = "".join(t for t, _ in pieces)
+    kinds = [k for t, k in pieces for _ in t]
+    for m in NUMBER.finditer(text):
+        if "edit" in kinds[m.start():m.end()]:
+            kinds[m.start():m.end()] = ["edit"] * (m.end() - m.start())
+    out: list[tuple[str, str]] = []
+    for ch, kind in zip(text, kinds):
+        if out and out[-1][1] == kind:
+            out[-1] = (out[-1][0] + ch, kind)
+        else:
+            out.append((ch, kind))
+    return out
 
 
 def marked_pieces(cell: dict | None, side: str) -> list[tuple[str, str]]:
@@ -307,11 +413,11 @@ def marked_pieces(cell: dict | None, side: str) -> list[tuple[str, str]]:
         return []
     start, end = WDIFF[side]
     out = []
-    for piece in cell["pieces"]:
-        if piece["kind"] == "edit":
-            out += [(start, "mark"), (piece["text"], "edit"), (end, "mark")]
+    for text, kind in whole_figures([(p["text"], p["kind"]) for p in cell["pieces"]]):
+        if kind == "edit":
+            out += [(start, "mark"), (text, "edit"), (end, "mark")]
         else:
-            out.append((piece["text"], piece["kind"]))
+            out.append((text, kind))
     return out
 
 
@@ -432,29 +538,32 @@ def report_html(view: dict) -> str:
 
 
 def against_terminal(view: dict, console) -> None:
-    from rich.markup import escape
-    from rich.table import Table
-
-    console.print(
-        f"[bold]{escape(view['title'] or '(untitled)')}[/bold] [dim]{escape(view['source'])}[/dim]  "
-        f"against {view['corpus_size']} indexed speeches: boilerplate {view['share']:.0%}, new {1 - view['share']:.0%}"
-    )
-    console.print("[grey58]grey: found in the corpus[/grey58]  [bold]bold: new[/bold]  uses: indexed speeches with the same sentence\n")
-    table = Table(expand=True, box=None, padding=(0, 1))
-    table.add_column("提纲", style="red", no_wrap=True)
-    table.add_column("套话", justify="right", no_wrap=True, style="dim")
-    table.add_column("uses", justify="right", no_wrap=True, style="dim")
-    table.add_column("句子", overflow="fold")
+    """Each sentence of a speech, marked found in the corpus (=) or new (+)."""
+    color = console.color_system is not None
+    print_wrapped(console, [(view["title"] or "(untitled)", "bold"), (f"  {view['source']}", "dim"),
+                            (f"  against {view['corpus_size']} indexed speeches: boilerplate {view['share']:.0%}, "
+                             f"new {1 - view['share']:.0%}", "")])
+    legend = ("= found in the corpus (grey), + new (bold); " if color else "= found in the corpus, + new; ") + \
+        "N%: share of the sentence found; ×N: indexed speeches with the same sentence"
+    print_wrapped(console, [(legend, "dim")])
+    path = None
     for s in view["sentences"]:
-        style = "grey58" if s["reused"] else "bold"
-        table.add_row(escape(s["path"] or "开场"), f"{s['boilerplate']:.0%}", str(s["uses"] or ""), f"[{style}]{escape(s['text'])}[/{style}]")
-    console.print(table)
-    console.print("\n[bold]What's new[/bold] (TextRank over sentences not in the corpus)")
+        if s["path"] != path:
+            path = s["path"]
+            console.print()
+            _emit_line(console, [(path or "开场", "red" if color else "bold")])
+        uses = f"×{s['uses']}" if s["uses"] else ""
+        first = [("=" if s["reused"] else "+", "dim" if s["reused"] else "bold"), (f" {s['boilerplate']:>4.0%} {uses:<4} ", "dim")]
+        print_wrapped(console, [(s["text"], "same" if s["reused"] else "local")], first=first)
+    console.print()
+    _emit_line(console, [("What's new", "bold"), (" (TextRank over sentences not in the corpus)", "dim")])
     for k in view["whats_new"]:
-        console.print(f"  [red]{escape(k['path'] or '开场')}[/red] {escape(k['text'])}")
-    console.print("\n[bold]Nearest indexed speeches[/bold]")
+        print_wrapped(console, [(k["text"], "")], first=[("  ", ""), (k["path"] or "开场", "red" if color else ""), (" ", "")], indent=4)
+    console.print()
+    _emit_line(console, [("Nearest indexed speeches", "bold")])
     for nb in view["nearest"]:
-        console.print(f"  {nb['shared']:.0%}  {escape(nb['title'] or nb['source'])} [dim]{escape(nb['source'])}[/dim]")
+        name = " · ".join(x for x in (nb["title"] or nb["source"], nb.get("date", "")) if x)
+        print_wrapped(console, [(name, ""), (f"  {nb['source']}", "dim")], first=[(f"  {nb['shared']:>4.0%} ", "")], indent=8)
 
 
 def against_html(view: dict) -> str:

@@ -51,10 +51,11 @@ def registry() -> dict[type, dict[str, Renderer]]:
     """view type -> format -> renderer(view, options) -> str."""
     from .. import render, views
     from . import tables, terminal
+    from .cjk import strip_controls
 
     return {
         views.TextView: {
-            "text": lambda v, o: v.text if v.text.endswith("\n") else v.text + "\n",
+            "text": lambda v, o: strip_controls(v.text),
             "json": _json(lambda v: v.data()),
         },
         views.OutlineView: {

@@ -48,8 +48,7 @@ def summary(view, options: Options) -> str:
 
     def draw(c):
         for i, s in enumerate(view.summaries):
-            for item in render.summary_panels(s, view.against[i] if view.against else None):
-                c.print(item)
+            render.summary_terminal(s, c, view.against[i] if view.against else None)
 
     return capture(draw, options)
 
