@@ -303,8 +303,6 @@ def _cell_pieces(cell: dict | None, side: str, color: bool):
 
 
 def _label(row: dict) -> list[tuple[str, str]]:
-    from .formats.cjk import width_of
-
     text = [(STATUS_LABEL[row["status"]], "dim")]
     return _pad(text, LABEL) + [(" ", "")]
 

@@ -21,7 +21,11 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
+import compare
+from compare import formats, views
 from compare.cli import cli
 
 from .conftest import ROOT
@@ -442,3 +446,29 @@ def test_concurrent_index_add(tmp_path):
         assert code == 0 and "Traceback" not in stderr, stderr
     paths = [row[0] for row in sqlite3.connect(db).execute("SELECT path FROM files")]
     assert sorted(paths) == sorted(str(Path(f).resolve()) for f in files)
+
+
+# ----- fuzzing the whole pipeline through every format
+
+TOKENS = list("党委政府要坚持以人民为中心的发展思想今年工作，。、；：！？“”（）《》一二三是第1234567890.%XxA \n\t\u3000") + [
+    "\x1b[2J", "\x1b]8;;http://x\x07", "\x07", "\u202e", "\x00", "\x9b", "一、", "（一）", "1.", "一是", "同志们：", "\r\n", "<script>", "\ufeff"]
+TEXT = st.lists(st.sampled_from(TOKENS), max_size=160).map("".join)
+CONTROL = ("\x1b", "\x07", "\u202e", "\x00", "\x9b")
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@given(TEXT, TEXT)
+def test_fuzz_pipeline_renders_every_format(a_text, b_text):
+    a, b = compare.load_text(a_text, "a.txt"), compare.load_text(b_text, "b.txt")
+    if not a or not b:
+        return
+    report = views.report(a[:2] + b[:2], n=2, diffs="all") if len(a[:2] + b[:2]) >= 2 else None
+    built = [views.TextView(a[0].text), views.outline(a), views.summary(a[:1], n=2), views.diff(a[0], b[0]), report]
+    if report is not None:
+        built += [page for _, page in report.diff_views()]
+    for view in filter(None, built):
+        for fmt in formats.formats_for(type(view)):
+            out = formats.render(view, fmt, formats.Options(color=False, width=50))
+            assert out.endswith("\n")
+            if fmt in ("text", "md"):
+                assert not any(c in out for c in CONTROL), (type(view).__name__, fmt)

@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 
 from compare import formats, views
 from compare.cli import cli
-from compare.formats.cjk import CLOSING, NUMBER, OPENING, _chars, _no_break_before, safe, width_of, wrap
+from compare.formats.cjk import CLOSING, NUMBER, OPENING, _chars, _no_break_before, safe, wrap
 
 from .conftest import ROOT, SAMPLES, speeches_of
 
