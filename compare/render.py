@@ -270,9 +270,11 @@ def _styles(segments, side: str = "a"):
 def _emit_line(console, segments) -> None:
     from rich.text import Text
 
+    from .formats.cjk import safe
+
     line = Text(no_wrap=True, overflow="ignore", end="\n")
     for text, style in segments:
-        line.append(text, style=STYLE.get(style, style) or None)
+        line.append(safe(text), style=STYLE.get(style, style) or None)
     console.print(line, soft_wrap=True, highlight=False, markup=False, emoji=False)
 
 
@@ -610,8 +612,13 @@ def report_markdown(view: dict, pairs: int = 50) -> str:
 
 
 def report_terminal(view: dict, console, pairs: int = 15, phrases: int = 15) -> None:
-    from rich.markup import escape
+    from rich.markup import escape as markup_escape
     from rich.table import Table
+
+    from .formats.cjk import safe
+
+    def escape(text: str) -> str:
+        return markup_escape(safe(text))
 
     speeches = view["speeches"]
     console.print(f"[bold]{len(speeches)} speeches[/bold] · {len(view['near_duplicate_groups'])} near-duplicate groups · "
