@@ -1,31 +1,119 @@
-"""The ``speechdiff`` command: a thin click layer over the library."""
+"""The ``speechdiff`` command: a thin click layer over the library.
+
+Each command builds a typed view (compare.views) and hands it to the one
+output path, ``_emit`` -> compare.formats.write -> compare.output: the format
+comes from --format or -o's suffix, no -o (or -o -) is stdout, status lines
+go to stderr, and nothing is ever written over an input or a database.
+"""
 
 from __future__ import annotations
 
+import contextlib
+import logging
 import os
+import shutil
+import sqlite3
+import sys
+import warnings
+from dataclasses import dataclass
 
 import click
 
-from . import __version__, clean, read_text, render, select
-from .output import check_output, write_atomic
+from . import __version__, clean, formats, read_text, select, views
 from .align import DEFAULT_THRESHOLD
 from .model import Speech, SpeechdiffError
+from .output import Inputs, check_output, cleanup_on_signals
 
 
 class InputError(click.ClickException):
     exit_code = 2
 
 
-class Cli(click.Group):
-    """Turns library errors into one line on stderr and exit code 2."""
+def _one_line(e: click.UsageError) -> InputError:
+    """click's usage error (usage, hint, blank line, message) as one line."""
+    where = f" (see '{e.ctx.command_path} -h')" if e.ctx is not None else ""
+    return InputError(" ".join(e.format_message().split()) + where)
+
+
+class Command(click.Command):
+    """A command whose arguments may be ``-#N`` (speech N of stdin): click
+    would read that as the short options ``-#`` and ``-N``."""
+
+    def parse_args(self, ctx, args):
+        hidden: dict[str, str] = {}
+        shown = []
+        for arg in args:
+            if arg == "--":
+                shown += args[len(shown):]
+                break
+            if arg.startswith("-#"):
+                key = f"\uffffspeechdiff-arg-{len(hidden)}"  # no file has this name
+                hidden[key] = arg
+                arg = key
+            shown.append(arg)
+        rest = super().parse_args(ctx, shown)
+        if hidden:
+            ctx.params = {name: _unhide(value, hidden) for name, value in ctx.params.items()}
+        return rest
+
+
+def _unhide(value, hidden: dict[str, str]):
+    if isinstance(value, str):
+        return hidden.get(value, value)
+    if isinstance(value, tuple):
+        return tuple(hidden.get(v, v) if isinstance(v, str) else v for v in value)
+    return value
+
+
+class Group(click.Group):
+    command_class = Command
+
+
+class Cli(Group):
+    """Turns library errors, OS errors and usage errors into one line on
+    stderr and exit code 2; removes unfinished output files on SIGINT/SIGTERM."""
+
+    def make_context(self, info_name, args, parent=None, **extra):
+        try:
+            return super().make_context(info_name, args, parent, **extra)
+        except click.UsageError as e:
+            raise _one_line(e) from None
 
     def invoke(self, ctx):
         try:
-            return super().invoke(ctx)
+            with cleanup_on_signals(), _decode_warnings():
+                return super().invoke(ctx)
+        except click.UsageError as e:
+            raise _one_line(e) from None
         except SpeechdiffError as e:
             raise InputError(str(e)) from None
+        except BrokenPipeError:
+            raise  # `speechdiff … | head`: click exits quietly
         except OSError as e:
             raise InputError(error_line(e)) from None
+        except UnicodeDecodeError as e:  # the decoder's own checks missed a broken encoding
+            raise InputError(f"cannot decode the input as {e.encoding} ({e.reason} at byte {e.start})") from None
+        except sqlite3.Error as e:  # a damaged or foreign database the store did not recognise
+            raise InputError(f"corpus database: {' '.join(str(e).split())}") from None
+        except MemoryError:
+            raise InputError("out of memory: the input is too large or too repetitive for this command") from None
+
+
+@contextlib.contextmanager
+def _decode_warnings():
+    """A file decoded with a few bad bytes replaced: one line on stderr."""
+    from .ingest import DecodeWarning
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", DecodeWarning)
+        try:
+            yield
+        finally:
+            for w in caught:
+                if issubclass(w.category, DecodeWarning):
+                    click.echo(f"warning: {w.message}", err=True)
+                else:
+                    warnings.showwarning(w.message, w.category, w.filename, w.lineno)
 
 
 def error_line(e: OSError | SpeechdiffError) -> str:
@@ -35,20 +123,131 @@ def error_line(e: OSError | SpeechdiffError) -> str:
     return f"{e.filename or ''}: {e.strerror}".lstrip(": ")
 
 
-@click.group(cls=Cli)
+class _JiebaCacheNote(logging.Filter):
+    """jieba logs a failure to save its dictionary cache (an unwritable temp
+    folder) with a full traceback. The cache only saves loading time, so the
+    run goes on; say so in one line."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.exc_info and "cache" in record.getMessage().lower():
+            error = record.exc_info[1]
+            reason = getattr(error, "strerror", None) or str(error)
+            record.msg, record.args = f"note: jieba could not save its dictionary cache ({reason}); continuing without it", ()
+            record.exc_info = record.exc_text = None
+        return True
+
+
+logging.getLogger("jieba").addFilter(_JiebaCacheNote())
+
+CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
+
+
+@click.group(cls=Cli, context_settings=CONTEXT)
 @click.version_option(__version__, prog_name="speechdiff")
 def cli():
     """Compare Chinese government speeches: outlines, TextRank summaries,
     shared boilerplate (套话) versus local content.
 
-    A speech is named FILE (all speeches in it) or FILE#N (the N-th, from 1).
+    A speech is named FILE (all speeches in it) or FILE#N (the N-th, from 1);
+    - reads stdin (-#N: its N-th speech).
+
+    \b
+    Output: text on stdout by default; -o FILE writes FILE in the format its
+    suffix names (.txt .md .json .csv .html) unless --format says otherwise;
+    -o - is stdout. Files are written atomically and never over an input or
+    a corpus database. Bad input: one line on stderr, exit status 2.
+
+    \b
+    Shell completion (bash; zsh and fish: zsh_source, fish_source):
+      eval "$(_SPEECHDIFF_COMPLETE=bash_source speechdiff)"
     """
 
 
-def _console():
-    from rich.console import Console
+# ---------------------------------------------------------------- the one output path
 
-    return Console(soft_wrap=False)
+
+@dataclass
+class Destination:
+    """Where and how a command's view goes: decided (and checked) before
+    the work starts, so a bad -o fails in a second, not after a long report."""
+
+    fmt: str
+    output: str | None
+    options: formats.Options
+    inputs: Inputs
+
+    def emit(self, view, progress=None) -> None:
+        for line in formats.write(view, self.fmt, self.output, self.inputs, self.options, progress):
+            click.echo(line, err=True)
+
+
+def _stdout_is_terminal() -> bool:
+    try:
+        return sys.stdout.isatty()
+    except (AttributeError, ValueError):
+        return False
+
+
+def _use_color(choice: str, to_terminal: bool) -> bool:
+    """--color: always, never, or auto (a terminal, NO_COLOR unset or empty,
+    TERM not dumb). An explicit choice wins over NO_COLOR, as no-color.org asks."""
+    if choice == "always":
+        return True
+    if choice == "never":
+        return False
+    return to_terminal and not os.environ.get("NO_COLOR") and os.environ.get("TERM") != "dumb"
+
+
+def _width(output: str | None, to_terminal: bool) -> int:
+    """Text width: the terminal's; else $COLUMNS; for a pipe (`| less`) the
+    terminal stderr shows; else 100 (files)."""
+    if to_terminal:
+        return shutil.get_terminal_size((100, 24)).columns
+    try:
+        return max(40, int(os.environ["COLUMNS"]))
+    except (KeyError, ValueError):
+        pass
+    if output is None or output == "-":
+        for stream in (sys.stderr, sys.stdin):
+            try:
+                if stream.isatty():
+                    return os.get_terminal_size(stream.fileno()).columns
+            except (AttributeError, ValueError, OSError):
+                continue
+    return 100
+
+
+def destination(view_types: tuple[type, ...], fmt: str | None, output: str | None, color: str, inputs: Inputs,
+                **options) -> Destination:
+    if output is not None and output != "-":
+        check_output(output, inputs)
+    fmt = formats.infer_format(output, fmt)
+    if len(view_types) == 1:
+        formats.check_format(view_types[0], fmt)
+    to_terminal = (output is None or output == "-") and _stdout_is_terminal()
+    return Destination(fmt, output, formats.Options(color=_use_color(color, to_terminal), width=_width(output, to_terminal), **options), inputs)
+
+
+def output_options(*view_types: type):
+    """--format, -o/--output and --color, the same on every command (as
+    sqlite-utils' output_options); --format offers what the views render to."""
+    choices = formats.formats_for(*view_types)
+
+    def decorate(f):
+        f = click.option("--color", type=click.Choice(["auto", "always", "never"]), default="auto", show_default=True,
+                         help="Colour in text output. auto: on a terminal unless NO_COLOR is set. "
+                              "Without colour, edits are marked [-removed-] {+added+}.")(f)
+        f = click.option("-o", "--output", type=click.Path(allow_dash=True), metavar="FILE",
+                         help="Write to FILE instead of stdout; its suffix (.txt .md .json .csv .html) sets the format. "
+                              "- is stdout.")(f)
+        f = click.option("--format", "fmt", type=click.Choice(choices),
+                         help=f"One of {', '.join(choices)} (default: from -o's suffix, else text).")(f)
+        return f
+
+    return decorate
+
+
+# ---------------------------------------------------------------- helpers
 
 
 def _progress():
@@ -74,224 +273,155 @@ def _corpus_db(path: str):
     return store.connect(path, create=False)
 
 
-@cli.command("clean")
-@click.argument("spec", metavar="FILE[#N]")
-@click.option("--explain", is_flag=True,
-              help="Instead of the text, list every removed line: LINE<TAB>RULE<TAB>TEXT, one per line.")
-def clean_command(spec, explain):
-    """Print the cleaned, simplified text of FILE (or of speech #N in it).
-
-    With --explain, print what cleaning removed and by which rule, so every
-    removal can be checked (e.g. `clean --explain f.txt | cut -f2 | sort | uniq -c`)."""
-    import warnings
-
-    from .ingest import DecodeWarning, clean_report
-
-    path = spec
-    if "#" in spec and not os.path.exists(spec):
-        path = spec.rsplit("#", 1)[0]
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always", DecodeWarning)
-        raw = read_text(path)
-    for w in caught:
-        click.echo(f"warning: {w.message}", err=True)
-    if explain:
-        for removal in clean_report(raw).removed:
-            click.echo(str(removal))
-        return
-    if path != spec:
-        for speech in select(spec):
-            click.echo(speech.text)
-        return
-    text = clean(raw)
-    if not text:
-        raise SpeechdiffError(f"{spec}: no speech text found after cleaning")
-    click.echo(text)
-
-
-@cli.command()
-@click.argument("spec", metavar="FILE[#N]")
-@click.option("--json", "as_json", is_flag=True, help="Print the outline as JSON.")
-def outline(spec, as_json):
-    """Print the outline tree (一、 （一） 1. 一是 …) of each speech."""
-    speeches = select(spec)
-    if as_json:
-        click.echo(render.outline_json(speeches))
-        return
-    console = _console()
-    for speech in speeches:
-        console.print(render.outline_tree(speech))
-
-
-FORMATS = click.Choice(["text", "json", "md", "html"])
-
-
-def _emit(content: str, output: str | None, inputs: list[str]) -> None:
-    """Print ``content``, or write it atomically to ``output``."""
-    if output:
-        path = write_atomic(output, content, inputs)
-        click.echo(f"wrote {path}", err=True)
-    else:
-        click.echo(content, nl=not content.endswith("\n"))
-
-
-@cli.command()
-@click.argument("spec", metavar="FILE[#N]")
-@click.option("-n", "--sentences", "n", default=5, show_default=True, type=click.IntRange(1, 100), help="How many key sentences.")
-@click.option("--keywords", default=10, show_default=True, type=click.IntRange(0, 200), help="How many keywords.")
-@click.option("--per-section", is_flag=True, help="Also key sentences for each top-level section.")
-@click.option("--engine", type=click.Choice(["fast", "textrank4zh"]), default="fast", show_default=True,
-              help="fast: textrank4zh's method on sparse matrices; textrank4zh: the original package.")
-@click.option("--format", "fmt", type=FORMATS, default="text", show_default=True)
-@click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write to this file instead of stdout.")
-@click.option("--against", "db", type=click.Path(dir_okay=False), metavar="CORPUS.sqlite",
-              help="Also mark what is boilerplate relative to this corpus database, and summarize what is new.")
-def summarize(spec, n, keywords, per_section, engine, fmt, output, db):
-    """Key sentences (TextRank, in document order) and keywords of each speech."""
-    from . import analyze, store
-
-    speeches = select(spec)
-    summaries = [analyze.summarize(s, n=n, keywords=keywords, per_section=per_section, engine=engine) for s in speeches]
-    against = None
-    if db:
-        conn = _corpus_db(db)
-        against = [render.against_view(store.mark(conn, s), n) for s in speeches]
-        for view in against:
-            del view["sentences"]  # a summary reports the figures and what is new, not every sentence
-    if fmt == "json":
-        items = render.to_jsonable(summaries)
-        if against:
-            items = [{**item, "against": view} for item, view in zip(items, against)]
-        content = render.dumps(items)
-    elif fmt == "md":
-        content = render.summary_markdown(summaries, against)
-    elif fmt == "html":
-        content = render.summary_html(summaries, against)
-    elif output:
-        content = render.summary_markdown(summaries, against)
-    else:
-        console = _console()
-        for i, summary in enumerate(summaries):
-            for item in render.summary_panels(summary, against[i] if against else None):
-                console.print(item)
-        return
-    _emit(content, output, [spec])
-
-
-def _one(spec: str) -> "Speech":
+def _one(spec: str) -> Speech:
     speeches = select(spec)
     if len(speeches) > 1:
         raise SpeechdiffError(f"{spec}: holds {len(speeches)} speeches; name one as {spec}#1 … {spec}#{len(speeches)}")
     return speeches[0]
 
 
-@cli.command()
-@click.argument("a", metavar="A[#N]")
-@click.argument("b", metavar="B[#M]", required=False)
-@click.option("--format", "fmt", type=click.Choice(["text", "json", "html"]), default="text", show_default=True)
-@click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write to this file instead of stdout.")
+SPEC = click.Path(dir_okay=True, allow_dash=True)  # typed as a path so shells complete file names
+
+
+# ---------------------------------------------------------------- commands
+
+
+@cli.command("clean", short_help="Print the cleaned, simplified text.")
+@click.argument("spec", metavar="FILE[#N]", type=SPEC)
+@output_options(views.TextView)
+@click.option("--explain", is_flag=True,
+              help="Instead of the text, list every removed line: LINE<TAB>RULE<TAB>TEXT, one per line.")
+def clean_command(spec, explain, fmt, output, color):
+    """Print the cleaned, simplified text of FILE (or of speech #N in it).
+
+    With --explain, print what cleaning removed and by which rule, so every
+    removal can be checked (e.g. `clean --explain f.txt | cut -f2 | sort | uniq -c`)."""
+    inputs = Inputs([spec])
+    dest = destination((views.TextView,), fmt, output, color, inputs)
+    if explain:
+        from .ingest import clean_report
+
+        path = spec.rsplit("#", 1)[0] if "#" in spec and not os.path.exists(spec) else spec
+        removed = clean_report(read_text(path)).removed
+        dest.emit(views.TextView("".join(f"{r}\n" for r in removed)))
+        return
+    if "#" in spec and not spec.endswith("#"):
+        text = "\n".join(speech.text for speech in select(spec))
+    else:
+        text = clean(read_text(spec))
+        if not text.strip():
+            raise SpeechdiffError(f"{spec}: no speech text found after cleaning")
+    dest.emit(views.TextView(text))
+
+
+@cli.command(short_help="Print the outline tree (一、 （一） 1. 一是 …).")
+@click.argument("spec", metavar="FILE[#N]", type=SPEC)
+@click.option("--json", "as_json", is_flag=True, help="Same as --format json.")
+@output_options(views.OutlineView)
+def outline(spec, as_json, fmt, output, color):
+    """Print the outline tree (一、 （一） 1. 一是 …) of each speech in FILE."""
+    inputs = Inputs([spec])
+    dest = destination((views.OutlineView,), "json" if as_json else fmt, output, color, inputs)
+    dest.emit(views.outline(select(spec)))
+
+
+@cli.command(short_help="Key sentences and keywords (TextRank).")
+@click.argument("spec", metavar="FILE[#N]", type=SPEC)
+@click.option("-n", "--sentences", "n", default=5, show_default=True, type=click.IntRange(1, 100), help="How many key sentences.")
+@click.option("--keywords", default=10, show_default=True, type=click.IntRange(0, 200), help="How many keywords.")
+@click.option("--per-section", is_flag=True, help="Also key sentences for each top-level section.")
+@click.option("--engine", type=click.Choice(["fast", "textrank4zh"]), default="fast", show_default=True,
+              help="fast: textrank4zh's method on sparse matrices; textrank4zh: the original package.")
+@click.option("--against", "db", type=click.Path(), metavar="CORPUS.sqlite",
+              help="Also mark what is boilerplate relative to this corpus database, and summarize what is new.")
+@output_options(views.SummaryView)
+def summarize(spec, n, keywords, per_section, engine, db, fmt, output, color):
+    """Key sentences (TextRank, in document order) and keywords of each
+    speech in FILE; CSV lists the key sentences."""
+    inputs = Inputs([spec], databases=[db] if db else [])
+    dest = destination((views.SummaryView,), fmt, output, color, inputs)
+    speeches = select(spec)
+    conn = _corpus_db(db) if db else None
+    dest.emit(views.summary(speeches, n=n, keywords=keywords, per_section=per_section, engine=engine, conn=conn))
+
+
+@cli.command(short_help="Compare two speeches, or one against a corpus.")
+@click.argument("a", metavar="A[#N]", type=SPEC)
+@click.argument("b", metavar="B[#M]", required=False, type=SPEC)
 @click.option("--threshold", type=click.FloatRange(0.1, 1.0), default=DEFAULT_THRESHOLD, show_default=True,
               help="How similar two sentences (or sections) must be to count as the same passage.")
-@click.option("--against", "db", type=click.Path(dir_okay=False), metavar="CORPUS.sqlite",
+@click.option("--against", "db", type=click.Path(), metavar="CORPUS.sqlite",
               help="Instead of B: mark each sentence of A as found in this corpus database or new.")
-def diff(a, b, fmt, output, threshold, db):
-    """Compare two speeches: aligned sections, shared boilerplate, local text.
+@output_options(views.DiffView, views.AgainstView)
+def diff(a, b, threshold, db, fmt, output, color):
+    """Compare two speeches: aligned sections, shared boilerplate, local
+    text. On a terminal narrower than 120 columns each aligned block shows
+    A above B; identical runs are folded. CSV lists the aligned rows.
 
     With --against CORPUS.sqlite, compare one speech with every indexed one."""
-    from . import align, analyze
-
     if db:
         if b:
             raise click.UsageError("give B or --against, not both")
-        return _diff_against(a, db, fmt, output)
+        inputs = Inputs([a], databases=[db])
+        dest = destination((views.AgainstView,), fmt, output, color, inputs)
+        dest.emit(views.against(_corpus_db(db), _one(a)))
+        return
     if not b:
         raise click.UsageError("missing B (or --against CORPUS.sqlite)")
-    speech_a, speech_b = _one(a), _one(b)
-    result = align.diff(speech_a, speech_b, threshold=threshold)
-    view = render.diff_view(result)
-    if fmt == "json":
-        _emit(render.dumps(view), output, [a, b])
-    elif fmt == "html":
-        summaries = (analyze.summarize(speech_a, n=3, keywords=8), analyze.summarize(speech_b, n=3, keywords=8))
-        _emit(render.diff_html(view, summaries), output or "outputs/diff.html", [a, b])
-    else:
-        _terminal(lambda console: render.diff_terminal(view, console), output, [a, b])
+    inputs = Inputs([a, b])
+    dest = destination((views.DiffView,), fmt, output, color, inputs)
+    dest.emit(views.diff(_one(a), _one(b), threshold=threshold))
 
 
-def _diff_against(spec: str, db: str, fmt: str, output: str | None) -> None:
-    from . import store
-
-    view = render.against_view(store.mark(_corpus_db(db), _one(spec)))
-    if fmt == "json":
-        _emit(render.dumps(view), output, [spec, db])
-    elif fmt == "html":
-        _emit(render.against_html(view), output or "outputs/against.html", [spec, db])
-    else:
-        _terminal(lambda console: render.against_terminal(view, console), output, [spec, db])
-
-
-def _terminal(draw, output: str | None, inputs: list[str]) -> None:
-    """Draw rich output on the terminal, or as plain text into ``output``."""
-    if not output:
-        draw(_console())
-        return
-    from rich.console import Console
-
-    with open(os.devnull, "w") as sink:
-        recorder = Console(file=sink, record=True, width=160)
-        draw(recorder)
-    _emit(recorder.export_text(), output, inputs)
-
-
-@cli.command()
-@click.argument("specs", nargs=-1, metavar="FILE[#N]...")
-@click.option("--db", type=click.Path(dir_okay=False), metavar="CORPUS.sqlite", help="Also include every speech of this corpus database.")
-@click.option("--format", "fmt", type=click.Choice(["html", "json"]), default="html", show_default=True)
-@click.option("-o", "--output", type=click.Path(dir_okay=False),
-              help="Where to write (html default: outputs/report.html, with pairwise diffs in outputs/report_diffs/; json default: stdout).")
+@cli.command(short_help="Compare many speeches: matrix, near-duplicates, phrasebook.")
+@click.argument("specs", nargs=-1, metavar="FILE[#N]...", type=SPEC)
+@click.option("--db", type=click.Path(), metavar="CORPUS.sqlite", help="Also include every speech of this corpus database.")
 @click.option("-n", "--sentences", "n", default=5, show_default=True, type=click.IntRange(1, 50), help="Key sentences per summary.")
 @click.option("--phrases", default=300, show_default=True, type=click.IntRange(0), help="Phrasebook entries to include (0: all).")
-@click.option("--diffs", type=click.Choice(["auto", "related", "all", "none"]), default="auto", show_default=True,
+@click.option("--diffs", type=click.Choice(views.DIFF_CHOICES), default="auto", show_default=True,
               help="Which pairwise side-by-side diffs to write next to an HTML report "
-                   "(auto: every pair up to 30 speeches, else the related ones).")
+                   f"(auto: every pair up to {views.ALL_DIFFS_LIMIT} speeches, else the related ones).")
 @click.option("--max-diffs", default=100, show_default=True, type=click.IntRange(0), help="At most this many related diffs (most similar first).")
-def report(specs, db, fmt, output, n, phrases, diffs, max_diffs):
+@click.option("--table", type=click.Choice(formats.REPORT_TABLES), default="speeches", show_default=True,
+              help="CSV: which table (each speech's boilerplate share, similar pairs, the phrasebook).")
+@output_options(views.ReportView)
+def report(specs, db, n, phrases, diffs, max_diffs, table, fmt, output, color):
     """Compare many speeches: similarity matrix, near-duplicates, the
-    boilerplate phrasebook, and what is new in each speech."""
-    from . import corpus, store
+    boilerplate phrasebook, and what is new in each speech.
 
+    -o report.html writes a self-contained page and, in report_diffs/ beside
+    it, the side-by-side diff of each pair (written fresh each run). Without
+    -o a summary is printed; --format html then prints the page alone."""
     if not specs and not db:
         raise click.UsageError("give speech files (or --db CORPUS.sqlite)")
+    inputs = Inputs(specs, databases=[db] if db else [])
+    dest = destination((views.ReportView,), fmt, output, color, inputs, table=table)
+    from . import store
+
     progress = _progress()
     speeches = [s for spec in progress(specs, "reading") for s in select(spec)]
     if db:
         speeches += store.load_speeches(_corpus_db(db))
     if len(speeches) < 2:
         raise SpeechdiffError(f"a report compares speeches: found {len(speeches)}, need at least 2")
-    result = corpus.analyze_corpus(speeches, n=n, progress=progress)
-    inputs = list(specs) + ([db] if db else [])
-    if fmt == "json":
-        _emit(render.dumps(render.report_view(result, phrases=phrases or None)), output, inputs)
-        return
-    path = render.write_report(result, output or "outputs/report.html", diffs=diffs, max_diffs=max_diffs,
-                               phrases=phrases or None, inputs=inputs, progress=progress)
-    click.echo(f"report: {path.resolve()}")
+    view = views.report(speeches, n=n, phrases=phrases or None, diffs=diffs, max_diffs=max_diffs, progress=progress)
+    dest.emit(view, progress)
 
 
-@cli.group()
+@cli.group(cls=Group, short_help="A persistent corpus database (add, list, remove).")
 def index():
     """A persistent corpus: index speeches once, compare new ones against it."""
 
 
 @index.command("add")
 @click.argument("files", nargs=-1, required=True, type=click.Path(), metavar="FILE...")
-@click.option("--db", required=True, type=click.Path(dir_okay=False), metavar="CORPUS.sqlite", help="The database (created if missing).")
+@click.option("--db", required=True, type=click.Path(), metavar="CORPUS.sqlite", help="The database (created if missing).")
 def index_add(files, db):
     """Add the speeches of FILES to the corpus (re-adding is a no-op; a
     changed file replaces its speeches). Bad files are reported and skipped."""
     from . import store
 
-    check_output(db, files)  # the database must not be one of the files
+    check_output(db, Inputs(files), follow=True)  # the database must not be one of the files
     conn = store.connect(db)
     progress = _progress()
     failed = 0
@@ -311,7 +441,7 @@ def index_add(files, db):
 
 @index.command("remove")
 @click.argument("files", nargs=-1, required=True, type=click.Path(), metavar="FILE...")
-@click.option("--db", required=True, type=click.Path(dir_okay=False), metavar="CORPUS.sqlite")
+@click.option("--db", required=True, type=click.Path(), metavar="CORPUS.sqlite")
 def index_remove(files, db):
     """Remove the speeches of FILES from the corpus (the files may be gone)."""
     from . import store
@@ -323,7 +453,7 @@ def index_remove(files, db):
 
 
 @index.command("list")
-@click.option("--db", required=True, type=click.Path(dir_okay=False), metavar="CORPUS.sqlite")
+@click.option("--db", required=True, type=click.Path(), metavar="CORPUS.sqlite")
 def index_list(db):
     """List the indexed speeches."""
     from . import store

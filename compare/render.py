@@ -1,17 +1,20 @@
-"""Render results: terminal (rich), JSON, Markdown, HTML; and write files safely."""
+"""Render views: terminal (rich), JSON, Markdown, HTML.
+
+Everything here turns finished results into text; the computing a page
+needs happens in ``compare.views``, and ``compare.formats`` decides which
+function renders which view in which format.
+"""
 
 from __future__ import annotations
 
 import dataclasses
 import functools
 import json
-import os
-from pathlib import Path
+import re
 
 from markupsafe import escape
 
-from .model import Section, Speech
-from .output import check_output, write_atomic
+from .model import Speech
 
 
 # ---------------------------------------------------------------- JSON
@@ -32,39 +35,6 @@ def dumps(obj) -> str:
     return json.dumps(to_jsonable(obj), ensure_ascii=False, indent=2)
 
 
-def section_json(section: Section) -> dict:
-    return {
-        "level": section.level,
-        "number": section.number,
-        "marker": section.marker,
-        "heading": section.heading,
-        "span": list(section.span),
-        "paragraphs": [
-            {"start": p.start, "end": p.end, "sentences": [dataclasses.asdict(s) for s in p.sentences]}
-            for p in section.paragraphs
-        ],
-        "children": [section_json(c) for c in section.children],
-    }
-
-
-def outline_json(speeches: list[Speech]) -> str:
-    return json.dumps(
-        [
-            {
-                "source": s.source,
-                "title": s.title,
-                "date": s.date,
-                "speaker": s.speaker,
-                "chars": len(s.text),
-                "sections": [section_json(sec) for sec in s.sections],
-            }
-            for s in speeches
-        ],
-        ensure_ascii=False,
-        indent=2,
-    )
-
-
 # ---------------------------------------------------------------- terminal
 
 
@@ -77,7 +47,9 @@ def outline_tree(speech: Speech):
     from rich.markup import escape
     from rich.tree import Tree
 
-    tree = Tree(f"[bold]{escape(speech_header(speech))}[/bold]")
+    from .formats.cjk import safe
+
+    tree = Tree(f"[bold]{escape(safe(speech_header(speech)))}[/bold]")
 
     def add(node, sections):
         for sec in sections:
@@ -85,7 +57,7 @@ def outline_tree(speech: Speech):
             if sec.level == 0:
                 label = f"[dim](opening, {n_sent} sentences)[/dim]"
             else:
-                label = f"[cyan]{escape(sec.marker)}[/cyan]{escape(sec.heading)} [dim]({n_sent})[/dim]"
+                label = f"[cyan]{escape(safe(sec.marker))}[/cyan]{escape(safe(sec.heading))} [dim]({n_sent})[/dim]"
             add(node.add(label), sec.children)
 
     add(tree, speech.sections)
@@ -113,62 +85,86 @@ def render_html(template: str, **context) -> str:
 # ---------------------------------------------------------------- summaries
 
 
-def summary_panels(summary, against: dict | None = None):
-    """Rich renderables for one summary: key sentences table, keywords."""
-    from rich.markup import escape
-    from rich.panel import Panel
-    from rich.table import Table
-
-    table = Table(show_header=True, header_style="bold", expand=True, box=None, padding=(0, 1))
-    table.add_column("#", justify="right", style="dim", no_wrap=True)
-    table.add_column("提纲", style="red", no_wrap=True)
-    table.add_column("关键句", overflow="fold")
-    table.add_column("得分", justify="right", style="dim", no_wrap=True)
+def summary_terminal(summary, console, against: dict | None = None) -> None:
+    """One summary as text: key sentences in document order (with their
+    TextRank rank), keywords, sections, and what is new against a corpus."""
+    color = console.color_system is not None
+    head = " · ".join(x for x in (summary.title or "(untitled)", summary.date, summary.speaker) if x)
+    print_wrapped(console, [(head, "bold"), (f"  [{summary.source}]", "dim")])
+    _emit_line(console, [("关键句", "bold"), ("  key sentences in document order, #TextRank rank", "dim")])
     for k in summary.sentences:
-        table.add_row(str(k.rank), escape(k.path or "开场"), escape(k.text), f"{k.score:.4f}")
-    keywords = "  ".join(f"[bold]{escape(w.word)}[/bold] [dim]{w.score:.3f}[/dim]" for w in summary.keywords)
-    title = " · ".join(x for x in (summary.title or "(untitled)", summary.date, summary.speaker) if x)
-    items = [Panel(table, title=escape(title), subtitle=escape(summary.source), title_align="left")]
-    if keywords:
-        items.append(Panel(keywords, title="关键词", title_align="left"))
+        print_wrapped(console, [(k.text, "")], first=[(f"{'#' + str(k.rank):>4} ", "dim"), (k.path or "开场", "red" if color else ""), (" ", "")], indent=5)
+    if summary.keywords:
+        print_wrapped(console, [("  ".join(w.word for w in summary.keywords), "bold")], first=[("关键词 ", "bold")])
     for sec in summary.sections:
-        t = Table(show_header=False, box=None, expand=True, padding=(0, 1))
-        t.add_column(style="dim", no_wrap=True)
-        t.add_column(overflow="fold")
+        print_wrapped(console, [(f"{sec.path} {sec.heading}".strip(), "bold")], first=[("§ ", "bold")])
         for k in sec.sentences:
-            t.add_row(f"#{k.rank}", escape(k.text))
-        items.append(Panel(t, title=escape(f"{sec.path} {sec.heading}"), title_align="left"))
+            print_wrapped(console, [(k.text, "")], first=[(f"{'#' + str(k.rank):>4} ", "dim")], indent=5)
     if against:
-        lines = [f"boilerplate {against['share']:.0%} · new {1 - against['share']:.0%} against {against['corpus_size']} indexed speeches", ""]
-        lines += [f"[red]{escape(k['path'] or '开场')}[/red] {escape(k['text'])}" for k in against["whats_new"]]
+        _emit_line(console, [("对照语料库", "bold"), (f"  against {against['corpus_size']} indexed speeches: boilerplate "
+                                                  f"{against['share']:.0%}, new {1 - against['share']:.0%}", "")])
+        for k in against["whats_new"]:
+            print_wrapped(console, [(k["text"], "")], first=[("   + ", "bold"), (k["path"] or "开场", "red" if color else ""), (" ", "")], indent=5)
         if against["nearest"]:
-            lines += ["", "[dim]nearest:[/dim] " + "; ".join(f"{escape(nb['title'] or nb['source'])} {nb['shared']:.0%}" for nb in against["nearest"])]
-        items.append(Panel("\n".join(lines), title="What's new against the corpus", title_align="left"))
-    return items
+            nearest = "; ".join(f"{nb['title'] or nb['source']} {nb['shared']:.0%}" for nb in against["nearest"])
+            print_wrapped(console, [(nearest, "")], first=[("nearest: ", "dim")])
+    console.print()
+
+
+_MD_SPECIAL = re.compile(r"([\\`*_\[\](){}<>#|~])")
+
+
+def md(text) -> str:
+    """Speech text as literal Markdown: its own * _ [ ] < > | cannot turn
+    into emphasis, links, raw HTML or table cells; line breaks become spaces."""
+    from .formats.cjk import strip_controls
+
+    return _MD_SPECIAL.sub(r"\\\1", " ".join(strip_controls(str(text)).split()))
+
+
+def _pct(x: float) -> str:
+    return f"{x:.0%}"
 
 
 def summary_markdown(summaries, against: list[dict] | None = None) -> str:
     out = []
     for i, s in enumerate(summaries):
-        out.append(f"## {s.title or s.source}\n")
-        meta = " · ".join(x for x in (s.source, s.date, s.speaker) if x)
+        out.append(f"## {md(s.title or s.source)}\n")
+        meta = " · ".join(md(x) for x in (s.source, s.date, s.speaker) if x)
         out.append(f"*{meta}*\n")
         out.append("### 关键句\n")
-        for k in s.sentences:
-            out.append(f"{k.rank}. **{k.path or '开场'}** {k.text} _({k.score:.4f})_")
+        # numbered in document order (a list numbered by rank would render 4. 3. 1. as 4. 5. 6.)
+        for j, k in enumerate(s.sentences, 1):
+            out.append(f"{j}. **{md(k.path or '开场')}** {md(k.text)} _(TextRank #{k.rank}, {k.score:.4f})_")
         out.append("\n### 关键词\n")
-        out.append("、".join(w.word for w in s.keywords) + "\n")
+        out.append("、".join(md(w.word) for w in s.keywords) + "\n")
         for sec in s.sections:
-            out.append(f"### {sec.path} {sec.heading}\n")
-            out.extend(f"- {k.text}" for k in sec.sentences)
+            out.append(f"### {md(sec.path)} {md(sec.heading)}\n")
+            out.extend(f"- {md(k.text)}" for k in sec.sentences)
             out.append("")
         if against:
             view = against[i]
             out.append(f"### 对照语料库（{view['corpus_size']} 篇）\n")
             out.append(f"套话 {view['share']:.0%}，新内容 {1 - view['share']:.0%}。\n")
             out.append("新内容摘要：\n")
-            out.extend(f"{k['rank']}. **{k['path'] or '开场'}** {k['text']}" for k in view["whats_new"])
+            out.extend(f"{j}. **{md(k['path'] or '开场')}** {md(k['text'])}" for j, k in enumerate(view["whats_new"], 1))
             out.append("")
+    return "\n".join(out).rstrip() + "\n"
+
+
+def outline_markdown(speeches: list[Speech]) -> str:
+    out = []
+    for s in speeches:
+        out.append(f"## {md(speech_header(s))}\n")
+
+        def add(sections, depth):
+            for sec in sections:
+                label = f"{md(sec.marker)}{md(sec.heading)}" if sec.level else "（开场）"
+                out.append(f"{'  ' * depth}- {label} ({len(sec.sentences)})")
+                add(sec.children, depth + 1)
+
+        add(s.sections, 0)
+        out.append("")
     return "\n".join(out).rstrip() + "\n"
 
 
@@ -252,48 +248,206 @@ def diff_view(d) -> dict:
     }
 
 
-_RICH_STYLE = {"same": "grey58", "fill": "grey58 underline", "edit": "black on yellow", "local": "bold"}
+# ---------------------------------------------------------------- terminal layout
+#
+# Terminal text is laid out here, not by rich's tables: Chinese needs its own
+# line breaking (formats/cjk.py), and a narrow terminal needs A above B rather
+# than two columns of six characters. rich only paints the styled segments.
+
+WIDE = 120  # from this many columns A and B stand side by side; below, A above B
+LABEL = 4  # cells for a row's status label (two CJK characters)
+STYLE = {
+    "same": "grey58", "fill": "grey58 underline", "local": "bold", "mark": "bold",
+    "edit-a": "black on red", "edit-b": "black on green",
+}
 
 
-def _rich_cell(cell: dict | None):
+def _styles(segments, side: str = "a"):
+    """Kinds keyed for STYLE (an edit is A's or B's); wrapping needs "mark" intact."""
+    return [(text, f"{kind}-{side}" if kind == "edit" else kind) for text, kind in segments]
+
+
+def _emit_line(console, segments) -> None:
     from rich.text import Text
 
-    text = Text()
+    from .formats.cjk import safe
+
+    line = Text(no_wrap=True, overflow="ignore", end="\n")
+    for text, style in segments:
+        line.append(safe(text), style=STYLE.get(style, style) or None)
+    console.print(line, soft_wrap=True, highlight=False, markup=False, emoji=False)
+
+
+def _pad(segments, width: int):
+    from .formats.cjk import width_of
+
+    return list(segments) + [(" " * max(0, width - width_of(segments)), "")]
+
+
+def print_wrapped(console, pieces, first=(), indent: int | None = None, width: int | None = None) -> None:
+    """Print styled ``pieces`` wrapped for Chinese, after the styled prefix
+    ``first``; continuation lines are indented to the prefix's width."""
+    from .formats.cjk import safe, width_of, wrap
+
+    first = [(safe(text), style) for text, style in first]
+    indent = width_of(first) if indent is None else indent
+    total = width or console.width
+    for n, line in enumerate(wrap(pieces, total - indent, first=total - width_of(first))):
+        _emit_line(console, (first if n == 0 else [(" " * indent, "")]) + line)
+
+
+def _cell_pieces(cell: dict | None, side: str, color: bool):
+    """A cell's pieces, its edits between wdiff marks when there is no colour."""
     if cell is None:
-        return text
-    for piece in cell["pieces"]:
-        text.append(piece["text"], style=_RICH_STYLE.get(piece["kind"], ""))
-    return text
+        return []
+    pieces = whole_figures([(p["text"], p["kind"]) for p in cell["pieces"]]) if color else marked_pieces(cell, side)
+    return _styles(pieces, side)
+
+
+def _label(row: dict) -> list[tuple[str, str]]:
+    text = [(STATUS_LABEL[row["status"]], "dim")]
+    return _pad(text, LABEL) + [(" ", "")]
+
+
+def _stacked_row(console, row: dict, color: bool) -> None:
+    """A above B, each side's lines wrapped and indented under a status label."""
+    sides = [(name, row[name]) for name in ("a", "b") if row[name] is not None]
+    same_text = len(sides) == 2 and row["a"]["text"] == row["b"]["text"]
+    if same_text:
+        sides = [("=", row["a"])]
+    for n, (name, cell) in enumerate(sides):
+        label = _label(row) if n == 0 else [(" " * (LABEL + 1), "")]
+        mark = [("A=B" if name == "=" else name.upper(), "bold"), (" ", "")]
+        print_wrapped(console, _cell_pieces(cell, "a" if name == "=" else name, color), label + mark)
+
+
+def _side_by_side_row(console, row: dict, color: bool) -> None:
+    from .formats.cjk import wrap
+
+    column = (console.width - LABEL - 1 - 3) // 2
+    left = wrap(_cell_pieces(row["a"], "a", color), column) if row["a"] else [[]]
+    right = wrap(_cell_pieces(row["b"], "b", color), column) if row["b"] else [[]]
+    for n in range(max(len(left), len(right))):
+        label = _label(row) if n == 0 else [(" " * (LABEL + 1), "")]
+        a = left[n] if n < len(left) else []
+        b = right[n] if n < len(right) else []
+        _emit_line(console, label + _pad(a, column) + [(" │ ", "dim")] + b)
+
+
+def _unchanged(row: dict) -> bool:
+    return row["status"] == "identical" or (row["status"] == "heading" and row["a"] and row["b"] and row["a"]["text"] == row["b"]["text"])
+
+
+def _legend(color: bool) -> list[tuple[str, str]]:
+    if color:
+        return [("grey: shared", STYLE["same"]), ("  ", ""), ("A's wording", STYLE["edit-a"]), (" ", ""),
+                ("B's wording", STYLE["edit-b"]), ("  ", ""), ("bold: local", "bold"),
+                ("  ≡ N: N identical sentences folded", "dim")]
+    # no colour (a pipe, a file, NO_COLOR): nothing here may refer to colours
+    return [("[-…-] A's wording, {+…+} B's wording in edited sentences; 仅A/仅B: in one speech only; "
+             "移位: moved; ≡ N: N identical sentences folded", "")]
 
 
 def diff_terminal(view: dict, console) -> None:
-    from rich.markup import escape
-    from rich.table import Table
-
+    """The diff for a terminal, a pipe or a text file: sections in order,
+    identical runs folded with a count, A above B below WIDE columns."""
+    color = console.color_system is not None
     a, b = view["a"], view["b"]
-    console.print(
-        f"[bold]A[/bold] {escape(a['title'] or a['source'])} [dim]{escape(a['source'])}[/dim]  "
-        f"shared {a['shared']:.0%}  local {1 - a['shared']:.0%}"
-    )
-    console.print(
-        f"[bold]B[/bold] {escape(b['title'] or b['source'])} [dim]{escape(b['source'])}[/dim]  "
-        f"shared {b['shared']:.0%}  local {1 - b['shared']:.0%}"
-    )
-    console.print("[grey58]grey: shared[/grey58]  [black on yellow]yellow: edited[/black on yellow]  [bold]bold: local[/bold]\n")
-    for sec in view["sections"]:
-        title_a = f"A {sec['a']['path']} {sec['a']['heading']}" if sec["a"] else "A —"
-        title_b = f"B {sec['b']['path']} {sec['b']['heading']}" if sec["b"] else "B —"
-        table = Table(title=escape(f"{title_a}  ⇄  {title_b}  ({sec['score']:.2f})"), expand=True, show_lines=False, title_justify="left")
-        table.add_column("", width=4, no_wrap=True, style="dim")
-        table.add_column(f"A {sec['shared_a']:.0%} shared", ratio=1, overflow="fold")
-        table.add_column(f"B {sec['shared_b']:.0%} shared", ratio=1, overflow="fold")
-        for row in sec["rows"]:
-            table.add_row(STATUS_LABEL[row["status"]], _rich_cell(row["a"]), _rich_cell(row["b"]))
-        console.print(table)
     for name, side in (("A", a), ("B", b)):
-        console.print(f"\n[bold]Most local passages of {name}[/bold]")
+        head = [(f"{name} ", "bold"), (side["title"] or side["source"], "bold")]
+        if side["title"]:
+            head.append((f"  {side['source']}", "dim"))
+        print_wrapped(console, head + [(f"  shared {side['shared']:.0%} · local {1 - side['shared']:.0%}", "")], indent=2)
+    print_wrapped(console, _legend(color))
+    row_printer = _side_by_side_row if console.width >= WIDE else _stacked_row
+    for sec in view["sections"]:
+        title_a = f"{sec['a']['path']} {sec['a']['heading']}".strip() if sec["a"] else "—"
+        title_b = f"{sec['b']['path']} {sec['b']['heading']}".strip() if sec["b"] else "—"
+        if sec["rows"] and all(_unchanged(row) for row in sec["rows"]):  # the whole section folds into one line
+            print_wrapped(console, [(f"A {title_a}", "bold"), (f"  ≡ {len(sec['rows'])} identical sentences", "dim")],
+                          first=[("§ ", "bold")])
+            continue
+        console.print()
+        print_wrapped(console, [(f"A {title_a}", "bold"), ("  ⇄  ", ""), (f"B {title_b}", "bold"),
+                                (f"  ({sec['score']:.2f}; shared A {sec['shared_a']:.0%} · B {sec['shared_b']:.0%})", "dim")],
+                      first=[("§ ", "bold")])
+        for block in fold_rows(sec["rows"], min_run=2):
+            if block["fold"]:
+                _emit_line(console, [(" " * (LABEL + 1), ""), (f"≡ {len(block['rows'])} identical sentences", "dim")])
+            else:
+                row_printer(console, block["row"], color)
+    for name, side in (("A", a), ("B", b)):
+        console.print()
+        _emit_line(console, [(f"Most local passages of {name}", "bold")])
         for p in side["local_passages"]:
-            console.print(f"  [red]{escape(p['path'] or '开场')}[/red] {escape(p['text'])}")
+            print_wrapped(console, [(p["text"], "")], first=[("  ", ""), (p["path"] or "开场", "red" if color else ""), (" ", "")], indent=4)
+
+
+WDIFF = {"a": ("[-", "-]"), "b": ("{+", "+}")}  # wdiff's marks: readable without colour
+
+
+def whole_figures(pieces: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """(text, kind) pieces with an edit inside a figure widened to the whole
+    figure: 13[-0-].[-4-]亿 reads as [-130.4-]亿."""
+    from .formats.cjk import NUMBER
+
+    text = "".join(t for t, _ in pieces)
+    kinds = [k for t, k in pieces for _ in t]
+    for m in NUMBER.finditer(text):
+        if "edit" in kinds[m.start():m.end()]:
+            kinds[m.start():m.end()] = ["edit"] * (m.end() - m.start())
+    out: list[tuple[str, str]] = []
+    for ch, kind in zip(text, kinds):
+        if out and out[-1][1] == kind:
+            out[-1] = (out[-1][0] + ch, kind)
+        else:
+            out.append((ch, kind))
+    return out
+
+
+def marked_pieces(cell: dict | None, side: str) -> list[tuple[str, str]]:
+    """(text, kind) pieces of a cell with its edits between wdiff marks
+    (``[-…-]`` in A, ``{+…+}`` in B), for output without colour; kind
+    "mark" for the marks themselves."""
+    if cell is None:
+        return []
+    start, end = WDIFF[side]
+    out = []
+    for text, kind in whole_figures([(p["text"], p["kind"]) for p in cell["pieces"]]):
+        if kind == "edit":
+            out += [(start, "mark"), (text, "edit"), (end, "mark")]
+        else:
+            out.append((text, kind))
+    return out
+
+
+def _md_cell(cell: dict | None, side: str) -> str:
+    return "".join(text if kind == "mark" else md(text) for text, kind in marked_pieces(cell, side))
+
+
+def diff_markdown(view: dict) -> str:
+    a, b = view["a"], view["b"]
+    out = [f"# {md(a['title'] or a['source'])} ⇄ {md(b['title'] or b['source'])}\n"]
+    for name, side in (("A", a), ("B", b)):
+        out.append(f"- **{name}** {md(side['source'])} · shared {_pct(side['shared'])} · local {_pct(1 - side['shared'])}")
+    out.append("\n`[-…-]` only in A, `{+…+}` only in B (edited sentences); 仅A/仅B: sentences of one speech only.\n")
+    for sec in view["sections"]:
+        title_a = f"{sec['a']['path']} {sec['a']['heading']}" if sec["a"] else "—"
+        title_b = f"{sec['b']['path']} {sec['b']['heading']}" if sec["b"] else "—"
+        out.append(f"## A {md(title_a)} ⇄ B {md(title_b)}\n")
+        for block in fold_rows(sec["rows"], min_run=2):
+            if block["fold"]:
+                out.append(f"- 相同 ×{len(block['rows'])} (identical sentences)")
+                continue
+            row = block["row"]
+            label = STATUS_LABEL[row["status"]]
+            if row["a"] and row["b"] and row["status"] != "identical":
+                out.append(f"- {label}  \n  A: {_md_cell(row['a'], 'a')}  \n  B: {_md_cell(row['b'], 'b')}")
+            else:
+                cell, side = (row["a"], "a") if row["a"] else (row["b"], "b")
+                out.append(f"- {label}: {_md_cell(cell, side)}")
+        out.append("")
+    return "\n".join(out).rstrip() + "\n"
 
 
 def fold_rows(rows: list[dict], min_run: int = 4) -> list[dict]:
@@ -354,85 +508,6 @@ def diff_html(view: dict, summaries: tuple | None = None) -> str:
 # ---------------------------------------------------------------- corpus reports
 
 
-def _key_sentences(items) -> list[dict]:
-    return [{"text": k.text, "path": k.path, "start": k.start, "end": k.end, "score": round(k.score, 6), "rank": k.rank} for k in items]
-
-
-def _keywords(items) -> list[dict]:
-    return [{"word": w.word, "score": round(w.score, 6)} for w in items]
-
-
-def report_view(c, diffs: dict[tuple[int, int], str] | None = None, phrases: int | None = None) -> dict:
-    """Plain data for a corpus report (what JSON prints, what HTML shows).
-    Speeches are numbered from 1; ``diffs`` maps 0-based pairs to the
-    relative path of their side-by-side diff."""
-    diffs = diffs or {}
-    copies = {i: group for group in c.families for i in group}
-    speeches = []
-    for i, r in enumerate(c.speeches, 1):
-        s = r.speech
-        speeches.append({
-            "id": i,
-            "label": _short_label(s),
-            "source": s.source,
-            "title": s.title,
-            "date": s.date,
-            "speaker": s.speaker,
-            "chars": r.chars,
-            "boilerplate": round(r.boilerplate, 4),
-            "shares": {k: round(v, 4) for k, v in r.shares.items()},
-            "near_duplicates": [j + 1 for j in copies.get(i - 1, []) if j != i - 1],
-            "summary": _key_sentences(r.summary.sentences),
-            "keywords": _keywords(r.summary.keywords),
-            "whats_new": _key_sentences(r.new),
-            "distinctive_keywords": _keywords(r.distinctive),
-        })
-    pairs = [
-        {"a": p.a + 1, "b": p.b + 1, "jaccard": round(p.jaccard, 4), "shared_a": round(p.shared_a, 4),
-         "shared_b": round(p.shared_b, 4), "diff": diffs.get((p.a, p.b))}
-        for p in sorted(c.pairs, key=lambda p: (-p.shared, p.a, p.b))
-    ]
-    from . import corpus
-
-    book = c.phrasebook if phrases is None else c.phrasebook[:phrases]
-    return {
-        "version": _version(),
-        "settings": {"shingle": corpus.SHINGLE, "near_duplicate": corpus.NEAR_DUPLICATE, **dataclasses.asdict(c.rule)},
-        "speeches": speeches,
-        "pairs": pairs,
-        "near_duplicate_groups": [[i + 1 for i in g] for g in c.families],
-        "phrasebook": [
-            {"kind": e.kind, "text": e.text, "frame": e.frame, "speeches": [i + 1 for i in e.speeches], "families": e.families,
-             "variants": e.variants, "wordings": [{"text": w, "uses": n} for w, n in e.wordings],
-             "occurrences": [_occurrence(c, o) for o in e.occurrences[:OCCURRENCES_SHOWN]]}
-            for e in book
-        ],
-        "phrasebook_total": len(c.phrasebook),
-    }
-
-
-OCCURRENCES_SHOWN = 20  # keyword-in-context lines per phrasebook entry
-CONTEXT = 12  # characters of context either side
-
-
-def _occurrence(c, o) -> dict:
-    """A phrasebook occurrence as a keyword-in-context line."""
-    speech = c.speeches[o.speech].speech
-    text = speech.text
-    left = text[max(0, o.start - CONTEXT) : o.start].split("\n")[-1]
-    right = text[o.end : o.end + CONTEXT].split("\n")[0]
-    return {"speech": o.speech + 1, "unit": o.unit, "start": o.start, "end": o.end,
-            "left": left, "match": text[o.start : o.end], "right": right}
-
-
-def _short_label(speech, width: int = 18) -> str:
-    """A name that fits a matrix row: a title's start, or a source's end (its #N)."""
-    if speech.title:
-        return speech.title if len(speech.title) <= width else speech.title[: width - 1] + "…"
-    source = speech.source.replace(".txt", "")
-    return source if len(source) <= width else "…" + source[-(width - 1):]
-
-
 def _version() -> str:
     from . import __version__
 
@@ -440,7 +515,6 @@ def _version() -> str:
 
 
 MATRIX_LIMIT = 80  # above this many speeches the report lists neighbours instead of a heatmap
-ALL_DIFFS_LIMIT = 30  # up to this many speeches (435 pairs) a report writes every pairwise diff
 
 
 def report_html(view: dict) -> str:
@@ -460,87 +534,116 @@ def report_html(view: dict) -> str:
     return render_html("report.html.j2", view=view, matrix=matrix, neighbours=neighbours)
 
 
-def write_report(c, output: str | os.PathLike, diffs: str = "auto", max_diffs: int = 100, phrases: int = 300,
-                 inputs: list[str] = (), progress=None) -> Path:
-    """Write the HTML report and, next to it in ``<name>_diffs/``, a side-by-side
-    diff for each pair chosen by ``diffs``: related (sharing at least
-    corpus.RELATED of either speech; the ``max_diffs`` most similar), all,
-    none, or auto (all for a small corpus, else related)."""
-    from . import align, corpus
-
-    progress = progress or corpus.no_progress
-    target = check_output(output, inputs)  # before writing any diff next to it
-    folder = target.with_name(target.stem + "_diffs")
-    if diffs == "auto":  # every cell of a small matrix links to its diff
-        diffs = "all" if len(c.speeches) <= ALL_DIFFS_LIMIT else "related"
-    if diffs == "all":
-        chosen = [(a, b) for a in range(len(c.speeches)) for b in range(a + 1, len(c.speeches))]
-    elif diffs == "related":
-        related = sorted((p for p in c.pairs if p.shared >= corpus.RELATED), key=lambda p: -p.shared)[:max_diffs]
-        chosen = [(p.a, p.b) for p in related]
-    else:
-        chosen = []
-    written = {}
-    for a, b in progress(chosen, "writing diffs"):
-        ra, rb = c.speeches[a], c.speeches[b]
-        view = diff_view(align.diff(ra.speech, rb.speech))
-        name = f"{a + 1:03d}-{b + 1:03d}.html"
-        write_atomic(folder / name, diff_html(view, (ra.summary, rb.summary)), inputs)
-        written[(a, b)] = f"{folder.name}/{name}"
-    return write_atomic(target, report_html(report_view(c, written, phrases)), inputs)
-
-
 # ---------------------------------------------------------------- a speech against a corpus
 
 
-def against_view(marking, n: int = 5) -> dict:
-    """Plain data for a speech marked against a corpus database."""
-    from . import corpus
-
-    fp = marking.fingerprint
-    return {
-        "source": marking.speech.source,
-        "title": marking.speech.title,
-        "corpus_size": marking.corpus_size,
-        "share": round(marking.share, 4),
-        "nearest": [
-            {"id": nb.speech.id, "source": nb.speech.source, "title": nb.speech.title, "date": nb.speech.date, "shared": round(nb.shared, 4)}
-            for nb in marking.nearest
-        ],
-        "whats_new": _key_sentences(corpus.whats_new(marking.speech, fp.units, marking.scores, n)),
-        "sentences": [
-            {"text": u.text, "path": u.path, "start": u.start, "end": u.end, "heading": u.heading,
-             "boilerplate": round(score, 4), "reused": score >= corpus.BOILERPLATE_SCORE, "uses": uses}
-            for u, score, uses in zip(fp.units, marking.scores, marking.uses)
-        ],
-    }
-
-
 def against_terminal(view: dict, console) -> None:
-    from rich.markup import escape
-    from rich.table import Table
-
-    console.print(
-        f"[bold]{escape(view['title'] or '(untitled)')}[/bold] [dim]{escape(view['source'])}[/dim]  "
-        f"against {view['corpus_size']} indexed speeches: boilerplate {view['share']:.0%}, new {1 - view['share']:.0%}"
-    )
-    console.print("[grey58]grey: found in the corpus[/grey58]  [bold]bold: new[/bold]  uses: indexed speeches with the same sentence\n")
-    table = Table(expand=True, box=None, padding=(0, 1))
-    table.add_column("提纲", style="red", no_wrap=True)
-    table.add_column("套话", justify="right", no_wrap=True, style="dim")
-    table.add_column("uses", justify="right", no_wrap=True, style="dim")
-    table.add_column("句子", overflow="fold")
+    """Each sentence of a speech, marked found in the corpus (=) or new (+)."""
+    color = console.color_system is not None
+    print_wrapped(console, [(view["title"] or "(untitled)", "bold"), (f"  {view['source']}", "dim"),
+                            (f"  against {view['corpus_size']} indexed speeches: boilerplate {view['share']:.0%}, "
+                             f"new {1 - view['share']:.0%}", "")])
+    legend = ("= found in the corpus (grey), + new (bold); " if color else "= found in the corpus, + new; ") + \
+        "N%: share of the sentence found; ×N: indexed speeches with the same sentence"
+    print_wrapped(console, [(legend, "dim")])
+    path = None
     for s in view["sentences"]:
-        style = "grey58" if s["reused"] else "bold"
-        table.add_row(escape(s["path"] or "开场"), f"{s['boilerplate']:.0%}", str(s["uses"] or ""), f"[{style}]{escape(s['text'])}[/{style}]")
-    console.print(table)
-    console.print("\n[bold]What's new[/bold] (TextRank over sentences not in the corpus)")
+        if s["path"] != path:
+            path = s["path"]
+            console.print()
+            _emit_line(console, [(path or "开场", "red" if color else "bold")])
+        uses = f"×{s['uses']}" if s["uses"] else ""
+        first = [("=" if s["reused"] else "+", "dim" if s["reused"] else "bold"), (f" {s['boilerplate']:>4.0%} {uses:<4} ", "dim")]
+        print_wrapped(console, [(s["text"], "same" if s["reused"] else "local")], first=first)
+    console.print()
+    _emit_line(console, [("What's new", "bold"), (" (TextRank over sentences not in the corpus)", "dim")])
     for k in view["whats_new"]:
-        console.print(f"  [red]{escape(k['path'] or '开场')}[/red] {escape(k['text'])}")
-    console.print("\n[bold]Nearest indexed speeches[/bold]")
+        print_wrapped(console, [(k["text"], "")], first=[("  ", ""), (k["path"] or "开场", "red" if color else ""), (" ", "")], indent=4)
+    console.print()
+    _emit_line(console, [("Nearest indexed speeches", "bold")])
     for nb in view["nearest"]:
-        console.print(f"  {nb['shared']:.0%}  {escape(nb['title'] or nb['source'])} [dim]{escape(nb['source'])}[/dim]")
+        name = " · ".join(x for x in (nb["title"] or nb["source"], nb.get("date", "")) if x)
+        print_wrapped(console, [(name, ""), (f"  {nb['source']}", "dim")], first=[(f"  {nb['shared']:>4.0%} ", "")], indent=8)
 
 
 def against_html(view: dict) -> str:
     return render_html("against.html.j2", view=view)
+
+
+def against_markdown(view: dict) -> str:
+    out = [f"# {md(view['title'] or '(untitled)')}\n", f"*{md(view['source'])}* · against {view['corpus_size']} indexed speeches: "
+           f"boilerplate {_pct(view['share'])}, new {_pct(1 - view['share'])}\n", "## What's new\n"]
+    out += [f"{j}. **{md(k['path'] or '开场')}** {md(k['text'])}" for j, k in enumerate(view["whats_new"], 1)]
+    out.append("\n## Nearest indexed speeches\n")
+    out += [f"- {_pct(nb['shared'])} {md(nb['title'] or nb['source'])} ({md(nb['source'])})" for nb in view["nearest"]]
+    out.append("\n## Sentences\n")
+    for sen in view["sentences"]:
+        text = md(sen["text"]) if sen["reused"] else f"**{md(sen['text'])}**"
+        uses = f", in {sen['uses']} indexed speeches" if sen["uses"] else ""
+        out.append(f"- {md(sen['path'] or '开场')}: {text} _(boilerplate {_pct(sen['boilerplate'])}{uses})_")
+    out.append("\n**bold**: new against the corpus")
+    return "\n".join(out).rstrip() + "\n"
+
+
+def _name(s: dict) -> str:
+    return s["title"] or s["source"]
+
+
+def report_markdown(view: dict, pairs: int = 50) -> str:
+    speeches = view["speeches"]
+    out = [f"# {len(speeches)} speeches compared\n", f"speechdiff {view['version']} · {view['phrasebook_total']} reused phrases\n",
+           "## Speeches\n", "| # | speech | source | chars | boilerplate | near duplicates |", "|---:|---|---|---:|---:|---|"]
+    for s in speeches:
+        dups = " ".join(f"#{j}" for j in s["near_duplicates"])
+        out.append(f"| {s['id']} | {md(s['title'] or '(untitled)')} | {md(s['source'])} | {s['chars']} | {_pct(s['boilerplate'])} | {dups} |")
+    out += ["", f"## Most similar pairs (top {min(pairs, len(view['pairs']))} of {len(view['pairs'])})\n",
+            "| A | B | A's text in B | B's text in A |", "|---|---|---:|---:|"]
+    for p in view["pairs"][:pairs]:
+        out.append(f"| #{p['a']} {md(_name(speeches[p['a'] - 1]))} | #{p['b']} {md(_name(speeches[p['b'] - 1]))} | {_pct(p['shared_a'])} | {_pct(p['shared_b'])} |")
+    out += ["", f"## Phrasebook ({len(view['phrasebook'])} of {view['phrasebook_total']})\n", "| text | kind | families | speeches |", "|---|---|---:|---|"]
+    for e in view["phrasebook"]:
+        out.append(f"| {md(e['text'])} | {e['kind']} | {e['families']} | {' '.join(f'#{i}' for i in e['speeches'])} |")
+    out += ["", "## What is new in each speech\n"]
+    for s in speeches:
+        out.append(f"### #{s['id']} {md(_name(s))}\n")
+        out += [f"{j}. **{md(k['path'] or '开场')}** {md(k['text'])}" for j, k in enumerate(s["whats_new"], 1)] or ["（无）"]
+        out.append("")
+    return "\n".join(out).rstrip() + "\n"
+
+
+def report_terminal(view: dict, console, pairs: int = 15, phrases: int = 15) -> None:
+    from rich.markup import escape as markup_escape
+    from rich.table import Table
+
+    from .formats.cjk import safe
+
+    def escape(text: str) -> str:
+        return markup_escape(safe(text))
+
+    speeches = view["speeches"]
+    console.print(f"[bold]{len(speeches)} speeches[/bold] · {len(view['near_duplicate_groups'])} near-duplicate groups · "
+                  f"{view['phrasebook_total']} reused phrases")
+    table = Table(box=None, padding=(0, 1), expand=True, title="Speeches", title_justify="left")
+    table.add_column("#", justify="right", no_wrap=True)
+    table.add_column("speech", overflow="fold", ratio=1)
+    table.add_column("chars", justify="right", no_wrap=True)
+    table.add_column("boilerplate", justify="right", no_wrap=True)
+    table.add_column("copies of", no_wrap=True)
+    for s in speeches:
+        table.add_row(str(s["id"]), escape(f"{_name(s)}  [{s['source']}]" if s["title"] else s["source"]), str(s["chars"]),
+                      _pct(s["boilerplate"]), " ".join(f"#{j}" for j in s["near_duplicates"]))
+    console.print(table)
+    table = Table(box=None, padding=(0, 1), expand=True, title=f"Most similar pairs ({min(pairs, len(view['pairs']))} of {len(view['pairs'])})", title_justify="left")
+    for name, justify in (("A", "left"), ("B", "left"), ("A in B", "right"), ("B in A", "right")):
+        table.add_column(name, justify=justify, overflow="fold", ratio=1 if justify == "left" else None, no_wrap=justify == "right")
+    for p in view["pairs"][:pairs]:
+        table.add_row(escape(f"#{p['a']} {_name(speeches[p['a'] - 1])}"), escape(f"#{p['b']} {_name(speeches[p['b'] - 1])}"),
+                      _pct(p["shared_a"]), _pct(p["shared_b"]))
+    console.print(table)
+    table = Table(box=None, padding=(0, 1), expand=True, title=f"Phrasebook ({min(phrases, len(view['phrasebook']))} of {view['phrasebook_total']})", title_justify="left")
+    table.add_column("families", justify="right", no_wrap=True)
+    table.add_column("text", overflow="fold", ratio=1)
+    for e in view["phrasebook"][:phrases]:
+        table.add_row(str(e["families"]), escape(e["text"]))
+    console.print(table)
+    console.print("[dim]Write everything with -o report.html (pairwise diffs next to it), .json, .md or .csv.[/dim]")

@@ -1,0 +1,350 @@
+"""Views: what a command shows, computed here, rendered by any format.
+
+A view is a typed object holding finished results (alignments, TextRank
+summaries, corpus figures) and the plain data JSON prints. The formats
+(``compare.formats``: text, json, md, html, csv) only render a view; every
+computation a page needs — the pairwise diffs of a report, the summaries on
+a diff page, what is new against a corpus — is done by the builders and
+methods below, so the library gives the same results without the CLI.
+
+    >>> from compare import load, views, formats
+    >>> a, b = load("samples/ankang_2020_transport_and_health.txt")
+    >>> view = views.diff(a, b)
+    >>> html = formats.render(view, "html")
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from typing import Callable, Iterator
+
+from .model import Section, Speech
+
+# ---------------------------------------------------------------- helpers
+
+
+def _key_sentences(items) -> list[dict]:
+    return [{"text": k.text, "path": k.path, "start": k.start, "end": k.end, "score": round(k.score, 6), "rank": k.rank} for k in items]
+
+
+def _keywords(items) -> list[dict]:
+    return [{"word": w.word, "score": round(w.score, 6)} for w in items]
+
+
+def _version() -> str:
+    from . import __version__
+
+    return __version__
+
+
+def _short(items, name: str) -> str:
+    return f"{len(items)} {name}{'' if len(items) == 1 else 's'}"
+
+
+# ---------------------------------------------------------------- clean text
+
+
+@dataclass(repr=False)
+class TextView:
+    """The cleaned text of one or more speeches."""
+
+    text: str
+
+    def data(self) -> dict:
+        return {"text": self.text}
+
+    def __repr__(self) -> str:
+        return f"TextView({len(self.text)} chars)"
+
+
+# ---------------------------------------------------------------- outline
+
+
+def section_data(section: Section) -> dict:
+    return {
+        "level": section.level,
+        "number": section.number,
+        "marker": section.marker,
+        "heading": section.heading,
+        "span": list(section.span),
+        "paragraphs": [
+            {"start": p.start, "end": p.end, "sentences": [dataclasses.asdict(s) for s in p.sentences]}
+            for p in section.paragraphs
+        ],
+        "children": [section_data(c) for c in section.children],
+    }
+
+
+@dataclass(repr=False)
+class OutlineView:
+    speeches: list[Speech]
+
+    def data(self) -> list[dict]:
+        return [
+            {
+                "source": s.source,
+                "title": s.title,
+                "date": s.date,
+                "speaker": s.speaker,
+                "chars": len(s.text),
+                "sections": [section_data(sec) for sec in s.sections],
+            }
+            for s in self.speeches
+        ]
+
+    def __repr__(self) -> str:
+        return f"OutlineView({_short(self.speeches, 'speech')})"
+
+
+def outline(speeches: list[Speech]) -> OutlineView:
+    return OutlineView(list(speeches))
+
+
+# ---------------------------------------------------------------- a speech against a corpus database
+
+
+def against_data(marking, n: int = 5, sentences: bool = True) -> dict:
+    """Plain data for a speech marked against a corpus database: figures,
+    nearest speeches, what is new (TextRank over its sentences the corpus
+    does not hold) and, with ``sentences``, every sentence's score."""
+    from . import corpus
+
+    fp = marking.fingerprint
+    data = {
+        "source": marking.speech.source,
+        "title": marking.speech.title,
+        "corpus_size": marking.corpus_size,
+        "share": round(marking.share, 4),
+        "nearest": [
+            {"id": nb.speech.id, "source": nb.speech.source, "title": nb.speech.title, "date": nb.speech.date, "shared": round(nb.shared, 4)}
+            for nb in marking.nearest
+        ],
+        "whats_new": _key_sentences(corpus.whats_new(marking.speech, fp.units, marking.scores, n)),
+    }
+    if sentences:
+        data["sentences"] = [
+            {"text": u.text, "path": u.path, "start": u.start, "end": u.end, "heading": u.heading,
+             "boilerplate": round(score, 4), "reused": score >= corpus.BOILERPLATE_SCORE, "uses": uses}
+            for u, score, uses in zip(fp.units, marking.scores, marking.uses)
+        ]
+    return data
+
+
+@dataclass(repr=False)
+class AgainstView:
+    """One speech, each sentence marked as found in a corpus database or new."""
+
+    data: dict
+
+    def __repr__(self) -> str:
+        return f"AgainstView({self.data['source']!r} against {self.data['corpus_size']} speeches, {self.data['share']:.0%} boilerplate)"
+
+
+def against(conn, speech: Speech, n: int = 5) -> AgainstView:
+    from . import store
+
+    return AgainstView(against_data(store.mark(conn, speech), n))
+
+
+# ---------------------------------------------------------------- summaries
+
+
+@dataclass(repr=False)
+class SummaryView:
+    """TextRank summaries; ``against`` (one dict per summary, or None) adds
+    the figures and what is new relative to a corpus database."""
+
+    summaries: list
+    against: list[dict] | None = None
+
+    def data(self) -> list[dict]:
+        from .render import to_jsonable
+
+        items = to_jsonable(self.summaries)
+        if self.against:
+            items = [{**item, "against": view} for item, view in zip(items, self.against)]
+        return items
+
+    def __repr__(self) -> str:
+        return f"SummaryView({_short(self.summaries, 'summary')}{', against a corpus' if self.against else ''})"
+
+
+def summary(speeches: list[Speech], n: int = 5, keywords: int = 10, per_section: bool = False,
+            engine: str = "fast", conn=None) -> SummaryView:
+    """Summaries of ``speeches``; with a corpus database ``conn``, each
+    also against it (figures and what is new, not every sentence)."""
+    from . import analyze, store
+
+    summaries = [analyze.summarize(s, n=n, keywords=keywords, per_section=per_section, engine=engine) for s in speeches]
+    marked = [against_data(store.mark(conn, s), n, sentences=False) for s in speeches] if conn is not None else None
+    return SummaryView(summaries, marked)
+
+
+# ---------------------------------------------------------------- two speeches
+
+
+@dataclass(repr=False)
+class DiffView:
+    """Two speeches aligned: ``data`` is the plain document JSON prints
+    (render.diff_view); the pages also show each speech's TextRank summary,
+    computed on first use."""
+
+    data: dict
+    speeches: tuple[Speech, Speech] | None = None
+    _summaries: tuple | None = field(default=None)
+
+    @property
+    def summaries(self) -> tuple | None:
+        if self._summaries is None and self.speeches is not None:
+            from . import analyze
+
+            self._summaries = tuple(analyze.summarize(s, n=3, keywords=8) for s in self.speeches)
+        return self._summaries
+
+    def __repr__(self) -> str:
+        a, b = self.data["a"], self.data["b"]
+        return f"DiffView({a['source']!r} ⇄ {b['source']!r}, {len(self.data['sections'])} sections, shared {a['shared']:.0%}/{b['shared']:.0%})"
+
+
+def diff(a: Speech, b: Speech, threshold: float | None = None, summaries: tuple | None = None) -> DiffView:
+    from . import align
+    from .render import diff_view
+
+    result = align.diff(a, b) if threshold is None else align.diff(a, b, threshold=threshold)
+    return DiffView(diff_view(result), (a, b), summaries)
+
+
+# ---------------------------------------------------------------- many speeches
+
+ALL_DIFFS_LIMIT = 30  # up to this many speeches (435 pairs) a report writes every pairwise diff
+DIFF_CHOICES = ("auto", "related", "all", "none")
+
+
+def choose_pairs(c, diffs: str = "auto", max_diffs: int = 100) -> list[tuple[int, int]]:
+    """Which pairwise diffs a report carries (0-based speech pairs): related
+    (sharing at least corpus.RELATED of either speech; the ``max_diffs`` most
+    similar), all, none, or auto (all for a small corpus, else related)."""
+    from . import corpus
+
+    if diffs == "auto":  # every cell of a small matrix links to its diff
+        diffs = "all" if len(c.speeches) <= ALL_DIFFS_LIMIT else "related"
+    if diffs == "all":
+        return [(a, b) for a in range(len(c.speeches)) for b in range(a + 1, len(c.speeches))]
+    if diffs == "related":
+        related = sorted((p for p in c.pairs if p.shared >= corpus.RELATED), key=lambda p: (-p.shared, p.a, p.b))[:max_diffs]
+        return [(p.a, p.b) for p in related]
+    if diffs == "none":
+        return []
+    raise ValueError(f"diffs must be one of {DIFF_CHOICES}, not {diffs!r}")
+
+
+def _short_label(speech, width: int = 18) -> str:
+    """A name that fits a matrix row: a title's start, or a source's end (its #N)."""
+    if speech.title:
+        return speech.title if len(speech.title) <= width else speech.title[: width - 1] + "…"
+    source = speech.source.replace(".txt", "")
+    return source if len(source) <= width else "…" + source[-(width - 1):]
+
+
+def report_data(c, links: dict[tuple[int, int], str] | None = None, phrases: int | None = None) -> dict:
+    """Plain data for a corpus report (what JSON prints, what HTML shows).
+    Speeches are numbered from 1; ``links`` maps 0-based pairs to the URL of
+    their side-by-side diff."""
+    from . import corpus
+
+    links = links or {}
+    copies = {i: group for group in c.families for i in group}
+    speeches = []
+    for i, r in enumerate(c.speeches, 1):
+        s = r.speech
+        speeches.append({
+            "id": i,
+            "label": _short_label(s),
+            "source": s.source,
+            "title": s.title,
+            "date": s.date,
+            "speaker": s.speaker,
+            "chars": r.chars,
+            "boilerplate": round(r.boilerplate, 4),
+            "shares": {k: round(v, 4) for k, v in r.shares.items()},
+            "near_duplicates": [j + 1 for j in copies.get(i - 1, []) if j != i - 1],
+            "summary": _key_sentences(r.summary.sentences),
+            "keywords": _keywords(r.summary.keywords),
+            "whats_new": _key_sentences(r.new),
+            "distinctive_keywords": _keywords(r.distinctive),
+        })
+    pairs = [
+        {"a": p.a + 1, "b": p.b + 1, "jaccard": round(p.jaccard, 4), "shared_a": round(p.shared_a, 4),
+         "shared_b": round(p.shared_b, 4), "diff": links.get((p.a, p.b))}
+        for p in sorted(c.pairs, key=lambda p: (-p.shared, p.a, p.b))
+    ]
+    book = c.phrasebook if phrases is None else c.phrasebook[:phrases]
+    return {
+        "version": _version(),
+        "settings": {"shingle": corpus.SHINGLE, "near_duplicate": corpus.NEAR_DUPLICATE, **dataclasses.asdict(c.rule)},
+        "speeches": speeches,
+        "pairs": pairs,
+        "near_duplicate_groups": [[i + 1 for i in g] for g in c.families],
+        "phrasebook": [
+            {"kind": e.kind, "text": e.text, "frame": e.frame, "speeches": [i + 1 for i in e.speeches], "families": e.families,
+             "variants": e.variants, "wordings": [{"text": w, "uses": n} for w, n in e.wordings],
+             "occurrences": [_occurrence(c, o) for o in e.occurrences[:OCCURRENCES_SHOWN]]}
+            for e in book
+        ],
+        "phrasebook_total": len(c.phrasebook),
+    }
+
+
+OCCURRENCES_SHOWN = 20  # keyword-in-context lines per phrasebook entry
+CONTEXT = 12  # characters of context either side
+
+
+def _occurrence(c, o) -> dict:
+    """A phrasebook occurrence as a keyword-in-context line."""
+    text = c.speeches[o.speech].speech.text
+    left = text[max(0, o.start - CONTEXT) : o.start].split("\n")[-1]
+    right = text[o.end : o.end + CONTEXT].split("\n")[0]
+    return {"speech": o.speech + 1, "unit": o.unit, "start": o.start, "end": o.end,
+            "left": left, "match": text[o.start : o.end], "right": right}
+
+
+@dataclass(repr=False)
+class ReportView:
+    """A corpus compared: the analysis, the phrasebook cut, and which
+    pairwise diffs go with it. ``links`` (pair -> URL) is set by whoever
+    writes the diff pages."""
+
+    corpus: object
+    phrases: int | None = None
+    pairs: list[tuple[int, int]] = field(default_factory=list)
+    links: dict[tuple[int, int], str] = field(default_factory=dict)
+
+    def data(self) -> dict:
+        return report_data(self.corpus, self.links, self.phrases)
+
+    def with_links(self, links: dict[tuple[int, int], str]) -> "ReportView":
+        return dataclasses.replace(self, links=dict(links))
+
+    def diff_views(self, progress: Callable = None) -> Iterator[tuple[tuple[int, int], DiffView]]:
+        """The side-by-side diff of each chosen pair, computed one at a time."""
+        from . import corpus
+
+        progress = progress or corpus.no_progress
+        for a, b in progress(self.pairs, "comparing pairs"):
+            ra, rb = self.corpus.speeches[a], self.corpus.speeches[b]
+            yield (a, b), diff(ra.speech, rb.speech, summaries=(ra.summary, rb.summary))
+
+    def __repr__(self) -> str:
+        c = self.corpus
+        return f"ReportView({_short(c.speeches, 'speech')}, {_short(c.pairs, 'similar pair')}, {len(self.pairs)} diffs)"
+
+
+def report(speeches: list[Speech], n: int = 5, phrases: int | None = 300, diffs: str = "auto", max_diffs: int = 100,
+           progress: Callable = None) -> ReportView:
+    """Compare many speeches (corpus.analyze_corpus) and choose the pairs
+    whose side-by-side diffs go with the report."""
+    from . import corpus
+
+    c = corpus.analyze_corpus(speeches, n=n, progress=progress or corpus.no_progress)
+    return ReportView(c, phrases, choose_pairs(c, diffs, max_diffs))
