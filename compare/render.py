@@ -180,7 +180,9 @@ def summary_html(summaries, against: list[dict] | None = None) -> str:
 
 STATUS_LABEL = {
     "identical": "相同",
+    "filled": "填充",
     "edited": "改动",
+    "rewritten": "改写",
     "moved": "移位",
     "only_a": "仅A",
     "only_b": "仅B",
@@ -213,6 +215,9 @@ def _speech_meta(side) -> dict:
         "speaker": s.speaker,
         "chars": sum(len(u.text) for u in side.units),
         "shared": round(side.shared, 4),
+        "filled": round(side.filled, 4),
+        "edited": round(side.edited, 4),
+        "local": round(side.local, 4),
         "local_passages": [{"text": u.text, "path": u.path, "start": u.start, "end": u.end} for u in side.local_passages],
     }
 
@@ -230,6 +235,8 @@ def diff_view(d) -> dict:
                 "a": {"path": sr.label_a, "heading": pair.a.heading} if pair.a else None,
                 "b": {"path": sr.label_b, "heading": pair.b.heading} if pair.b else None,
                 "score": round(pair.score, 4),
+                "why": pair.why,
+                "part_of": _part_of(pair),
                 "shared_a": round(sr.shared_a, 4),
                 "shared_b": round(sr.shared_b, 4),
                 "rows": [
@@ -249,7 +256,33 @@ def diff_view(d) -> dict:
         "a": _speech_meta(d.a),
         "b": _speech_meta(d.b),
         "sections": sections,
+        "fills": [
+            {"placeholder_side": f.placeholder_side, "placeholder": f.placeholder, "value": f.value, "context": f.context,
+             "a": {"start": f.a_start, "end": f.a_end, "index": f.unit_a}, "b": {"start": f.b_start, "end": f.b_end, "index": f.unit_b}}
+            for f in d.fills
+        ],
     }
+
+
+def _part_of(pair) -> dict | None:
+    """The other side's section an unpaired section was split from or merged into."""
+    if pair.part_of is None:
+        return None
+    side = "b" if pair.a is not None else "a"
+    return {"side": side, "marker": pair.part_of.marker, "heading": pair.part_of.heading}
+
+
+def section_why(sec: dict) -> str:
+    """Hover text of a section pair's score: its evidence."""
+    why = sec["why"]
+    parts = [f"标题 {why['heading']:.2f}", f"内容 {why['content']:.2f}", f"共有句 {why['shared']:.2f}"]
+    if why["same_number"]:
+        parts.append("同一编号")
+    if why["opening"]:
+        parts.append("开场对开场")
+    if sec["part_of"]:
+        parts.append(f"并入/拆自 {sec['part_of']['side'].upper()} {sec['part_of']['marker']}{sec['part_of']['heading']}")
+    return "；".join(parts)
 
 
 _RICH_STYLE = {"same": "grey58", "fill": "grey58 underline", "edit": "black on yellow", "local": "bold"}
@@ -273,11 +306,11 @@ def diff_terminal(view: dict, console) -> None:
     a, b = view["a"], view["b"]
     console.print(
         f"[bold]A[/bold] {escape(a['title'] or a['source'])} [dim]{escape(a['source'])}[/dim]  "
-        f"shared {a['shared']:.0%}  local {1 - a['shared']:.0%}"
+        f"shared {a['shared']:.0%}  filled {a['filled']:.0%}  edited {a['edited']:.0%}  local {a['local']:.0%}"
     )
     console.print(
         f"[bold]B[/bold] {escape(b['title'] or b['source'])} [dim]{escape(b['source'])}[/dim]  "
-        f"shared {b['shared']:.0%}  local {1 - b['shared']:.0%}"
+        f"shared {b['shared']:.0%}  filled {b['filled']:.0%}  edited {b['edited']:.0%}  local {b['local']:.0%}"
     )
     console.print("[grey58]grey: shared[/grey58]  [black on yellow]yellow: edited[/black on yellow]  [bold]bold: local[/bold]\n")
     for sec in view["sections"]:
@@ -297,7 +330,8 @@ def diff_terminal(view: dict, console) -> None:
 
 
 def fold_rows(rows: list[dict], min_run: int = 4) -> list[dict]:
-    """Group runs of identical rows so the report can fold them."""
+    """Group runs of identical rows so the report can fold them. A filled-in
+    template slot is never folded: it is what the other speech put in."""
     out: list[dict] = []
     run: list[dict] = []
 
@@ -309,13 +343,17 @@ def fold_rows(rows: list[dict], min_run: int = 4) -> list[dict]:
         run.clear()
 
     for row in rows:
-        if row["status"] == "identical":
+        if row["status"] == "identical" and not _has_fill(row):
             run.append(row)
         else:
             flush()
             out.append({"fold": False, "row": row})
     flush()
     return out
+
+
+def _has_fill(row: dict) -> bool:
+    return any(p["kind"] == "fill" for side in ("a", "b") if row[side] for p in row[side]["pieces"])
 
 
 def _cell_html(cell: dict | None, side: str) -> str:
@@ -347,7 +385,7 @@ def diff_html(view: dict, summaries: tuple | None = None) -> str:
         for block in fold_rows(sec["rows"]):
             rows = block["rows"] if block["fold"] else [block["row"]]
             blocks.append({"fold": block["fold"], "rows": rows, "html": Markup("".join(_row_html(r) for r in rows))})
-        sections.append({**sec, "blocks": blocks})
+        sections.append({**sec, "blocks": blocks, "why_text": section_why(sec)})
     return render_html("diff.html.j2", view={**view, "sections": sections}, summaries=summaries)
 
 
