@@ -143,7 +143,7 @@ def test_cli_diff_json_schema():
     assert set(data) == {"threshold", "shared", "a", "b", "sections", "fills"}
     assert set(data["a"]) == {"source", "title", "date", "speaker", "chars", "shared", "filled", "edited", "local", "local_passages"}
     assert set(data["sections"][1]) == {"id", "a", "b", "score", "why", "part_of", "shared_a", "shared_b", "rows"}
-    assert set(data["sections"][1]["why"]) == {"heading", "content", "shared", "same_number", "opening"}
+    assert set(data["sections"][1]["why"]) == {"heading", "content", "shared", "margin", "same_number", "opening"}
     row = data["sections"][1]["rows"][0]
     assert set(row) == {"status", "similarity", "a", "b"}
     assert set(row["a"]) == {"index", "text", "start", "end", "path", "pieces", "partner"}
