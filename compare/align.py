@@ -38,6 +38,7 @@ import heapq
 import re
 from collections import defaultdict, deque
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 import numpy as np
 from rapidfuzz import fuzz, process
@@ -86,8 +87,8 @@ BACKGROUND_COSINE = 0.08
 
 MAX_FILL = 12  # a placeholder stands for at most this many characters
 MIN_EQUAL = 3  # an equal run shorter than this between two edits is part of the edit
-_CLAUSE_END = "，。；：！？、"
-CLAUSE = re.compile(r"[^，。；：！？、\n]+[，。；：！？、]?")
+# a clause and its closing mark; the group, the clause itself, holds none
+CLAUSE = re.compile(r"([^，。；：！？、\n]+)[，。；：！？、]?")
 MIN_SHARED_CLAUSE = 8
 
 # Cost limits. A gap of at most DENSE_CELLS sentence pairs is scored in full
@@ -164,10 +165,11 @@ def units_of(speech: Speech) -> list[Unit]:
 # ---------------------------------------------------------------- characters
 
 
-@dataclass
-class Piece:
+class Piece(NamedTuple):
     """A run of a sentence: ``kind`` is same, fill (placeholder and what fills
-    it), edit (changed), or local (not in the other speech at all)."""
+    it), edit (changed), or local (not in the other speech at all).
+    (A tuple of atoms: the cyclic GC stops tracking it, which matters with a
+    hundred thousand of them alive while a page is rendered.)"""
 
     start: int  # offsets into the speech text
     end: int
@@ -370,14 +372,17 @@ class _Outline:
                 self.parent[self.index[id(c)]] = i
         self.roots = [self.index[id(s)] for s in speech.sections]
         self.unit_section = np.array([self.index[id(u.section)] for u in units], dtype=np.int64)
-        # subtree membership: unit u counts in its section and every ancestor
+        # subtree membership: unit u counts in its section and every
+        # ancestor (climbed one level at a time for all units at once)
         rows, cols = [], []
-        for u, s in enumerate(self.unit_section):
-            while s >= 0:
-                rows.append(s)
-                cols.append(u)
-                s = self.parent[s]
-        self.subtree = _incidence(np.array(rows, np.int64), np.array(cols, np.int64), len(self.sections), len(units))
+        s, u = self.unit_section, np.arange(len(units))
+        while len(s):
+            rows.append(s)
+            cols.append(u)
+            up = self.parent[s]
+            s, u = up[up >= 0], u[up >= 0]
+        self.subtree = _incidence(np.concatenate(rows) if rows else np.zeros(0, np.int64),
+                                  np.concatenate(cols) if cols else np.zeros(0, np.int64), len(self.sections), len(units))
         # headings compared without figures: "2021年重点工作" and "2021年工作
         #回顾" share a year, not a topic
         self.headings = [_DIGIT.sub("", comparable(s.heading)) for s in self.sections]
@@ -419,7 +424,8 @@ class _Scorer:
         ca, cb = inverse[: len(ga)], inverse[len(ga):]
         ua = _incidence(ra, ca, len(keys_a), len(vocab))
         ub = _incidence(rb, cb, len(keys_b), len(vocab))
-        df = np.asarray((ua > 0).sum(axis=0)).ravel() + np.asarray((ub > 0).sum(axis=0)).ravel()
+        # csr construction summed duplicates: one stored entry per (unit, bigram)
+        df = np.bincount(ua.indices, minlength=len(vocab)) + np.bincount(ub.indices, minlength=len(vocab))
         idf = np.log((len(keys_a) + len(keys_b) + 1) / (df + 1)) + 1
         self.xa = self._tfidf(oa.subtree @ ua, idf)
         self.xb = self._tfidf(ob.subtree @ ub, idf)
@@ -435,7 +441,8 @@ class _Scorer:
     def _tfidf(counts: sparse.csr_matrix, idf: np.ndarray) -> sparse.csr_matrix:
         x = counts.tocsr(copy=True)
         x.data = (1 + np.log(x.data)) * idf[x.indices]
-        norms = np.sqrt(np.asarray(x.multiply(x).sum(axis=1)).ravel())
+        rows = np.repeat(np.arange(x.shape[0]), np.diff(x.indptr))
+        norms = np.sqrt(np.bincount(rows, weights=x.data ** 2, minlength=x.shape[0]))
         norms[norms == 0] = 1
         return sparse.diags(1 / norms) @ x
 
@@ -935,12 +942,15 @@ def _gram_candidates(texts_a: list[str], texts_b: list[str]) -> tuple[np.ndarray
     vocab, inverse = np.unique(np.concatenate([ga, gb]), return_inverse=True)
     ma = _incidence(ra, inverse[: len(ga)], len(texts_a), len(vocab))
     mb = _incidence(rb, inverse[len(ga):], len(texts_b), len(vocab))
-    ma.data[:] = 1  # presence, not counts
-    mb.data[:] = 1
-    df_a = np.asarray(ma.sum(axis=0)).ravel()
-    df_b = np.asarray(mb.sum(axis=0)).ravel()
-    rare = sparse.diags(((df_a <= MAX_POSTING) & (df_b <= MAX_POSTING) & (df_a > 0) & (df_b > 0)).astype(float))
-    shared = (ma @ rare @ mb.T).tocsr()
+    # one stored entry per (sentence, trigram): the number of entries of a
+    # column is the trigram's sentence count
+    df_a = np.bincount(ma.indices, minlength=len(vocab))
+    df_b = np.bincount(mb.indices, minlength=len(vocab))
+    rare = (df_a <= MAX_POSTING) & (df_b <= MAX_POSTING) & (df_a > 0) & (df_b > 0)
+    for m in (ma, mb):
+        m.data = rare[m.indices].astype(np.float64)  # presence of rare trigrams only
+        m.eliminate_zeros()
+    shared = (ma @ mb.T).tocsr()
     rows, cols = [], []
     for r in range(shared.shape[0]):
         lo, hi = shared.indptr[r], shared.indptr[r + 1]
@@ -966,8 +976,9 @@ def shared_clauses(units_a: list[Unit], units_b: list[Unit], matched_a: set[int]
     norm_b = [normalize(u.text) for u in units_b]
 
     def keys(norms) -> set[str]:
-        # every clause of a speech in one regex pass ("\n" ends a clause)
-        return {k for c in CLAUSE.findall("\n".join(n for n, _ in norms)) if len(k := c.rstrip(_CLAUSE_END)) >= MIN_SHARED_CLAUSE}
+        # every clause of a speech in one regex pass ("\n" ends a clause);
+        # the group is the clause without its closing mark
+        return {k for k in CLAUSE.findall("\n".join(n for n, _ in norms)) if len(k) >= MIN_SHARED_CLAUSE}
 
     found_a: dict[int, list[Piece]] = {}
     found_b: dict[int, list[Piece]] = {}
@@ -980,7 +991,7 @@ def shared_clauses(units_a: list[Unit], units_b: list[Unit], matched_a: set[int]
                 continue
             pieces = []
             for m in CLAUSE.finditer(norm):
-                k = m.group().rstrip(_CLAUSE_END)
+                k = m.group(1)
                 if len(k) >= MIN_SHARED_CLAUSE and k in other_keys:
                     start, end = (spans[m.start()][0], spans[m.end() - 1][1]) if spans else (m.start(), m.end())
                     pieces.append(Piece(u.start + start, u.start + end, "same"))
@@ -992,8 +1003,7 @@ def shared_clauses(units_a: list[Unit], units_b: list[Unit], matched_a: set[int]
 # ---------------------------------------------------------------- the diff
 
 
-@dataclass
-class Row:
+class Row(NamedTuple):
     """One line of the side-by-side view: a sentence of A, of B, or both."""
 
     a: int | None
