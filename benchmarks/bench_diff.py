@@ -20,10 +20,12 @@ the child's own high-water mark, imports included).
 from __future__ import annotations
 
 import math
+import os
 import random
 import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 import compare
@@ -112,6 +114,27 @@ def peak_mb(a: Speech, b: Speech) -> float:
         return int(result.stdout.split()[-1]) / 1024
 
 
+def best_wall_cpu(n: int, fn, *args):
+    """Best wall and best CPU (process) time of ``n`` runs, and a result.
+    CPU time is what the run costs on an idle machine; the wall time on a
+    shared one also holds the waits for a core."""
+    walls, cpus, result = [], [], None
+    for _ in range(n):
+        w0, c0 = time.perf_counter(), time.process_time()
+        result = fn(*args)
+        walls.append(time.perf_counter() - w0)
+        cpus.append(time.process_time() - c0)
+    return min(walls), min(cpus), result
+
+
+def _slope(points: list[tuple[float, float]]) -> float:
+    """Least-squares slope of log time on log size."""
+    xs = [math.log(c) for c, _ in points]
+    ys = [math.log(t) for _, t in points]
+    mx, my = sum(xs) / len(xs), sum(ys) / len(ys)
+    return sum((x - mx) * (y - my) for x, y in zip(xs, ys)) / sum((x - mx) ** 2 for x in xs)
+
+
 def run() -> None:
     import difflib
 
@@ -128,26 +151,25 @@ def run() -> None:
     ]
     small = cases[0][2:]
     render.diff_html(render.diff_view(align.diff(*small)))  # compile the template once, like jieba's load
-    print("## diff: speechdiff vs difflib.HtmlDiff (same cleaned texts; best of 3, of 1 above 200k characters)\n")
-    print("| pair | chars A+B | difflib.HtmlDiff s | speechdiff align s | speechdiff align+HTML s | ratio (HtmlDiff / align+HTML) | peak MB (child) |")
-    print("|---|---:|---:|---:|---:|---:|---:|")
-    growth = []
+    load = os.getloadavg()[0]
+    print(f"## diff: speechdiff vs difflib.HtmlDiff (same cleaned texts; best of 3, of 1 above 200k characters per side; load average {load:.1f} on {os.cpu_count()} cores)\n")
+    print("| pair | chars A+B | difflib.HtmlDiff s | speechdiff align s | speechdiff align+HTML s | CPU s | ratio (HtmlDiff / align+HTML) | peak MB (child) |")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|")
+    growth, growth_cpu = [], []
     for name, size, a, b in cases:
         n = 3 if len(a.text) + len(b.text) <= 400_000 else 1
         t_base, _ = best_of(n, difflib.HtmlDiff(wrapcolumn=60).make_file, a.text.splitlines(), b.text.splitlines())
-        t_align, d = best_of(n, align.diff, a, b)
-        t_html, _ = best_of(n, lambda: render.diff_html(render.diff_view(d)))
-        total = t_align + t_html
+        # align and page in one timed run (the page's time depends on the diff)
+        t_total, c_total, _ = best_wall_cpu(n, lambda: render.diff_html(render.diff_view(align.diff(a, b))))
+        t_align, _, _ = best_wall_cpu(n, align.diff, a, b)
         mb = peak_mb(a, b)
         if size and size >= EXPONENT_FROM:
-            growth.append((len(a.text) + len(b.text), total))
-        print(f"| {name} | {len(a.text)}+{len(b.text)} | {t_base:.3f} | {t_align:.3f} | {total:.3f} | {t_base / total:.1f}x | {mb:.0f} |", flush=True)
-    xs = [math.log(c) for c, _ in growth]
-    ys = [math.log(t) for _, t in growth]
-    mx, my = sum(xs) / len(xs), sum(ys) / len(ys)
-    slope = sum((x - mx) * (y - my) for x, y in zip(xs, ys)) / sum((x - mx) ** 2 for x in xs)
-    print(f"\nGrowth exponent of align+HTML time from {EXPONENT_FROM // 1000}k to {SIZES[-1] // 1000}k characters per side "
-          f"(least-squares slope of log time on log size): **{slope:.2f}**\n")
+            growth.append((len(a.text) + len(b.text), t_total))
+            growth_cpu.append((len(a.text) + len(b.text), c_total))
+        print(f"| {name} | {len(a.text)}+{len(b.text)} | {t_base:.3f} | {t_align:.3f} | {t_total:.3f} | {c_total:.3f} | {t_base / t_total:.1f}x | {mb:.0f} |", flush=True)
+    print(f"\nGrowth exponent of align+HTML from {EXPONENT_FROM // 1000}k to {SIZES[-1] // 1000}k characters per side "
+          f"(least-squares slope of log time on log size): **{_slope(growth):.2f}** wall, **{_slope(growth_cpu):.2f}** CPU "
+          f"(load average {os.getloadavg()[0]:.1f} at the end)\n")
 
 
 if __name__ == "__main__":

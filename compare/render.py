@@ -224,6 +224,13 @@ def _speech_meta(side) -> dict:
 
 def diff_view(d) -> dict:
     """Plain data for a diff: what JSON prints and the HTML template shows."""
+    from .align import gc_paused
+
+    with gc_paused():
+        return _diff_view(d)
+
+
+def _diff_view(d) -> dict:
     partner_a = {m.a: m.b for m in d.matches}
     partner_b = {m.b: m.a for m in d.matches}
     sections = []
@@ -375,6 +382,13 @@ def _row_html(row: dict) -> str:
 
 
 def diff_html(view: dict, summaries: tuple | None = None) -> str:
+    from .align import gc_paused
+
+    with gc_paused():
+        return _diff_html(view, summaries)
+
+
+def _diff_html(view: dict, summaries: tuple | None = None) -> str:
     from markupsafe import Markup
 
     # Rows are built here, escaped with markupsafe (what Jinja's autoescape
