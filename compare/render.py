@@ -285,8 +285,8 @@ def section_why(sec: dict) -> str:
     parts = [f"标题 {why['heading']:.2f}", f"内容 {why['content']:.2f}", f"共有句 {why['shared']:.2f}"]
     if why["same_number"]:
         parts.append("同一编号")
-    if why["opening"]:
-        parts.append("开场对开场")
+    if why["frame"]:
+        parts.append({"opening": "开场对开场", "closing": "结尾对结尾"}[why["frame"]])
     if sec["part_of"]:
         parts.append(f"并入/拆自 {sec['part_of']['side'].upper()} {sec['part_of']['marker']}{sec['part_of']['heading']}")
     return "；".join(parts)

@@ -186,7 +186,7 @@ def test_renumbered_reordered_reworded_sections_pair():
                      ("二、完善综合交通运输体系", TOPICS["交通"][::-1]),
                      ("三、守护绿水青山", TOPICS["生态"])), "b")
     d = align.diff(a, b)
-    pairs = {(p.a.heading, p.b.heading) for p in align.walk_pairs(d.pairs) if p.a and p.b and not p.opening}
+    pairs = {(p.a.heading, p.b.heading) for p in align.walk_pairs(d.pairs) if p.a and p.b and not p.frame}
     assert pairs == {("加快交通基础设施建设", "完善综合交通运输体系"), ("办好人民满意的教育", "推进教育优质均衡发展")}
     # the sections without a partner stay alone
     alone = {(p.a or p.b).heading for p in align.walk_pairs(d.pairs) if (p.a is None) != (p.b is None)}
@@ -264,3 +264,52 @@ def test_large_gap_uses_candidates_and_agrees_with_dense(monkeypatch):
     sparse = align.diff(a, b)
     assert len(dense.matches) >= 75
     assert sorted((m.a, m.b) for m in sparse.matches) == sorted((m.a, m.b) for m in dense.matches)
+
+
+def _with_closing(text: str, name: str):
+    """A speech whose last paragraph is a level-0 closing section, as an
+    outline that marks closings would give (today's outline folds it into
+    the last numbered section)."""
+    from compare.model import Section, Speech
+    from compare.outline import parse_outline
+
+    sections = parse_outline(text)
+    last = sections[-1]
+    while last.children:
+        last = last.children[-1]
+    para = last.paragraphs.pop()
+    closing = Section(level=0, number=None, marker="", heading="", paragraphs=[para], span=(para.start, len(text)))
+    node = sections[-1]
+    while True:  # the numbered sections now end where the closing starts
+        node.span = (node.span[0], para.start)
+        if not node.children:
+            break
+        node = node.children[-1]
+    return Speech("", "", "", name, text, sections + [closing])
+
+
+def test_closings_pair_like_openings():
+    closing_a = "同志们，让我们紧密团结在以习近平同志为核心的党中央周围，奋力谱写新篇章！"
+    closing_b = "同志们，让我们更加紧密地团结在党中央周围，苦干实干，为建设美好家园而努力奋斗！"
+    a = _with_closing(_speech(("一、交通", TOPICS["交通"])) + "\n" + closing_a, "a")
+    b = _with_closing(_speech(("一、医疗", TOPICS["医疗"])) + "\n" + closing_b, "b")
+    d = align.diff(a, b)
+    frames = {p.frame: p for p in align.walk_pairs(d.pairs) if p.frame}
+    assert set(frames) == {"opening", "closing"}
+    assert frames["closing"].a is a.sections[-1] and frames["closing"].b is b.sections[-1]
+    m = match_of(d, "a", "奋力谱写新篇章")
+    assert m is not None and m.status in ("edited", "rewritten") and "美好家园" in d.b.units[m.b].text
+    # the numbered sections, on unrelated topics, stay apart
+    assert not any(p.a and p.b and p.a.level for p in align.walk_pairs(d.pairs))
+
+
+def test_reworded_sentence_moved_within_its_section_pairs_below_threshold():
+    """A reworded sentence moved past an identical one in the same section
+    is not in its partner's gap; it still pairs at the soft floor."""
+    reworded_a = "今年政府工作的总体要求是：坚持稳中求进工作总基调，统筹发展和安全，推动经济实现质的有效提升和量的合理增长。"
+    reworded_b = "今年工作的总体要求是：坚持稳中求进工作总基调，着力扩大内需，推动经济运行整体好转，保持社会大局稳定。"
+    a = load(_speech(("一、总体要求", [reworded_a] + TOPICS["交通"])), "a")
+    b = load(_speech(("一、总体要求", TOPICS["交通"] + [reworded_b])), "b")
+    d = align.diff(a, b)
+    m = match_of(d, "a", "总体要求是")
+    assert m is not None and m.status == "rewritten" and "着力扩大内需" in d.b.units[m.b].text

@@ -85,5 +85,5 @@ def test_every_section_once_in_the_tree():
 def test_unrelated_reports_pair_no_sections():
     """A 1962 speech and a 2024 provincial report share no topic."""
     d = align.diff(speech("speech_deng_enlarged_central_work_conference_1962.txt"), speech("provincial_report_hebei_2024.txt"))
-    paired = [p for p in align.walk_pairs(d.pairs) if p.a is not None and p.b is not None and not p.opening]
+    paired = [p for p in align.walk_pairs(d.pairs) if p.a is not None and p.b is not None and not p.frame]
     assert paired == []

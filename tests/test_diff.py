@@ -104,7 +104,7 @@ def test_unrelated_speeches_low_share_no_forced_pairs():
     d = align.diff(tobacco, midyear)
     assert d.shared < 0.1
     for sr in d.sections:
-        if sr.pair.a and sr.pair.b and not sr.pair.opening:
+        if sr.pair.a and sr.pair.b and not sr.pair.frame:
             assert sr.pair.score >= align.SECTION_FLOOR
 
 
@@ -143,7 +143,7 @@ def test_cli_diff_json_schema():
     assert set(data) == {"threshold", "shared", "a", "b", "sections", "fills"}
     assert set(data["a"]) == {"source", "title", "date", "speaker", "chars", "shared", "filled", "edited", "local", "local_passages"}
     assert set(data["sections"][1]) == {"id", "a", "b", "score", "why", "part_of", "shared_a", "shared_b", "rows"}
-    assert set(data["sections"][1]["why"]) == {"heading", "content", "shared", "margin", "same_number", "opening"}
+    assert set(data["sections"][1]["why"]) == {"heading", "content", "shared", "margin", "same_number", "frame"}
     row = data["sections"][1]["rows"][0]
     assert set(row) == {"status", "similarity", "a", "b"}
     assert set(row["a"]) == {"index", "text", "start", "end", "path", "pieces", "partner"}
