@@ -102,6 +102,7 @@ MIN_SHARED_CLAUSE = 8
 # (memory: cells / 8 bytes, 50 MB at the limit); above it, anchors come from
 # keys unique on both sides (patience diff).
 DENSE_CELLS = 250_000
+FULL_SECTION_CELLS = 1_000_000  # section pairs scored all at once up to this many (four float matrices: 32 MB)
 LCS_CELLS = 400_000_000
 # A ratio computed without the placeholders understates a filled slot's
 # pair by at most about this much; such pairs get the exact similarity.
@@ -447,6 +448,12 @@ class _Scorer:
         col = {int(k): i for i, k in enumerate(both)}
         self.ka_len, self.ka_has = self._key_matrices(oa, kid_a, len_a, col)
         self.kb_len, self.kb_has = self._key_matrices(ob, kid_b, len_b, col)
+        # Speeches have tens of sections, not thousands: all pairs are
+        # scored once when that is small (sparse slicing per sibling group
+        # cost more than the whole 20k-character diff), else per request.
+        self.full = None
+        if len(oa.sections) * len(ob.sections) <= FULL_SECTION_CELLS:
+            self.full = self._components(list(range(len(oa.sections))), list(range(len(ob.sections))))
 
     @staticmethod
     def _tfidf(counts: sparse.csr_matrix, idf: np.ndarray) -> sparse.csr_matrix:
@@ -472,8 +479,8 @@ class _Scorer:
         has.data = np.ones_like(has.data)
         return char_matrix, has
 
-    def score(self, rows: list[int], cols: list[int]) -> dict[str, np.ndarray]:
-        """Components and combined score of every (row, col) section pair."""
+
+    def _components(self, rows: list[int], cols: list[int]) -> dict[str, np.ndarray]:
         oa, ob = self.oa, self.ob
         ia, ib = np.array(rows, np.int64), np.array(cols, np.int64)
         cosine = (self.xa[ia] @ self.xb[ib].T).toarray()
@@ -489,7 +496,17 @@ class _Scorer:
         same_number = (oa.number_code[ia][:, None] == ob.number_code[ib][None, :]) & (oa.number_code[ia][:, None] >= 0)
         return {"heading": heading, "content": cosine, "shared": shared, "same_number": same_number}
 
+    def score(self, rows: list[int], cols: list[int]) -> dict[str, np.ndarray]:
+        """Components of every (row, col) section pair: heading ratio,
+        content cosine, shared text, same outline number."""
+        if self.full is None:
+            return self._components(rows, cols)
+        cells = np.ix_(np.array(rows, np.int64), np.array(cols, np.int64))
+        return {k: v[cells] for k, v in self.full.items()}
+
     def cosine(self, rows: list[int], cols: list[int]) -> np.ndarray:
+        if self.full is not None:
+            return self.full["content"][np.ix_(np.array(rows, np.int64), np.array(cols, np.int64))]
         return (self.xa[np.array(rows, np.int64)] @ self.xb[np.array(cols, np.int64)].T).toarray()
 
 
