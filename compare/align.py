@@ -490,8 +490,8 @@ class _Scorer:
         heads_a = [oa.headings[i] for i in rows]
         heads_b = [ob.headings[j] for j in cols]
         heading = process.cdist(heads_a, heads_b, scorer=fuzz.ratio, dtype=np.float32, workers=1) / 100.0
-        has_a = np.array([bool(h) for h in heads_a])[:, None]
-        has_b = np.array([bool(h) for h in heads_b])[None, :]
+        has_a = np.array([bool(h) for h in heads_a], bool)[:, None]
+        has_b = np.array([bool(h) for h in heads_b], bool)[None, :]
         heading = np.where(has_a & has_b, heading, 0.0)
         same_number = (oa.number_code[ia][:, None] == ob.number_code[ib][None, :]) & (oa.number_code[ia][:, None] >= 0)
         return {"heading": heading, "content": cosine, "shared": shared, "same_number": same_number}

@@ -313,3 +313,24 @@ def test_reworded_sentence_moved_within_its_section_pairs_below_threshold():
     d = align.diff(a, b)
     m = match_of(d, "a", "总体要求是")
     assert m is not None and m.status == "rewritten" and "着力扩大内需" in d.b.units[m.b].text
+
+
+@pytest.mark.parametrize("text_a, text_b", [
+    ("", ""), ("", "大家好。"), ("大家好。", ""), ("XX。", "大家好。"), ("一、总体要求\n二、工作安排", ""),
+    ("一、总体要求\n二、工作安排", "一、总体要求\n二、工作安排"), ("XX", "XX"),
+])
+def test_degenerate_inputs(text_a, text_b):
+    """Empty speeches, headings without text, a lone placeholder: a diff
+    and its page, shares in range."""
+    from compare.model import Speech
+    from compare.outline import parse_outline
+
+    a = Speech("", "", "", "a", text_a, parse_outline(text_a) if text_a else [])
+    b = Speech("", "", "", "b", text_b, parse_outline(text_b) if text_b else [])
+    d = align.diff(a, b)
+    assert "<html" in render.diff_html(render.diff_view(d))
+    for side in (d.a, d.b):
+        total = side.shared + side.filled + side.edited + side.local
+        assert total == pytest.approx(1.0) or (total == 0 and not side.units)
+    if text_a == text_b and text_a:
+        assert d.a.shared == 1.0
