@@ -266,11 +266,14 @@ def normalize(raw: str) -> str:
     text = _ENTITY.sub(lambda m: html.unescape(m.group()), raw) if "&" in raw else raw
     if "\x1b" in text or "\x9b" in text or "\x9d" in text:
         text = _ESCAPE_SEQUENCE.sub("", text)
-    text = _LINE_BREAK.sub("\n", text)
-    literal = len(_LITERAL_BREAK.findall(text))
-    if literal >= 2 and literal >= text.count("\n"):
+    text = _CONTROL.sub("", _LINE_BREAK.sub("\n", text))
+    # Escaped breaks (a spreadsheet cell or JSON string exported as one line)
+    # are paragraph breaks wherever they stand: a speech never holds the text
+    # "\r\n" itself, and deciding by counting them would depend on lines
+    # that cleaning later removes (cleaning the cleaned text must change nothing).
+    if "\\" in text:
         text = _LITERAL_BREAK.sub("\n", text)
-    return _CONTROL.sub("", text)
+    return text
 
 
 # Paragraph breaks inside one physical line: two or more ideographic spaces
@@ -386,7 +389,15 @@ def remove_mojibake(text: str) -> str:
     followed by ordinary text is a question mark and is kept."""
     if "?" not in text and not PRIVATE_USE.search(text):
         return text
-    return _mojibake_pattern().sub("", text)
+    # until nothing changes: a lost-character ``?`` is recognised by what
+    # stands before it, and removing junk can bring a new neighbour next to
+    # one (",\ufffd?!" -> ",?!" -> ","); so cleaning cleaned text removes nothing more
+    pattern = _mojibake_pattern()
+    while True:
+        cleaned = pattern.sub("", text)
+        if cleaned == text:
+            return cleaned
+        text = cleaned
 
 
 _SPACE_BEFORE_CHINESE = re.compile(rf"(?<=\d)[ \u00a0]+(?=[{CJK}])")
@@ -615,7 +626,7 @@ def _line_rule(line: str) -> str:
     """The furniture rule a single line matches by itself, or ''."""
     if not _has_text(line):
         # a mark a PDF carried over to the next line belongs to the line above
-        return "" if all(ch in CONTINUATION_START for ch in line) else "no text"
+        return "" if line and all(ch in CONTINUATION_START for ch in line) else "no text"
     if _PAGE_NUMBER.match(line):
         return "page number"
     if _DISCLAIMER.match(line):

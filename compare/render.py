@@ -176,7 +176,9 @@ def summary_html(summaries, against: list[dict] | None = None) -> str:
 
 STATUS_LABEL = {
     "identical": "相同",
+    "filled": "填充",
     "edited": "改动",
+    "rewritten": "改写",
     "moved": "移位",
     "only_a": "仅A",
     "only_b": "仅B",
@@ -209,12 +211,22 @@ def _speech_meta(side) -> dict:
         "speaker": s.speaker,
         "chars": sum(len(u.text) for u in side.units),
         "shared": round(side.shared, 4),
+        "filled": round(side.filled, 4),
+        "edited": round(side.edited, 4),
+        "local": round(side.local, 4),
         "local_passages": [{"text": u.text, "path": u.path, "start": u.start, "end": u.end} for u in side.local_passages],
     }
 
 
 def diff_view(d) -> dict:
     """Plain data for a diff: what JSON prints and the HTML template shows."""
+    from .align import gc_paused
+
+    with gc_paused():
+        return _diff_view(d)
+
+
+def _diff_view(d) -> dict:
     partner_a = {m.a: m.b for m in d.matches}
     partner_b = {m.b: m.a for m in d.matches}
     sections = []
@@ -226,6 +238,8 @@ def diff_view(d) -> dict:
                 "a": {"path": sr.label_a, "heading": pair.a.heading} if pair.a else None,
                 "b": {"path": sr.label_b, "heading": pair.b.heading} if pair.b else None,
                 "score": round(pair.score, 4),
+                "why": pair.why,
+                "part_of": _part_of(pair),
                 "shared_a": round(sr.shared_a, 4),
                 "shared_b": round(sr.shared_b, 4),
                 "rows": [
@@ -245,7 +259,34 @@ def diff_view(d) -> dict:
         "a": _speech_meta(d.a),
         "b": _speech_meta(d.b),
         "sections": sections,
+        "fills": [
+            {"placeholder_side": f.placeholder_side, "placeholder": f.placeholder, "value": f.value, "context": f.context,
+             "a": {"start": f.a_start, "end": f.a_end, "index": f.unit_a}, "b": {"start": f.b_start, "end": f.b_end, "index": f.unit_b}}
+            for f in d.fills
+        ],
     }
+
+
+def _part_of(pair) -> dict | None:
+    """The other side's section an unpaired section was split from or merged into."""
+    if pair.part_of is None:
+        return None
+    side = "b" if pair.a is not None else "a"
+    return {"side": side, "marker": pair.part_of.marker, "heading": pair.part_of.heading}
+
+
+def section_why(sec: dict) -> str:
+    """Hover text of a section pair's score: its evidence."""
+    why = sec["why"]
+    parts = [f"标题 {why['heading']:.2f}", f"内容 {why['content']:.2f}", f"共有句 {why['shared']:.2f}"]
+    if why["same_number"]:
+        parts.append("同一编号")
+    if why["frame"]:
+        parts.append({"opening": "开场对开场", "closing": "结尾对结尾"}[why["frame"]])
+    if sec["part_of"]:
+        parts.append(f"并入/拆自 {sec['part_of']['side'].upper()} {sec['part_of']['marker']}{sec['part_of']['heading']}")
+    return "；".join(parts)
+
 
 
 # ---------------------------------------------------------------- terminal layout
@@ -357,7 +398,8 @@ def diff_terminal(view: dict, console) -> None:
         head = [(f"{name} ", "bold"), (side["title"] or side["source"], "bold")]
         if side["title"]:
             head.append((f"  {side['source']}", "dim"))
-        print_wrapped(console, head + [(f"  shared {side['shared']:.0%} · local {1 - side['shared']:.0%}", "")], indent=2)
+        print_wrapped(console, head + [(f"  shared {side['shared']:.0%} · filled {side['filled']:.0%} · "
+                                        f"edited {side['edited']:.0%} · local {side['local']:.0%}", "")], indent=2)
     print_wrapped(console, _legend(color))
     row_printer = _side_by_side_row if console.width >= WIDE else _stacked_row
     for sec in view["sections"]:
@@ -429,7 +471,8 @@ def diff_markdown(view: dict) -> str:
     a, b = view["a"], view["b"]
     out = [f"# {md(a['title'] or a['source'])} ⇄ {md(b['title'] or b['source'])}\n"]
     for name, side in (("A", a), ("B", b)):
-        out.append(f"- **{name}** {md(side['source'])} · shared {_pct(side['shared'])} · local {_pct(1 - side['shared'])}")
+        out.append(f"- **{name}** {md(side['source'])} · shared {_pct(side['shared'])} · filled {_pct(side['filled'])} · "
+                   f"edited {_pct(side['edited'])} · local {_pct(side['local'])}")
     out.append("\n`[-…-]` only in A, `{+…+}` only in B (edited sentences); 仅A/仅B: sentences of one speech only.\n")
     for sec in view["sections"]:
         title_a = f"{sec['a']['path']} {sec['a']['heading']}" if sec["a"] else "—"
@@ -451,7 +494,8 @@ def diff_markdown(view: dict) -> str:
 
 
 def fold_rows(rows: list[dict], min_run: int = 4) -> list[dict]:
-    """Group runs of identical rows so the report can fold them."""
+    """Group runs of identical rows so the report can fold them. A filled-in
+    template slot is never folded: it is what the other speech put in."""
     out: list[dict] = []
     run: list[dict] = []
 
@@ -463,13 +507,17 @@ def fold_rows(rows: list[dict], min_run: int = 4) -> list[dict]:
         run.clear()
 
     for row in rows:
-        if row["status"] == "identical":
+        if row["status"] == "identical" and not _has_fill(row):
             run.append(row)
         else:
             flush()
             out.append({"fold": False, "row": row})
     flush()
     return out
+
+
+def _has_fill(row: dict) -> bool:
+    return any(p["kind"] == "fill" for side in ("a", "b") if row[side] for p in row[side]["pieces"])
 
 
 def _cell_html(cell: dict | None, side: str) -> str:
@@ -491,6 +539,13 @@ def _row_html(row: dict) -> str:
 
 
 def diff_html(view: dict, summaries: tuple | None = None) -> str:
+    from .align import gc_paused
+
+    with gc_paused():
+        return _diff_html(view, summaries)
+
+
+def _diff_html(view: dict, summaries: tuple | None = None) -> str:
     from markupsafe import Markup
 
     # Rows are built here, escaped with markupsafe (what Jinja's autoescape
@@ -501,7 +556,7 @@ def diff_html(view: dict, summaries: tuple | None = None) -> str:
         for block in fold_rows(sec["rows"]):
             rows = block["rows"] if block["fold"] else [block["row"]]
             blocks.append({"fold": block["fold"], "rows": rows, "html": Markup("".join(_row_html(r) for r in rows))})
-        sections.append({**sec, "blocks": blocks})
+        sections.append({**sec, "blocks": blocks, "why_text": section_why(sec)})
     return render_html("diff.html.j2", view={**view, "sections": sections}, summaries=summaries)
 
 

@@ -2,7 +2,7 @@ import re
 import warnings
 
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import example, given, settings, strategies as st
 
 import compare
 from compare.ingest import (
@@ -243,6 +243,15 @@ _MIXED = st.lists(st.one_of(_PIECES, st.text(max_size=8)), max_size=40).map("".j
 
 @given(_MIXED)
 @settings(max_examples=300, deadline=None)
+# cases hypothesis found where a second cleaning removed more: an ad or menu
+# line joined from two halves, escaped breaks counted against lines that
+# were then removed, a lost-character "?" behind a replacement character
+@example("（二）（二）在全市工作会议上的讲话?成人教育2024-01-02\u3000\u3000成人教育")
+@example("一、\u3000\u3000|一、|0")
+@example("\\r\\n\\r\\n\x85\x85\x1e")
+@example("0\x1e0\\r\\n\\r\\n\x85一、")
+@example("一、\u3000\u3000\\r\\n0\x850\\r\\n")
+@example(",\ufffd?!0")
 def test_clean_is_idempotent_and_leaves_no_control_characters(text):
     cleaned = clean(text)
     assert clean(cleaned) == cleaned
@@ -494,7 +503,12 @@ _MOJIBAKE_ALPHABET = "?？的是了乎耄荸丶鳎a1 xX，、。;；)(cèshùmen
 @given(st.text(alphabet=_MOJIBAKE_ALPHABET, max_size=40))
 @settings(max_examples=2000, deadline=None)
 def test_remove_mojibake_equals_the_reference_loop(text):
-    assert remove_mojibake(text) == _remove_mojibake_loop(text)
+    # the loop applied until nothing changes (one pass could leave a ``?``
+    # whose junk neighbour it had just removed)
+    expected = _remove_mojibake_loop(text)
+    while _remove_mojibake_loop(expected) != expected:
+        expected = _remove_mojibake_loop(expected)
+    assert remove_mojibake(text) == expected
 
 
 def test_remove_mojibake_equals_the_reference_loop_on_every_real_line():
