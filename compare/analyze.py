@@ -55,7 +55,7 @@ ENGINES = ("fast", "textrank4zh")
 # 10 M the explicit graph is 3x slower and 300 MB heavier, and it grows with
 # the square of the text. The factored path gives the same scores (to 1e-12
 # relative), so the limit is a speed setting, not an accuracy one.
-EXACT_GRAPH_LIMIT = 2_000_000
+EXACT_GRAPH_LIMIT = 200_000
 # Entrywise relative error allowed in the factored kernel 1/(log|s1|+log|s2|):
 # far below the 1e-6 tolerance of the PageRank iteration itself.
 KERNEL_RTOL = 1e-13
@@ -327,12 +327,13 @@ class _Groups:
         return int((df * df).sum())
 
 
-def _group(word_lists: Sequence[Sequence[str]]) -> _Groups:
+def _group(word_lists: Sequence[Sequence[str]], merge: bool = True) -> _Groups:
     """Merge sentences whose similarity rows are identical.
 
     textrank4zh's similarity of two sentences reads only each one's set of
     distinct words and its word count, so sentences agreeing on both are
     interchangeable nodes: (count, sorted distinct words) is the key.
+    ``merge=False``: every sentence its own group (the unmerged graph).
     """
     keys: dict[tuple, int] = {}
     index = np.empty(len(word_lists), dtype=np.int64)
@@ -340,7 +341,7 @@ def _group(word_lists: Sequence[Sequence[str]]) -> _Groups:
     lengths: list[int] = []
     for i, words in enumerate(word_lists):
         distinct = sorted(set(words))
-        key = (len(words), tuple(distinct))
+        key = (len(words), tuple(distinct)) if merge else i
         g = keys.get(key)
         if g is None:
             g = keys[key] = len(rows)
@@ -482,6 +483,8 @@ class TextRank:
     (``_Groups.work``) is at most this; past it use the factored operator.
     0 always factors; ``None`` always builds (quadratic on long texts).
     ``kernel_rtol``: entrywise relative accuracy of the factored path.
+    ``merge_duplicates``: identical sentences as one weighted node (same
+    scores, see ``pagerank``); False only to measure what merging saves.
     ``min_sentence_chars``: shorter sentences are never key sentences.
     """
 
@@ -497,6 +500,7 @@ class TextRank:
         exact_graph_limit: int | None = EXACT_GRAPH_LIMIT,
         kernel_rtol: float = KERNEL_RTOL,
         min_sentence_chars: int = MIN_SENTENCE_CHARS,
+        merge_duplicates: bool = True,
     ):
         if engine not in ENGINES:
             raise ValueError(f"TextRank(engine={engine!r}): choose one of {', '.join(ENGINES)}")
@@ -511,11 +515,13 @@ class TextRank:
         self.exact_graph_limit = _check_int("TextRank", "exact_graph_limit", exact_graph_limit, 0, allow_none=True)
         self.kernel_rtol = _check_float("TextRank", "kernel_rtol", kernel_rtol, 0.0, 1e-3, closed_high=True)
         self.min_sentence_chars = _check_int("TextRank", "min_sentence_chars", min_sentence_chars, 0)
+        self.merge_duplicates = _check_bool("TextRank", "merge_duplicates", merge_duplicates)
 
     def __repr__(self) -> str:
         return (
             f"TextRank(engine={self.engine!r}, tokenizer={self.tokenizer!r}, damping={self.damping!r}, "
-            f"window={self.window!r}, exact_graph_limit={self.exact_graph_limit!r})"
+            f"window={self.window!r}, exact_graph_limit={self.exact_graph_limit!r}, "
+            f"merge_duplicates={self.merge_duplicates!r})"
         )
 
     def _pagerank(self, weights, multiplicity=None) -> np.ndarray:
@@ -537,7 +543,7 @@ class TextRank:
             return scores
         if not word_lists:
             return np.zeros(0)
-        groups = _group(word_lists)
+        groups = _group(word_lists, self.merge_duplicates)
         if self.uses_exact_graph(groups):
             graph = _explicit_similarity(groups.incidence, groups.lengths)
         else:
