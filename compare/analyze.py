@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import functools
 import importlib.util
+import itertools
 import logging
 import math
 import numbers
@@ -232,23 +233,17 @@ TIE_RTOL = 1e-9
 
 
 def descending(scores: np.ndarray, rtol: float = TIE_RTOL) -> np.ndarray:
-    """Indices by decreasing score; scores within ``rtol`` (relative) of the
-    first of a run count as tied and keep index order."""
+    """Indices by decreasing score; a run of scores each within ``rtol``
+    (relative) of the one before counts as tied and keeps index order."""
+    scores = np.asarray(scores, dtype=float)
     order = np.argsort(-scores, kind="stable")
+    if len(order) < 2:
+        return order
     ranked = scores[order]
-    out = []
-    start = 0
-    n = len(order)
-    while start < n:
-        # run: every following score within rtol of the run's first (largest)
-        head = ranked[start]
-        end = start + 1
-        floor = head - abs(head) * rtol
-        while end < n and ranked[end] >= floor:
-            end += 1
-        out.append(np.sort(order[start:end]) if end - start > 1 else order[start:end])
-        start = end
-    return np.concatenate(out) if out else order
+    gap = ranked[:-1] - ranked[1:]  # >= 0
+    breaks = np.concatenate(([0], np.cumsum(gap > rtol * np.abs(ranked[:-1]))))
+    # within a run (same break count) by index; runs in decreasing score
+    return order[np.lexsort((order, breaks))]
 
 
 def pagerank(
@@ -348,16 +343,12 @@ def _group(word_lists: Sequence[Sequence[str]], merge: bool = True) -> _Groups:
             rows.append(distinct)
             lengths.append(len(words))
         index[i] = g
-    vocab: dict[str, int] = {}
-    indptr = [0]
-    cols: list[int] = []
-    for distinct in rows:
-        cols.extend(vocab.setdefault(w, len(vocab)) for w in distinct)
-        indptr.append(len(cols))
-    incidence = sparse.csr_array(
-        (np.ones(len(cols)), np.asarray(cols, dtype=np.int64), np.asarray(indptr, dtype=np.int64)),
-        shape=(len(rows), max(1, len(vocab))),
-    )
+    # word ids in first-seen order; the loops run in C (dict.fromkeys, map)
+    vocab = {w: i for i, w in enumerate(dict.fromkeys(itertools.chain.from_iterable(rows)))}
+    cols = np.fromiter(map(vocab.__getitem__, itertools.chain.from_iterable(rows)), dtype=np.int64)
+    indptr = np.zeros(len(rows) + 1, dtype=np.int64)
+    np.cumsum([len(r) for r in rows], out=indptr[1:])
+    incidence = sparse.csr_array((np.ones(len(cols)), cols, indptr), shape=(len(rows), max(1, len(vocab))))
     multiplicity = np.bincount(index, minlength=len(rows)).astype(float)
     return _Groups(index, multiplicity, incidence, np.asarray(lengths, dtype=float))
 
@@ -586,22 +577,19 @@ class TextRank:
                 pagerank_config={"alpha": self.damping},
             )
             return [Keyword(item.word, float(item.weight)) for item in ranked]
-        vocab: dict[str, int] = {}
-        for words in vertex_lists:
-            for w in words:
-                vocab.setdefault(w, len(vocab))
+        # vertices in first-seen order (ties in score keep it)
+        vocab = {w: i for i, w in enumerate(dict.fromkeys(itertools.chain.from_iterable(vertex_lists)))}
         if not vocab:
             return []
         # All edge lists as one id array, sentences separated by window-1
-        # slots of -1: a pair (k, k+gap) with gap < window that spans two
-        # sentences has an end inside the separator, so windows never cross
-        # sentences (textrank4zh pairs words within one sentence only).
-        sep = [-1] * (self.window - 1)
-        ids: list[int] = []
-        for words in dict.fromkeys(tuple(e) for e in edge_lists):  # edges are 0/1: a repeat adds none
-            ids.extend(vocab.get(w, -1) for w in words)
-            ids.extend(sep)
-        seq = np.asarray(ids, dtype=np.int64)
+        # slots of -1 (None is no word): a pair (k, k+gap) with gap < window
+        # that spans two sentences has an end inside the separator, so
+        # windows never cross sentences (textrank4zh pairs words within one
+        # sentence only). Edges are 0/1, so a repeated sentence adds none.
+        sep = (None,) * (self.window - 1)
+        distinct = dict.fromkeys(tuple(e) for e in edge_lists)
+        flat = itertools.chain.from_iterable(words + sep for words in distinct)
+        seq = np.fromiter(map(vocab.get, flat, itertools.repeat(-1)), dtype=np.int64)
         rows, cols = [], []
         for gap in range(1, self.window):
             a, b = seq[:-gap], seq[gap:]

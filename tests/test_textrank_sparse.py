@@ -285,3 +285,11 @@ def test_summarize_never_raises_on_any_text(text, n, keywords):
             assert len(summary.keywords) <= keywords
         a, b = results
         assert [k.score for k in a.sentences] == pytest.approx([k.score for k in b.sentences], rel=1e-9)
+
+
+def test_descending_orders_by_score_and_keeps_index_order_among_ties():
+    scores = np.array([0.5, 0.49999999999999994, 0.7, 0.1, 0.5, 0.3])
+    assert list(analyze.descending(scores)) == [2, 0, 1, 4, 5, 3]
+    assert list(analyze.descending(np.array([0.3, 0.2, 0.1]))) == [0, 1, 2]
+    assert list(analyze.descending(np.array([0.1, 0.1 * (1 + 1e-6)]))) == [1, 0]  # 1e-6 apart: not a tie
+    assert len(analyze.descending(np.zeros(0))) == 0
