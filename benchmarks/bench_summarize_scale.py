@@ -21,6 +21,11 @@ wall time and its own peak memory (VmHWM):
 Agreement: the top-5 and top-100 sentences of speechdiff and of the previous
 algorithm are compared (identical up to scores tied within 1e-9), with the
 largest relative score difference among them.
+
+Switch point: on prefixes of the same real text, in this process (tokens
+computed once, untimed), ``rank_sentences`` on the explicit graph and on the
+factored operator, best of 3, with tracemalloc's peak; this is what
+``analyze.EXACT_GRAPH_LIMIT`` is chosen from.
 """
 
 from __future__ import annotations
@@ -34,10 +39,14 @@ import tempfile
 from pathlib import Path
 
 import compare
+from compare import analyze
+from compare.model import Speech
+from compare.outline import parse_outline
 
-from common import ROOT, REALWORLD, SAMPLES
+from common import ROOT, REALWORLD, SAMPLES, timed
 
 SIZES = (10_000, 100_000, 300_000, 1_000_000)
+SWITCH_SIZES = (5_000, 10_000, 20_000, 50_000, 100_000, 200_000, 300_000)
 REPEATS = 20_000
 # Address-space caps of the previous algorithm's process: it needs 5.5-6.5 GB
 # at 1M characters; on one sentence x 20,000 its similarity matrix has 4e8
@@ -68,7 +77,7 @@ if mode in ('speechdiff', 'previous'):
         ranker = analyze.TextRank(tokenizer=analyze.Tokenizer())
     else:
         ranker = analyze.TextRank(exact_graph_limit=None, merge_duplicates=False, tokenizer=analyze.Tokenizer())
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), time.process_time()
     try:
         text = open(path, encoding='utf-8').read()
         speech = Speech('', '', '', path, text, parse_outline(text))
@@ -76,6 +85,7 @@ if mode in ('speechdiff', 'previous'):
     except MemoryError:
         result['error'] = 'MemoryError'
     result['seconds'] = time.perf_counter() - start
+    result['cpu'] = time.process_time() - cpu
     result['peak_mb'] = peak_mb()
     if 'error' not in result:
         sentences = speech.sentences
@@ -93,13 +103,14 @@ else:
     jieba.setLogLevel(logging.WARNING)
     jieba.initialize()
     if mode == 'floor':
-        start = time.perf_counter()
+        start, cpu = time.perf_counter(), time.process_time()
         words = jieba.lcut(open(path, encoding='utf-8').read(), HMM=False)
     else:
         import jieba.analyse
-        start = time.perf_counter()
+        start, cpu = time.perf_counter(), time.process_time()
         words = jieba.analyse.textrank(open(path, encoding='utf-8').read(), topK=10)
     result['seconds'] = time.perf_counter() - start
+    result['cpu'] = time.process_time() - cpu
     result['peak_mb'] = peak_mb()
 open(out, 'w').write(json.dumps(result))
 """
@@ -127,16 +138,18 @@ def build_inputs(folder: Path) -> list[tuple[str, Path]]:
 
 
 def measure(mode: str, path: Path, folder: Path, repeats: int = 1, limit_gb: float = 0) -> dict:
-    best = None
+    """The child's figures of its fastest run; ``cpu``: the least cpu time
+    of the runs (on a loaded machine wall time also counts waiting)."""
+    runs = []
     for _ in range(repeats):
         out = folder / f"{mode}.json"
         subprocess.run(
             [sys.executable, "-c", CHILD, mode, str(path), str(out), str(limit_gb)],
             check=True, cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)},
         )
-        result = json.loads(out.read_text())
-        if best is None or result["seconds"] < best["seconds"]:
-            best = result
+        runs.append(json.loads(out.read_text()))
+    best = min(runs, key=lambda r: r["seconds"])
+    best["cpu"] = min(r["cpu"] for r in runs)
     return best
 
 
@@ -164,13 +177,44 @@ def agreement(ours: dict, previous: dict) -> str:
     return f"{'yes' if top5 else 'NO'} / {'yes' if top100 else 'NO'}, {worst:.0e}"
 
 
+def switch_point(full_text: str) -> None:
+    import tracemalloc
+
+    print("## TextRank switch point: explicit similarity graph vs factored operator (rank_sentences only)\n")
+    print("| real text | sentences (distinct) | graph work (shared-word incidences) | explicit s | explicit MB | "
+          "factored s | factored MB | kernel rank | default path |")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---|")
+    explicit = analyze.TextRank(exact_graph_limit=None)
+    factored = analyze.TextRank(exact_graph_limit=0)
+    for size in SWITCH_SIZES:
+        text = full_text[: full_text.rfind("\n", 0, size + 1)]
+        speech = Speech("", "", "", "", text, parse_outline(text))
+        words = [t.words for t in analyze.tokenize([s.text for s in speech.sentences])]
+        groups = analyze._group(words)
+        cells = []
+        for ranker in (explicit, factored):
+            best = min(timed(ranker.rank_sentences, words)[0] for _ in range(3))
+            tracemalloc.start()
+            ranker.rank_sentences(words)
+            peak = tracemalloc.get_traced_memory()[1] / 2**20
+            tracemalloc.stop()
+            cells += [f"{best:.3f}", f"{peak:.1f}"]
+        rank = analyze._FactoredSimilarity(groups.incidence, groups.lengths).rank
+        default = "explicit" if analyze.TextRank().uses_exact_graph(groups) else "factored"
+        print(f"| {size // 1000}k | {len(words):,} ({len(groups.multiplicity):,}) | {groups.work:,} | "
+              f"{' | '.join(cells)} | {rank} | {default} |", flush=True)
+    print()
+
+
 def run() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         inputs = build_inputs(folder)
+        switch_point((folder / f"real_{SIZES[-1]}.txt").read_text(encoding="utf-8"))
         print("## summarize at scale: speechdiff vs the previous algorithm and jieba alone (fresh process each)\n")
-        print("| input | chars | sentences (distinct) | path | speechdiff s | MB | previous s | MB | "
-              "top-5 / top-100 same, max rel. diff | jieba floor s | MB | speechdiff / floor | jieba.analyse.textrank s |")
+        print("| input | chars | sentences (distinct) | path | speechdiff s (cpu) | MB | previous s (cpu) | MB | "
+              "top-5 / top-100 same, max rel. diff | jieba floor s (cpu) | MB | speechdiff / floor (cpu) | "
+              "jieba.analyse.textrank s |")
         print("|---|---:|---:|---|---:|---:|---:|---:|---|---:|---:|---:|---:|")
         rows = {}
         for name, path in inputs:
@@ -184,13 +228,15 @@ def run() -> None:
             if "error" in previous:
                 prev_s = f"{previous['error']} ({cap} GB cap) after {previous['seconds']:.1f}"
             else:
-                prev_s = f"{previous['seconds']:.2f}"
+                prev_s = f"{previous['seconds']:.2f} ({previous['cpu']:.2f})"
             path_used = "explicit" if ours["exact_graph"] else "factored"
             print(
                 f"| {name} | {chars:,} | {ours['sentences']:,} ({ours['groups']:,}) | {path_used} | "
-                f"{ours['seconds']:.2f} | {ours['peak_mb']:.0f} | {prev_s} | {previous['peak_mb']:.0f} | "
-                f"{agreement(ours, previous)} | {floor['seconds']:.2f} | {floor['peak_mb']:.0f} | "
-                f"{ours['seconds'] / floor['seconds']:.2f}x | {jieba_tr['seconds']:.2f} |",
+                f"{ours['seconds']:.2f} ({ours['cpu']:.2f}) | {ours['peak_mb']:.0f} | {prev_s} | "
+                f"{previous['peak_mb']:.0f} | {agreement(ours, previous)} | "
+                f"{floor['seconds']:.2f} ({floor['cpu']:.2f}) | {floor['peak_mb']:.0f} | "
+                f"{ours['seconds'] / floor['seconds']:.2f}x ({ours['cpu'] / floor['cpu']:.2f}x) | "
+                f"{jieba_tr['seconds']:.2f} |",
                 flush=True,
             )
         print()
@@ -200,7 +246,9 @@ def run() -> None:
         def exponent(i):
             if "error" in large[i] or "error" in small[i]:
                 return "–"
-            return f"{math.log(large[i]['seconds'] / small[i]['seconds']) / span:.2f}"
+            wall = math.log(large[i]["seconds"] / small[i]["seconds"]) / span
+            cpu = math.log(large[i]["cpu"] / small[i]["cpu"]) / span
+            return f"{wall:.2f} ({cpu:.2f} in cpu time)"
 
         print(f"- growth exponent of time, 100k -> 1M characters: speechdiff {exponent(1)}, "
               f"previous {exponent(2)}, jieba floor {exponent(3)}")
