@@ -53,12 +53,13 @@ ENGINES = ("fast", "textrank4zh")
 # work of the sparse product B @ B.T and an upper bound on its non-zeros.
 # Measured on prefixes of real text (benchmarks/README.md, TextRank switch
 # point): up to ~50k (20k characters) both paths take 0.01 s; at ~200k
-# (~900 distinct sentences, 50k characters) the explicit graph takes 0.04 s
+# (~900 distinct sentences, 50k characters) the explicit graph takes 0.03 s
 # and 11 MB against 0.03 s and 1 MB; past that it grows with the square of
-# the text (100k characters: 0.25 s, 40 MB; 300k: 2.2 s, 413 MB) while the
-# factored path stays linear (0.07 s, 0.37 s). Single speeches stay on the
-# explicit graph, which is textrank4zh's arithmetic; the factored path gives
-# the same scores (to 1e-13 relative), so the limit is a speed setting.
+# the text (100k characters: 0.1 s, 40 MB; 300k: 1.6 s, 413 MB) while the
+# factored path stays linear (0.02 s, 0.18 s). 108 of the 109 development
+# speeches stay on the explicit graph, textrank4zh's own arithmetic; the
+# factored path gives the same scores (to 1e-13 relative; 9e-15 measured on
+# those speeches), so the limit is a speed setting, not an accuracy one.
 EXACT_GRAPH_LIMIT = 200_000
 # Entrywise relative error allowed in the factored kernel 1/(log|s1|+log|s2|):
 # far below the 1e-6 tolerance of the PageRank iteration itself.
