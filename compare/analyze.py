@@ -668,6 +668,7 @@ def rank_sentences(word_lists: list[list[str]], engine: str = "fast") -> np.ndar
 def rank_words(vertex_lists: list[list[str]], edge_lists: list[list[str]], window: int = 2, engine: str = "fast") -> list[Keyword]:
     """TextRank over words: vertices from ``vertex_lists``, an edge between
     vertices within ``window`` of each other in ``edge_lists``."""
+    window = max(2, window)  # as textrank4zh: a window below 2 is 2
     ranker = _engine(engine) if window == 2 else TextRank(engine, window=window)
     return ranker.rank_words(vertex_lists, edge_lists)
 
