@@ -1,21 +1,42 @@
-"""TextRank summaries and keywords, textrank4zh's method computed with
-sparse matrices.
+"""TextRank summaries and keywords: textrank4zh's method, kept sparse and
+near-linear on any text.
 
 textrank4zh (Letian Wang) scores a sentence pair by the number of distinct
 words they share over ``log|s1| + log|s2|`` and runs PageRank (damping 0.85)
 on that graph; keywords are PageRank over words that co-occur within a
-window. Its double Python loop over sentence pairs is quadratic; here the
-shared-word counts are one sparse product ``B @ B.T`` and PageRank is the
-same power iteration networkx runs, on a scipy sparse matrix.
+window. Its double Python loop over sentence pairs is quadratic. Here:
+
+* identical sentences (same distinct words, same word count: their rows of
+  the similarity matrix are identical) are one node carrying a multiplicity,
+  and PageRank is run on the merged graph in a form that gives every member
+  exactly the score the unmerged graph gives it (see ``pagerank``);
+* while the graph is cheap (``TextRank.exact_graph_limit``) the similarity
+  matrix is built explicitly, one sparse product ``B @ B.T``;
+* past that it is never built: PageRank only needs the product of the
+  matrix with a vector, and that product factors through the sentence x word
+  incidence matrix ``B`` (see ``_FactoredSimilarity``), so each iteration
+  costs O(words in the text) whatever the density of the graph (17-19% of all
+  pairs in this genre, which made the explicit graph quadratic);
+* jieba's POS tagger runs once per distinct sentence (``Tokenizer``'s cache).
+
+Settings are constructor arguments of ``Tokenizer`` and ``TextRank``; the
+module-level functions (``summarize``, ``tokenize``, ``key_sentences``,
+``rank_words`` …) use default instances.
 """
 
 from __future__ import annotations
 
 import functools
+import importlib.util
+import itertools
 import logging
+import math
+import numbers
+import os
 import re
 from dataclasses import dataclass, field
 from importlib import resources
+from typing import Sequence
 
 import numpy as np
 from scipy import sparse
@@ -26,11 +47,23 @@ from .model import Section, Sentence, Speech
 KEYWORD_TAGS = frozenset(["an", "i", "j", "l", "n", "nr", "nrfg", "ns", "nt", "nz", "t", "v", "vd", "vn", "eng"])
 MIN_SENTENCE_CHARS = 6  # as textrank4zh's get_key_sentences
 DAMPING = 0.85
-# jieba's HMM guesses words missing from its dictionary; on text it knows
-# badly (traditional characters, web junk) that Viterbi pass is over 95% of the
-# time (21 s of 21.2 s on the raw web_health page). The dictionary alone
-# segments officialese well, so the default leaves it off.
-HMM = False
+ENGINES = ("fast", "textrank4zh")
+# Where the explicit similarity graph stops being cheap, in shared-word
+# incidences: sum over words of (distinct sentences holding the word)^2, the
+# work of the sparse product B @ B.T and an upper bound on its non-zeros.
+# Measured on prefixes of real text (benchmarks/README.md, TextRank switch
+# point): up to ~50k (20k characters) both paths take 0.01 s; at ~200k
+# (~900 distinct sentences, 50k characters) the explicit graph takes 0.03 s
+# and 11 MB against 0.03 s and 1 MB; past that it grows with the square of
+# the text (100k characters: 0.1 s, 40 MB; 300k: 1.6 s, 413 MB) while the
+# factored path stays linear (0.02 s, 0.18 s). 108 of the 109 development
+# speeches stay on the explicit graph, textrank4zh's own arithmetic; the
+# factored path gives the same scores (to 1e-13 relative; 9e-15 measured on
+# those speeches), so the limit is a speed setting, not an accuracy one.
+EXACT_GRAPH_LIMIT = 200_000
+# Entrywise relative error allowed in the factored kernel 1/(log|s1|+log|s2|):
+# far below the 1e-6 tolerance of the PageRank iteration itself.
+KERNEL_RTOL = 1e-13
 _PLACEHOLDER = re.compile(r"[Xx]+")  # a template's XX is no keyword
 
 
@@ -68,6 +101,36 @@ class SectionSummary:
     sentences: list[KeySentence]
 
 
+# ---------------------------------------------------------------- validation
+
+
+def _check_bool(owner: str, name: str, value) -> bool:
+    if not isinstance(value, bool):
+        raise TypeError(f"{owner}({name}=...) must be True or False, not {value!r}")
+    return value
+
+
+def _check_int(owner: str, name: str, value, minimum: int, *, allow_none: bool = False) -> int | None:
+    if value is None and allow_none:
+        return None
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        kind = "an integer or None" if allow_none else "an integer"
+        raise TypeError(f"{owner}({name}=...) must be {kind}, not {value!r}")
+    if value < minimum:
+        raise ValueError(f"{owner}({name}={value!r}) must be at least {minimum}")
+    return int(value)
+
+
+def _check_float(owner: str, name: str, value, low: float, high: float, *, closed_high: bool = False) -> float:
+    if isinstance(value, bool) or not isinstance(value, numbers.Real) or math.isnan(value):
+        raise TypeError(f"{owner}({name}=...) must be a number, not {value!r}")
+    inside = low < value <= high if closed_high else low < value < high
+    if not inside:
+        bracket = "]" if closed_high else ")"
+        raise ValueError(f"{owner}({name}={value!r}) must lie in ({low:g}, {high:g}{bracket}")
+    return float(value)
+
+
 # ---------------------------------------------------------------- words
 
 
@@ -85,9 +148,13 @@ def _jieba():
 def stopwords() -> frozenset[str]:
     """textrank4zh's stopword list plus this genre's empty words."""
     words = set()
-    import textrank4zh
-
-    with open(resources.files(textrank4zh) / "stopwords.txt", encoding="utf-8", errors="ignore") as f:
+    # Located, not imported: importing textrank4zh pulls in networkx, which
+    # only the textrank4zh engine needs (0.6 s of a cold start).
+    spec = importlib.util.find_spec("textrank4zh")
+    folder = spec.submodule_search_locations[0] if spec and spec.submodule_search_locations else None
+    if folder is None:  # pragma: no cover - textrank4zh is a core dependency
+        raise ImportError("textrank4zh is not installed; its stopword list is needed")
+    with open(os.path.join(folder, "stopwords.txt"), encoding="utf-8", errors="ignore") as f:
         words.update(line.strip() for line in f)
     text = (resources.files("compare") / "data" / "stopwords.txt").read_text(encoding="utf-8")
     words.update(line.strip() for line in text.splitlines() if line.strip() and not line.startswith("#"))
@@ -103,144 +170,518 @@ class Tokens:
     keyword_candidates: list[str]  # also POS-filtered: keyword vertices
 
 
+class Tokenizer:
+    """jieba's POS tagger with textrank4zh's filters, one cached result per
+    distinct sentence.
+
+    ``hmm``: let jieba's HMM guess words missing from its dictionary. On text
+    it knows badly (traditional characters, web junk) that Viterbi pass is
+    over 95% of the time (21 s of 21.2 s on the raw web_health page); the
+    dictionary alone segments officialese well, so it is off by default.
+    ``cache_size``: distinct sentences remembered (``None``: unbounded,
+    ``0``: no cache). Boilerplate recurs across speeches and segmenting is
+    most of the cost of a summary. Cached ``Tokens`` are shared: callers must
+    not mutate their lists.
+    """
+
+    def __init__(self, hmm: bool = False, cache_size: int | None = 1 << 18):
+        self.hmm = _check_bool("Tokenizer", "hmm", hmm)
+        self.cache_size = _check_int("Tokenizer", "cache_size", cache_size, 0, allow_none=True)
+        self._cached = functools.lru_cache(maxsize=self.cache_size)(self._tokens)
+
+    def __repr__(self) -> str:
+        return f"Tokenizer(hmm={self.hmm!r}, cache_size={self.cache_size!r})"
+
+    def tokens(self, sentence: str) -> Tokens:
+        if not isinstance(sentence, str):
+            raise TypeError(f"Tokenizer.tokens() takes a str, not {type(sentence).__name__}")
+        return self._cached(sentence)
+
+    def tokenize(self, sentences: Sequence[str]) -> list[Tokens]:
+        return [self.tokens(s) for s in sentences]
+
+    def cache_clear(self) -> None:
+        self._cached.cache_clear()
+
+    def cache_info(self):
+        return self._cached.cache_info()
+
+    def _tokens(self, sentence: str) -> Tokens:
+        posseg = _jieba()
+        stop = stopwords()
+        words, candidates = [], []
+        for pair in posseg.cut(sentence, HMM=self.hmm):
+            word = pair.word.strip()
+            if not word or pair.flag == "x" or word in stop:
+                continue
+            words.append(word)
+            if pair.flag in KEYWORD_TAGS and len(word) > 1 and not word.isdigit() and not _PLACEHOLDER.fullmatch(word):
+                candidates.append(word)
+        return Tokens(words, candidates)
+
+
+TOKENIZER = Tokenizer()  # the default every module-level function uses
+
+
 def tokenize(sentences: list[str]) -> list[Tokens]:
-    return [_tokens(s) for s in sentences]
-
-
-@functools.lru_cache(maxsize=1 << 18)
-def _tokens(sentence: str) -> Tokens:
-    # cached: boilerplate sentences recur across speeches, and segmenting
-    # is most of the cost of a summary (callers must not mutate the lists)
-    posseg = _jieba()
-    stop = stopwords()
-    words, candidates = [], []
-    for pair in posseg.cut(sentence, HMM=HMM):
-        word = pair.word.strip()
-        if not word or pair.flag == "x" or word in stop:
-            continue
-        words.append(word)
-        if pair.flag in KEYWORD_TAGS and len(word) > 1 and not word.isdigit() and not _PLACEHOLDER.fullmatch(word):
-            candidates.append(word)
-    return Tokens(words, candidates)
+    return TOKENIZER.tokenize(sentences)
 
 
 # ---------------------------------------------------------------- graphs
 
+# Scores this close are one score: PageRank stops at an L1 change of
+# n * 1e-6, and the merged, factored and explicit computations of one graph
+# differ in the last bits, so order among such ties must not come from
+# rounding. They keep document order instead.
+TIE_RTOL = 1e-9
 
-def pagerank(weights: sparse.spmatrix, damping: float = DAMPING, tol: float = 1e-6, max_iter: int = 100) -> np.ndarray:
+
+def descending(scores: np.ndarray, rtol: float = TIE_RTOL) -> np.ndarray:
+    """Indices by decreasing score; a run of scores each within ``rtol``
+    (relative) of the one before counts as tied and keeps index order."""
+    scores = np.asarray(scores, dtype=float)
+    order = np.argsort(-scores, kind="stable")
+    if len(order) < 2:
+        return order
+    ranked = scores[order]
+    gap = ranked[:-1] - ranked[1:]  # >= 0
+    breaks = np.concatenate(([0], np.cumsum(gap > rtol * np.abs(ranked[:-1]))))
+    # within a run (same break count) by index; runs in decreasing score
+    return order[np.lexsort((order, breaks))]
+
+
+def pagerank(
+    weights,
+    damping: float = DAMPING,
+    tol: float = 1e-6,
+    max_iter: int = 100,
+    multiplicity: np.ndarray | None = None,
+) -> np.ndarray:
     """PageRank of a weighted graph, the iteration of networkx's pagerank
-    (uniform teleport, dangling nodes spread uniformly), so scores match."""
-    n = weights.shape[0]
-    if n == 0:
+    (uniform teleport, dangling nodes spread uniformly), so scores match.
+
+    ``weights``: a sparse matrix, or for a symmetric graph any object with a
+    ``matvec(v)`` (the product weights @ v) and a ``shape``.
+
+    ``multiplicity``: node g stands for ``m[g]`` identical nodes (same
+    weights to every other node, so the same score). With ``n = m.sum()``
+    nodes in the unmerged graph, PageRank there is
+
+        x_i = (1-d)/n + d * sum_j x_j W_ji / out_j + d/n * sum_{j dangling} x_j,
+        out_j = sum_k W_jk.
+
+    Summing it over the members of each group, with ``y_g = m_g x_g`` the
+    group's total score and ``out_h = sum_g W_hg m_g``:
+
+        y_g = m_g * [ (1-d)/n + d * sum_h (y_h / out_h) W_hg + d/n * sum_{h dangling} y_h ]
+
+    which is what the loop below iterates. It starts from ``y = m/n`` (the
+    unmerged ``x = 1/n``) and stops when ``sum_g |y_g - y'_g| < n * tol``,
+    which equals networkx's ``sum_i |x_i - x'_i| < n * tol`` because the
+    members of a group move together; so each iterate, the stopping step and
+    the returned ``x_g = y_g / m_g`` are those of the unmerged graph, up to
+    rounding.
+    """
+    n_nodes = weights.shape[0]
+    if n_nodes == 0:
         return np.zeros(0)
-    A = sparse.csr_array(weights, dtype=float)
-    out_weight = np.asarray(A.sum(axis=1)).ravel()
-    inverse = np.divide(1.0, out_weight, out=np.zeros(n), where=out_weight != 0)
-    A = sparse.diags_array(inverse) @ A
-    dangling = out_weight == 0
-    x = np.full(n, 1.0 / n)
-    p = np.full(n, 1.0 / n)
+    if multiplicity is None:
+        m = np.ones(n_nodes)
+    else:
+        m = np.asarray(multiplicity, dtype=float)
+    n = float(m.sum())
+    if hasattr(weights, "matvec"):
+        product = weights.matvec  # symmetric: v @ W == W @ v
+        out_weight = product(m)
+    else:
+        W = sparse.csr_array(weights, dtype=float)
+        WT = W.T.tocsr()
+        product = WT.__matmul__  # v @ W == W.T @ v
+        out_weight = W @ m
+    dangling = out_weight <= 0
+    inverse = np.divide(1.0, out_weight, out=np.zeros(n_nodes), where=~dangling)
+    y = m / n
     for _ in range(max_iter):
-        last = x
-        x = damping * (x @ A + x[dangling].sum() * p) + (1 - damping) * p
-        if np.abs(x - last).sum() < n * tol:
+        last = y
+        y = m * (damping * product(y * inverse) + (damping * y[dangling].sum() + (1 - damping)) / n)
+        if np.abs(y - last).sum() < n * tol:
             break
-    return x
+    return y / m
 
 
-def _incidence(word_lists: list[list[str]]) -> tuple[sparse.csr_array, dict[str, int]]:
-    """Sentence x word matrix, 1 where the word occurs in the sentence."""
+@dataclass
+class _Groups:
+    """Sentences merged by their word multiset's similarity signature."""
+
+    index: np.ndarray  # group of each sentence
+    multiplicity: np.ndarray  # sentences per group
+    incidence: sparse.csr_array  # group x word, 1 where the word occurs
+    lengths: np.ndarray  # words per sentence of the group (with repeats), as textrank4zh's len()
+
+    @property
+    def work(self) -> int:
+        """sum over words of (groups holding it)^2: the cost (and a bound on
+        the non-zeros) of the explicit product B @ B.T."""
+        df = np.diff(self.incidence.tocsc().indptr).astype(np.int64)
+        return int((df * df).sum())
+
+
+def _group(word_lists: Sequence[Sequence[str]], merge: bool = True) -> _Groups:
+    """Merge sentences whose similarity rows are identical.
+
+    textrank4zh's similarity of two sentences reads only each one's set of
+    distinct words and its word count, so sentences agreeing on both are
+    interchangeable nodes: (count, sorted distinct words) is the key.
+    ``merge=False``: every sentence its own group (the unmerged graph).
+    """
+    keys: dict[tuple, int] = {}
+    index = np.empty(len(word_lists), dtype=np.int64)
+    rows: list[list[str]] = []
+    lengths: list[int] = []
+    for i, words in enumerate(word_lists):
+        distinct = sorted(set(words))
+        key = (len(words), tuple(distinct)) if merge else i
+        g = keys.get(key)
+        if g is None:
+            g = keys[key] = len(rows)
+            rows.append(distinct)
+            lengths.append(len(words))
+        index[i] = g
+    # word ids in first-seen order; the loops run in C (dict.fromkeys, map)
+    vocab = {w: i for i, w in enumerate(dict.fromkeys(itertools.chain.from_iterable(rows)))}
+    cols = np.fromiter(map(vocab.__getitem__, itertools.chain.from_iterable(rows)), dtype=np.int64)
+    indptr = np.zeros(len(rows) + 1, dtype=np.int64)
+    np.cumsum([len(r) for r in rows], out=indptr[1:])
+    incidence = sparse.csr_array((np.ones(len(cols)), cols, indptr), shape=(len(rows), max(1, len(vocab))))
+    multiplicity = np.bincount(index, minlength=len(rows)).astype(float)
+    return _Groups(index, multiplicity, incidence, np.asarray(lengths, dtype=float))
+
+
+def _explicit_similarity(B: sparse.csr_array, lengths: np.ndarray) -> sparse.csr_array:
+    """textrank4zh's similarity for all pairs at once: shared distinct words
+    over log|s1| + log|s2| (0 where nothing is shared or both have one word).
+    Self-similarity is kept, as textrank4zh fills the diagonal too."""
+    shared = (B @ B.T).tocoo()
+    log_len = np.log(np.maximum(1, lengths)).astype(float)
+    denominator = log_len[shared.row] + log_len[shared.col]
+    keep = (shared.data > 0) & (np.abs(denominator) > 1e-12)
+    data = shared.data[keep] / denominator[keep]
+    n = B.shape[0]
+    return sparse.csr_array((data, (shared.row[keep], shared.col[keep])), shape=(n, n))
+
+
+def sentence_similarity(word_lists: list[list[str]]) -> sparse.csr_array:
+    """The explicit similarity matrix of ``word_lists`` (one row a sentence)."""
     vocab: dict[str, int] = {}
     rows, cols = [], []
     for i, words in enumerate(word_lists):
         for w in set(words):
             rows.append(i)
             cols.append(vocab.setdefault(w, len(vocab)))
-    data = np.ones(len(rows))
-    return sparse.csr_array((data, (rows, cols)), shape=(len(word_lists), max(1, len(vocab)))), vocab
+    B = sparse.csr_array((np.ones(len(rows)), (rows, cols)), shape=(len(word_lists), max(1, len(vocab))))
+    return _explicit_similarity(B, np.array([len(w) for w in word_lists], dtype=float))
 
 
-def sentence_similarity(word_lists: list[list[str]]) -> sparse.csr_array:
-    """textrank4zh's similarity for all pairs at once: shared distinct words
-    over log|s1| + log|s2| (0 where nothing is shared or both have one word)."""
-    B, _ = _incidence(word_lists)
-    shared = (B @ B.T).tocoo()
-    log_len = np.log(np.maximum(1, [len(w) for w in word_lists])).astype(float)
-    denominator = log_len[shared.row] + log_len[shared.col]
-    keep = (shared.data > 0) & (np.abs(denominator) > 1e-12)
-    data = shared.data[keep] / denominator[keep]
-    n = len(word_lists)
-    return sparse.csr_array((data, (shared.row[keep], shared.col[keep])), shape=(n, n))
+def _cauchy_factor(x: np.ndarray, rtol: float) -> np.ndarray:
+    """``F`` with ``F @ F.T`` ~ ``1 / (x[:, None] + x[None, :])`` entrywise
+    within relative error ``rtol`` (all ``x > 0``).
+
+    The kernel 1/(a+b) is positive definite for a, b > 0 (it is the Gram
+    matrix of the functions t -> exp(-a t)) and numerically of low rank
+    (~15 for this genre's lengths). Pivoted Cholesky builds the factor one
+    column at a time. Loop invariant: ``resid[i]`` is the diagonal of the
+    residual K - F F^T, which stays positive semidefinite, so every residual
+    entry is bounded by ``sqrt(resid[i] * resid[j]) <= max(resid)``. Stopping
+    when ``max(resid) <= rtol * min(K)`` therefore bounds every entry's
+    relative error by ``rtol``; ``min(K) = 1 / (2 max(x))``.
+    """
+    resid = 1.0 / (2.0 * x)
+    bound = rtol / (2.0 * x.max())
+    columns: list[np.ndarray] = []
+    while len(columns) < len(x):
+        p = int(np.argmax(resid))
+        if resid[p] <= bound:
+            break
+        column = 1.0 / (x + x[p])
+        for c in columns:
+            column -= c * c[p]
+        column /= math.sqrt(resid[p])
+        columns.append(column)
+        resid = resid - column * column
+        resid[p] = 0.0  # exactly reproduced from now on; guards against rounding
+    return np.column_stack(columns) if columns else np.zeros((len(x), 0))
+
+
+class _FactoredSimilarity:
+    """The similarity matrix of the merged sentences as an operator, never
+    built: ``matvec(v)`` is ``S @ v``.
+
+    S_ij = shared_ij * K(i, j), shared = B B^T (B: group x word incidence)
+    and K(i, j) = 1 / (log len_i + log len_j), zero when both are 0. Split the
+    groups into ``M`` (at least two words, log len > 0) and ``O`` (one word,
+    log len = 0; no words at all: a zero row of B, isolated):
+
+    * M-M: K = F F^T (``_cauchy_factor``), so
+      S_MM v = sum_k F_k * (B_M (B_M^T (F_k * v))): two sparse products
+      with an (n x rank) block per call, O(rank * nnz(B)).
+    * M-O: K(i, j) = 1 / log len_i, exactly rank one:
+      S_MO v_O = (B_M (B_O^T v_O)) / log len_M, and S_OM = S_MO^T.
+    * O-O: 0 (textrank4zh's zero denominator).
+
+    Every entry of S is reproduced within relative error ``rtol``.
+    """
+
+    def __init__(self, B: sparse.csr_array, lengths: np.ndarray, rtol: float = KERNEL_RTOL):
+        self.shape = (B.shape[0], B.shape[0])
+        self.many = np.flatnonzero(lengths >= 2)
+        self.one = np.flatnonzero(lengths == 1)
+        self.BM = B[self.many]
+        self.BMT = self.BM.T.tocsr()
+        self.BO = B[self.one]
+        self.BOT = self.BO.T.tocsr()
+        log_len = np.log(lengths[self.many])
+        classes, inverse = np.unique(log_len, return_inverse=True)  # factor once per distinct length
+        self.F = _cauchy_factor(classes, rtol)[inverse] if len(classes) else np.zeros((0, 0))
+        self.inv_log = 1.0 / log_len
+
+    @property
+    def rank(self) -> int:
+        return self.F.shape[1]
+
+    def matvec(self, v: np.ndarray) -> np.ndarray:
+        out = np.zeros(self.shape[0])
+        vM, vO = v[self.many], v[self.one]
+        if len(self.many):
+            words = self.BMT @ (self.F * vM[:, None])  # word x rank
+            outM = (self.F * (self.BM @ words)).sum(axis=1)
+            if len(self.one):
+                outM += (self.BM @ (self.BOT @ vO)) * self.inv_log
+                out[self.one] = self.BO @ (self.BMT @ (vM * self.inv_log))
+            out[self.many] = outM
+        return out
+
+
+# ---------------------------------------------------------------- settings
+
+
+class TextRank:
+    """TextRank key sentences and keywords, with its settings validated once.
+
+    ``engine``: ``"fast"`` (this module's sparse computation) or
+    ``"textrank4zh"`` (the original package, every sentence a node, for
+    comparison; quadratic).
+    ``tokenizer``: a ``Tokenizer`` (default: the module's shared one, whose
+    cache every default caller reuses).
+    ``damping``, ``tol``, ``max_iter``: PageRank's, as networkx's defaults.
+    ``window``: keyword co-occurrence window (textrank4zh's ``window``, >= 2).
+    ``exact_graph_limit``: build the similarity matrix while its cost
+    (``_Groups.work``) is at most this; past it use the factored operator.
+    0 always factors; ``None`` always builds (quadratic on long texts).
+    ``kernel_rtol``: entrywise relative accuracy of the factored path.
+    ``merge_duplicates``: identical sentences as one weighted node (same
+    scores, see ``pagerank``); False only to measure what merging saves.
+    ``min_sentence_chars``: shorter sentences are never key sentences.
+    """
+
+    def __init__(
+        self,
+        engine: str = "fast",
+        *,
+        tokenizer: Tokenizer | None = None,
+        damping: float = DAMPING,
+        tol: float = 1e-6,
+        max_iter: int = 100,
+        window: int = 2,
+        exact_graph_limit: int | None = EXACT_GRAPH_LIMIT,
+        kernel_rtol: float = KERNEL_RTOL,
+        min_sentence_chars: int = MIN_SENTENCE_CHARS,
+        merge_duplicates: bool = True,
+    ):
+        if engine not in ENGINES:
+            raise ValueError(f"TextRank(engine={engine!r}): choose one of {', '.join(ENGINES)}")
+        if tokenizer is not None and not isinstance(tokenizer, Tokenizer):
+            raise TypeError(f"TextRank(tokenizer=...) must be a Tokenizer, not {type(tokenizer).__name__}")
+        self.engine = engine
+        self.tokenizer = tokenizer if tokenizer is not None else TOKENIZER
+        self.damping = _check_float("TextRank", "damping", damping, 0.0, 1.0)
+        self.tol = _check_float("TextRank", "tol", tol, 0.0, 1.0)
+        self.max_iter = _check_int("TextRank", "max_iter", max_iter, 1)
+        self.window = _check_int("TextRank", "window", window, 2)
+        self.exact_graph_limit = _check_int("TextRank", "exact_graph_limit", exact_graph_limit, 0, allow_none=True)
+        self.kernel_rtol = _check_float("TextRank", "kernel_rtol", kernel_rtol, 0.0, 1e-3, closed_high=True)
+        self.min_sentence_chars = _check_int("TextRank", "min_sentence_chars", min_sentence_chars, 0)
+        self.merge_duplicates = _check_bool("TextRank", "merge_duplicates", merge_duplicates)
+
+    def __repr__(self) -> str:
+        return (
+            f"TextRank(engine={self.engine!r}, tokenizer={self.tokenizer!r}, damping={self.damping!r}, "
+            f"window={self.window!r}, exact_graph_limit={self.exact_graph_limit!r}, "
+            f"merge_duplicates={self.merge_duplicates!r})"
+        )
+
+    def _pagerank(self, weights, multiplicity=None) -> np.ndarray:
+        return pagerank(weights, self.damping, self.tol, self.max_iter, multiplicity)
+
+    # ----- sentences
+
+    def uses_exact_graph(self, groups: _Groups) -> bool:
+        return self.exact_graph_limit is None or groups.work <= self.exact_graph_limit
+
+    def rank_sentences(self, word_lists: Sequence[Sequence[str]]) -> np.ndarray:
+        """TextRank score of each sentence (its word list after stopwords)."""
+        if self.engine == "textrank4zh":
+            scores = np.zeros(len(word_lists))
+            config = {"alpha": self.damping}
+            words = [list(w) for w in word_lists]
+            for item in _textrank4zh().sort_sentences(sentences=[""] * len(words), words=words, pagerank_config=config):
+                scores[item["index"]] = item["weight"]
+            return scores
+        if not word_lists:
+            return np.zeros(0)
+        groups = _group(word_lists, self.merge_duplicates)
+        if self.uses_exact_graph(groups):
+            graph = _explicit_similarity(groups.incidence, groups.lengths)
+        else:
+            graph = _FactoredSimilarity(groups.incidence, groups.lengths, self.kernel_rtol)
+        return self._pagerank(graph, groups.multiplicity)[groups.index]
+
+    def is_candidate(self, sentence: Sentence) -> bool:
+        return len(sentence.text) >= self.min_sentence_chars and not sentence.text.endswith(("：", ":"))
+
+    def key_sentences(
+        self, speech: Speech, sentences: list[Sentence], n: int, tokens: list[Tokens] | None = None
+    ) -> list[KeySentence]:
+        """The ``n`` most central of ``sentences``, in document order."""
+        if not sentences or n <= 0:
+            return []
+        tokens = tokens if tokens is not None else self.tokenizer.tokenize([s.text for s in sentences])
+        scores = self.rank_sentences([t.words for t in tokens])
+        order = descending(scores)  # ties keep document order
+        chosen: list[int] = []
+        for i in order:
+            if self.is_candidate(sentences[i]):
+                chosen.append(int(i))
+                if len(chosen) == n:
+                    break
+        ranked = {i: r for r, i in enumerate(chosen, 1)}
+        return [
+            KeySentence(sentences[i].text, sentences[i].start, sentences[i].end, float(scores[i]), ranked[i],
+                        outline_path(speech, sentences[i].start))
+            for i in sorted(ranked)
+        ]
+
+    # ----- words
+
+    def rank_words(self, vertex_lists: Sequence[Sequence[str]], edge_lists: Sequence[Sequence[str]]) -> list[Keyword]:
+        """TextRank over words: vertices from ``vertex_lists``, an edge between
+        vertices within ``window`` of each other in ``edge_lists``."""
+        if self.engine == "textrank4zh":
+            ranked = _textrank4zh().sort_words(
+                [list(v) for v in vertex_lists], [list(e) for e in edge_lists], window=self.window,
+                pagerank_config={"alpha": self.damping},
+            )
+            return [Keyword(item.word, float(item.weight)) for item in ranked]
+        # vertices in first-seen order (ties in score keep it)
+        vocab = {w: i for i, w in enumerate(dict.fromkeys(itertools.chain.from_iterable(vertex_lists)))}
+        if not vocab:
+            return []
+        # All edge lists as one id array, sentences separated by window-1
+        # slots of -1 (None is no word): a pair (k, k+gap) with gap < window
+        # that spans two sentences has an end inside the separator, so
+        # windows never cross sentences (textrank4zh pairs words within one
+        # sentence only). Edges are 0/1, so a repeated sentence adds none.
+        sep = (None,) * (self.window - 1)
+        distinct = dict.fromkeys(tuple(e) for e in edge_lists)
+        flat = itertools.chain.from_iterable(words + sep for words in distinct)
+        seq = np.fromiter(map(vocab.get, flat, itertools.repeat(-1)), dtype=np.int64)
+        rows, cols = [], []
+        for gap in range(1, self.window):
+            a, b = seq[:-gap], seq[gap:]
+            both = (a >= 0) & (b >= 0)
+            rows += [a[both], b[both]]
+            cols += [b[both], a[both]]
+        n = len(vocab)
+        row = np.concatenate(rows) if rows else np.zeros(0, dtype=np.int64)
+        col = np.concatenate(cols) if cols else np.zeros(0, dtype=np.int64)
+        graph = sparse.csr_array((np.ones(len(row)), (row, col)), shape=(n, n))
+        graph.sum_duplicates()
+        graph.data[:] = 1.0  # an edge, not a count
+        scores = self._pagerank(graph)
+        words = list(vocab)
+        order = descending(scores)  # ties keep first-seen order
+        return [Keyword(words[i], float(scores[i])) for i in order]
+
+    # ----- summaries
+
+    def summarize(self, speech: Speech, n: int = 5, keywords: int = 10, per_section: bool = False) -> Summary:
+        """Key sentences and keywords of one speech (and of each top-level
+        section with ``per_section``)."""
+        sentences = speech.sentences
+        tokens = self.tokenizer.tokenize([s.text for s in sentences])
+        ranked_words = (
+            self.rank_words([t.keyword_candidates for t in tokens], [t.words for t in tokens]) if keywords else []
+        )
+        summary = Summary(
+            source=speech.source,
+            title=speech.title,
+            date=speech.date,
+            speaker=speech.speaker,
+            sentences=self.key_sentences(speech, sentences, n, tokens),
+            keywords=ranked_words[:keywords],
+        )
+        if per_section:
+            by_start = {s.start: t for s, t in zip(sentences, tokens)}
+            for section in speech.sections:
+                own = _section_sentences(section)
+                if not own:
+                    continue
+                summary.sections.append(
+                    SectionSummary(
+                        path=section.label if section.level else "（开场）",
+                        heading=section.heading,
+                        sentences=self.key_sentences(speech, own, n, [by_start[s.start] for s in own]),
+                    )
+                )
+        return summary
+
+
+@functools.cache
+def _default(engine: str) -> TextRank:
+    return TextRank(engine)
+
+
+def _engine(engine: str) -> TextRank:
+    if engine not in ENGINES:
+        raise ValueError(f"engine={engine!r}: choose one of {', '.join(ENGINES)}")
+    return _default(engine)
+
+
+# ---------------------------------------------------------------- module-level API
 
 
 def rank_sentences(word_lists: list[list[str]], engine: str = "fast") -> np.ndarray:
     """TextRank score of each sentence (``engine="textrank4zh"``: computed
     by the original package, for comparison)."""
-    if engine == "textrank4zh":
-        scores = np.zeros(len(word_lists))
-        for item in _textrank4zh().sort_sentences(sentences=[""] * len(word_lists), words=word_lists):
-            scores[item["index"]] = item["weight"]
-        return scores
-    return pagerank(sentence_similarity(word_lists))
+    return _engine(engine).rank_sentences(word_lists)
 
 
 def rank_words(vertex_lists: list[list[str]], edge_lists: list[list[str]], window: int = 2, engine: str = "fast") -> list[Keyword]:
     """TextRank over words: vertices from ``vertex_lists``, an edge between
     vertices within ``window`` of each other in ``edge_lists``."""
-    if engine == "textrank4zh":
-        ranked = _textrank4zh().sort_words(vertex_lists, edge_lists, window=window)
-        return [Keyword(item.word, float(item.weight)) for item in ranked]
-    vocab: dict[str, int] = {}
-    for words in vertex_lists:
-        for w in words:
-            vocab.setdefault(w, len(vocab))
-    if not vocab:
-        return []
-    rows, cols = [], []
-    for words in edge_lists:
-        ids = [vocab.get(w, -1) for w in words]
-        for gap in range(1, max(2, window)):
-            for a, b in zip(ids, ids[gap:]):
-                if a >= 0 and b >= 0:
-                    rows += [a, b]
-                    cols += [b, a]
-    n = len(vocab)
-    graph = sparse.csr_array((np.ones(len(rows)), (rows, cols)), shape=(n, n))
-    graph.sum_duplicates()
-    graph.data[:] = 1.0  # an edge, not a count
-    scores = pagerank(graph)
-    words = list(vocab)
-    order = sorted(range(n), key=lambda i: -scores[i])
-    return [Keyword(words[i], float(scores[i])) for i in order]
-
-
-# ---------------------------------------------------------------- summaries
+    window = max(2, window)  # as textrank4zh: a window below 2 is 2
+    ranker = _engine(engine) if window == 2 else TextRank(engine, window=window)
+    return ranker.rank_words(vertex_lists, edge_lists)
 
 
 def outline_path(speech: Speech, offset: int) -> str:
     return " > ".join(sec.label for sec in speech.path_of(offset))
 
 
-def _is_candidate(sentence: Sentence) -> bool:
-    return len(sentence.text) >= MIN_SENTENCE_CHARS and not sentence.text.endswith(("：", ":"))
-
-
 def key_sentences(
     speech: Speech, sentences: list[Sentence], n: int, tokens: list[Tokens] | None = None, engine: str = "fast"
 ) -> list[KeySentence]:
     """The ``n`` most central of ``sentences``, in document order."""
-    if not sentences:
-        return []
-    tokens = tokens if tokens is not None else tokenize([s.text for s in sentences])
-    scores = rank_sentences([t.words for t in tokens], engine)
-    order = sorted(range(len(sentences)), key=lambda i: -scores[i])
-    chosen = [i for i in order if _is_candidate(sentences[i])][:n]
-    ranked = {i: r for r, i in enumerate(chosen, 1)}
-    return [
-        KeySentence(s.text, s.start, s.end, float(scores[i]), ranked[i], outline_path(speech, s.start))
-        for i, s in enumerate(sentences)
-        if i in ranked
-    ]
+    return _engine(engine).key_sentences(speech, sentences, n, tokens)
 
 
 def _section_sentences(section: Section) -> list[Sentence]:
@@ -250,30 +691,7 @@ def _section_sentences(section: Section) -> list[Sentence]:
 def summarize(speech: Speech, n: int = 5, keywords: int = 10, per_section: bool = False, engine: str = "fast") -> Summary:
     """Key sentences and keywords of one speech (and of each top-level
     section with ``per_section``)."""
-    sentences = speech.sentences
-    tokens = tokenize([s.text for s in sentences])
-    summary = Summary(
-        source=speech.source,
-        title=speech.title,
-        date=speech.date,
-        speaker=speech.speaker,
-        sentences=key_sentences(speech, sentences, n, tokens, engine),
-        keywords=rank_words([t.keyword_candidates for t in tokens], [t.words for t in tokens], engine=engine)[:keywords],
-    )
-    if per_section:
-        by_start = {s.start: t for s, t in zip(sentences, tokens)}
-        for section in speech.sections:
-            own = _section_sentences(section)
-            if not own:
-                continue
-            summary.sections.append(
-                SectionSummary(
-                    path=section.label if section.level else "（开场）",
-                    heading=section.heading,
-                    sentences=key_sentences(speech, own, n, [by_start[s.start] for s in own], engine),
-                )
-            )
-    return summary
+    return _engine(engine).summarize(speech, n, keywords, per_section)
 
 
 # ---------------------------------------------------------------- the original package

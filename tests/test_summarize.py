@@ -24,15 +24,27 @@ def _top(scores, k):
     return order[:k], scores[order[k - 1]] if len(order) >= k else None
 
 
-def test_parity_with_textrank4zh_on_every_sample_speech():
+# the exact path: the explicit similarity graph, whatever the speech's size
+EXACT = analyze.TextRank(exact_graph_limit=None)
+_THEIRS: dict[str, object] = {}  # textrank4zh is slow: score each speech once
+
+
+def _textrank4zh_scores(source, words):
+    if source not in _THEIRS:
+        _THEIRS[source] = analyze.rank_sentences(words, engine="textrank4zh")
+    return _THEIRS[source]
+
+
+@pytest.mark.parametrize("ranker", [EXACT, analyze.TextRank()], ids=["exact path", "default settings"])
+def test_parity_with_textrank4zh_on_every_sample_speech(ranker):
     checked = 0
     for speech in _all_speeches():
         sentences = speech.sentences
         if len(sentences) < 10:
             continue
         words = [t.words for t in analyze.tokenize([s.text for s in sentences])]
-        ours = analyze.rank_sentences(words)
-        theirs = analyze.rank_sentences(words, engine="textrank4zh")
+        ours = ranker.rank_sentences(words)
+        theirs = _textrank4zh_scores(speech.source, words)
         top_ours, cut_ours = _top(ours, 5)
         top_theirs, _ = _top(theirs, 5)
         if top_ours != top_theirs:
@@ -51,6 +63,11 @@ def test_keywords_parity_with_textrank4zh():
     ours = analyze.rank_words(vertices, edges)
     theirs = analyze.rank_words(vertices, edges, engine="textrank4zh")
     assert [k.word for k in ours[:10]] == [k.word for k in theirs[:10]]
+    for window in (3, 5):
+        ours = analyze.rank_words(vertices, edges, window=window)
+        theirs = analyze.rank_words(vertices, edges, window=window, engine="textrank4zh")
+        assert [k.word for k in ours[:10]] == [k.word for k in theirs[:10]]
+        assert max(abs(a.score - b.score) for a, b in zip(ours, theirs)) < 1e-9
 
 
 def test_key_sentences_in_document_order_with_ranks_and_paths():
