@@ -1,12 +1,14 @@
 """Regenerate tests/golden/summaries_exact.json: every speech of samples/ and
 tests/realworld/ summarized by the TextRank on ``PYTHONPATH``.
 
-The stored file was captured from the implementation before the sparse
-rework (commit 5d84780, explicit similarity matrix, no merging), so it is the
-reference the exact and factored paths are held to; do not regenerate it
-from the code under test.
+The stored file was captured with the TextRank before the sparse rework
+(compare/analyze.py of commit 5d84780: explicit similarity matrix, no
+merging) on the texts of today's ingest, so it is the reference the exact
+and factored paths are held to; do not regenerate it from the code under
+test. When ingest changes the texts, recapture it that way:
 
-    PYTHONPATH=<checkout of 5d84780> python tests/golden/capture_summaries.py tests/golden/summaries_exact.json
+    mkdir /tmp/old && cp -r compare /tmp/old/ && git show 5d84780:compare/analyze.py > /tmp/old/compare/analyze.py
+    PYTHONPATH=/tmp/old python tests/golden/capture_summaries.py tests/golden/summaries_exact.json
 
 For each list of key sentences (whole speech and each top-level section,
 n = 5) and for the 10 keywords it stores the items with their scores and
