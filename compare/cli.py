@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 import click
 
-from . import __version__, clean, formats, read_text, select, views
+from . import __version__, clean, formats, load_many, read_text, select, views
 from .align import DEFAULT_THRESHOLD
 from .model import Speech, SpeechdiffError
 from .output import Inputs, check_output, cleanup_on_signals
@@ -384,8 +384,11 @@ def diff(a, b, threshold, db, fmt, output, color):
 @click.option("--max-diffs", default=100, show_default=True, type=click.IntRange(0), help="At most this many related diffs (most similar first).")
 @click.option("--table", type=click.Choice(formats.REPORT_TABLES), default="speeches", show_default=True,
               help="CSV: which table (each speech's boilerplate share, similar pairs, the phrasebook).")
+@click.option("--min-speeches", default=1, show_default=True, type=click.IntRange(1),
+              help="A passage is boilerplate when it recurs in at least this many other independent speeches.")
+@click.option("--strict", is_flag=True, help="Stop at the first unreadable file instead of skipping it with a warning.")
 @output_options(views.ReportView)
-def report(specs, db, n, phrases, diffs, max_diffs, table, fmt, output, color):
+def report(specs, db, n, phrases, diffs, max_diffs, table, min_speeches, strict, fmt, output, color):
     """Compare many speeches: similarity matrix, near-duplicates, the
     boilerplate phrasebook, and what is new in each speech.
 
@@ -399,13 +402,41 @@ def report(specs, db, n, phrases, diffs, max_diffs, table, fmt, output, color):
     from . import store
 
     progress = _progress()
-    speeches = [s for spec in progress(specs, "reading") for s in select(spec)]
+    speeches, skipped = load_many(progress(specs, "reading"), strict=strict)
+    for _, reason in skipped:  # one unreadable file among many is not the end of the run
+        click.echo(f"warning: skipped {reason}", err=True)
     if db:
         speeches += store.load_speeches(_corpus_db(db))
     if len(speeches) < 2:
         raise SpeechdiffError(f"a report compares speeches: found {len(speeches)}, need at least 2")
-    view = views.report(speeches, n=n, phrases=phrases or None, diffs=diffs, max_diffs=max_diffs, progress=progress)
+    view = views.report(speeches, n=n, phrases=phrases or None, diffs=diffs, max_diffs=max_diffs, progress=progress,
+                        min_speeches=min_speeches)
     dest.emit(view, progress)
+
+
+@cli.command(short_help="One passage across many speeches: a variant table.")
+@click.argument("specs", nargs=-1, required=True, metavar="FILE[#N]...", type=SPEC)
+@click.option("--section", metavar="TEXT|PATH",
+              help="The passage: a section by heading text (渠道建设), outline path (二 > （三）) or 开场 (the opening).")
+@click.option("--phrase", metavar="TEXT", help="The passage: the sentence holding this phrase (punctuation and figures do not matter).")
+@click.option("--order", type=click.Choice(["given", "date"]), default="given", show_default=True,
+              help="Order of the speeches: as given, or by their dates.")
+@click.option("--numbers", is_flag=True, help="Also list the figures whose frame recurs (增长5%左右 …), one value per speech.")
+@click.option("--table", type=click.Choice(["rows", "figures"]), default="rows", show_default=True,
+              help="CSV: the variant table's cells, or the figures (with --numbers).")
+@output_options(views.TrackView)
+def track(specs, section, phrase, order, numbers, table, fmt, output, color):
+    """Collate one passage across speeches: a row per aligned sentence, a
+    column per speech; each reading compared with the speech before it
+    (same, edited, template slots filled, added, dropped), the majority
+    reading marked, and what each speech changed. FILE alone means every
+    speech in it."""
+    if (section is None) == (phrase is None):
+        raise click.UsageError("give one of --section or --phrase")
+    inputs = Inputs(specs)
+    dest = destination((views.TrackView,), fmt, output, color, inputs, table=table)
+    speeches = [s for spec in specs for s in select(spec)]
+    dest.emit(views.track(speeches, section=section, phrase=phrase, order=order, numbers=numbers or table == "figures"))
 
 
 @cli.group(cls=Group, short_help="A persistent corpus database (add, list, remove).")

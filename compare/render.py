@@ -12,7 +12,7 @@ import functools
 import json
 import re
 
-from markupsafe import escape
+from markupsafe import Markup, escape
 
 from .model import Speech
 
@@ -702,3 +702,82 @@ def report_terminal(view: dict, console, pairs: int = 15, phrases: int = 15) -> 
         table.add_row(str(e["families"]), escape(e["text"]))
     console.print(table)
     console.print("[dim]Write everything with -o report.html (pairwise diffs next to it), .json, .md or .csv.[/dim]")
+
+
+# ---------------------------------------------------------------- one passage across many speeches
+
+TRACK_LABEL = {"first": "初", "same": "同", "edited": "改", "filled": "填", "added": "增", "absent": "删", "none": "·"}
+
+
+def _witness_name(w: dict) -> str:
+    return " ".join(x for x in (w["date"], w["title"]) if x) or w["source"]
+
+
+def track_terminal(view: dict, console) -> None:
+    """A variant table for a terminal: each row's readings one under the
+    other (a witness's label, its status against the witness before, its
+    wording with the changes marked), then each speech's changes."""
+    color = console.color_system is not None
+    witnesses = view["witnesses"]
+    found = sum(w["found"] for w in witnesses)
+    print_wrapped(console, [(f"{view['query']}", "bold"),
+                            (f"  {len(view['rows'])} rows × {len(witnesses)} speeches ({found} hold the passage)", "dim")])
+    for w in witnesses:
+        where = f"{w['section']['path']} {w['section']['heading']}" if w["section"] else ("" if w["found"] else "not found")
+        print_wrapped(console, [(_witness_name(w), ""), (f"  {w['source']}  {where}", "dim")], first=[(f"  W{w['id']} ", "bold")])
+    legend = ("初 first reading · 同 same · 改 edited · 填 template slots filled · 增 added · 删 dropped "
+              "(against the speech before); * the majority reading")
+    print_wrapped(console, [(legend, "dim")])
+    for n, row in enumerate(view["rows"], 1):
+        console.print()
+        _emit_line(console, [(f"row {n}", "bold"), (f"  read by {sum(1 for c in row['cells'] if 'text' in c)} of {len(witnesses)}", "dim")])
+        for w, cell in zip(witnesses, row["cells"]):
+            if cell["status"] == "none":
+                continue
+            first = [(f"  W{w['id']} ", "bold"), (TRACK_LABEL[cell["status"]], "dim"), ("*" if cell["majority"] else " ", "bold"), (" ", "")]
+            if "text" not in cell:
+                print_wrapped(console, [("（此处删去）", "dim")], first=first)
+                continue
+            pieces = _cell_pieces(cell, "b", color) if cell["status"] in ("edited", "filled") else [(cell["text"], "")]
+            print_wrapped(console, pieces, first=first)
+    console.print()
+    _emit_line(console, [("Changes against the speech before", "bold")])
+    for w in witnesses:
+        c = w["changes"]
+        text = f"same {c['same']} · edited {c['edited']} · filled {c['filled']} · added {c['added']} · dropped {c['dropped']}"
+        print_wrapped(console, [(text, "")], first=[(f"  W{w['id']} ", "bold")])
+    if view.get("figures"):
+        console.print()
+        _emit_line(console, [("Figures that recur", "bold")])
+        for f in view["figures"]:
+            values = " | ".join(v["text"] if v else "—" for v in f["values"])
+            print_wrapped(console, [(values, "")], first=[(f"  {f['frame']} ", "bold")])
+
+
+def track_markdown(view: dict) -> str:
+    witnesses = view["witnesses"]
+    out = [f"# {md(view['query'])}\n", "| # | " + " | ".join(f"W{w['id']} {md(_witness_name(w))}" for w in witnesses) + " |",
+           "|---:|" + "---|" * len(witnesses)]
+    for n, row in enumerate(view["rows"], 1):
+        cells = []
+        for cell in row["cells"]:
+            text = _md_cell(cell, "b") if cell["status"] in ("edited", "filled") else md(cell.get("text", ""))
+            cells.append(f"{TRACK_LABEL[cell['status']]} {text}".strip() if cell["status"] != "none" else "")
+        out.append(f"| {n} | " + " | ".join(cells) + " |")
+    if view.get("figures"):
+        out += ["", "## Figures\n", "| frame | " + " | ".join(f"W{w['id']}" for w in witnesses) + " |", "|---|" + "---|" * len(witnesses)]
+        for f in view["figures"]:
+            out.append(f"| {md(f['frame'])} | " + " | ".join(md(v["text"]) if v else "—" for v in f["values"]) + " |")
+    return "\n".join(out).rstrip() + "\n"
+
+
+def _track_cell_html(cell: dict) -> Markup:
+    if "text" not in cell:
+        return Markup("")
+    if cell["status"] in ("edited", "filled", "added"):
+        return Markup("".join(f'<span class="{p["kind"]}">{escape(p["text"])}</span>' for p in cell["pieces"]))
+    return escape(cell["text"])
+
+
+def track_html(view: dict) -> str:
+    return render_html("track.html.j2", view=view, cell_html=_track_cell_html, labels=TRACK_LABEL, name=_witness_name)

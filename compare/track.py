@@ -33,7 +33,7 @@ ROW_SIMILARITY = 0.45
 # to the previous witness's heading).
 HEADING_SIMILARITY = 0.6
 OPENING = ("开场", "opening", "0")
-STATUSES = ("same", "edited", "filled", "added", "absent", "none")
+STATUSES = ("first", "same", "edited", "filled", "added", "absent", "none")
 
 
 @dataclass
@@ -57,7 +57,8 @@ class Witness:
 @dataclass
 class Cell:
     unit: Unit | None
-    status: str  # same, edited, filled (only template slots differ), added, absent (dropped), none (never had)
+    status: str  # first (the first witness's own reading), same, edited, filled (only template slots differ),
+    # added, absent (dropped), none (never had); each against the witness before
     pieces: list[Piece] = field(default_factory=list)  # this reading's runs against its base
     base: int | None = None  # the witness it was compared with
     majority: bool = False  # this reading is the row's majority reading
@@ -299,11 +300,13 @@ def _cells(witnesses: list[Witness], rows: list[list[int | None]], query: str, k
                 continue
             is_majority = support > 1 and keys[w][u] == majority_key
             if base is None:
-                # the first witness: against the majority reading
-                reference = majority_text if majority_text and not is_majority else unit.text
-                status, pieces = _compare(reference, unit)
-                if status == "same":
-                    changes[w].same += 1
+                # the first witness has no witness before it: against the
+                # majority reading when there is one it does not read, else
+                # it is the row's first reading
+                if support > 1 and not is_majority:
+                    status, pieces = _compare(majority_text, unit)
+                else:
+                    status, pieces = "first", [Piece(unit.start, unit.end, "same")]
                 cells.append(Cell(unit, status, pieces, None, is_majority))
                 continue
             if base_unit is None:

@@ -341,10 +341,76 @@ class ReportView:
 
 
 def report(speeches: list[Speech], n: int = 5, phrases: int | None = 300, diffs: str = "auto", max_diffs: int = 100,
-           progress: Callable = None) -> ReportView:
+           progress: Callable = None, min_speeches: int = 1) -> ReportView:
     """Compare many speeches (corpus.analyze_corpus) and choose the pairs
-    whose side-by-side diffs go with the report."""
-    from . import corpus
+    whose side-by-side diffs go with the report. ``min_speeches``: the
+    boilerplate rule's bar (other independent speeches a passage recurs in)."""
+    from . import boilerplate, corpus
 
-    c = corpus.analyze_corpus(speeches, n=n, progress=progress or corpus.no_progress)
+    c = corpus.analyze_corpus(speeches, n=n, progress=progress or corpus.no_progress,
+                              rule=boilerplate.Rule(min_speeches=min_speeches))
     return ReportView(c, phrases, choose_pairs(c, diffs, max_diffs))
+
+
+# ---------------------------------------------------------------- one passage across many speeches
+
+
+def _piece_data(speech_text: str, pieces) -> list[dict]:
+    return [{"text": speech_text[p.start:p.end], "kind": p.kind} for p in pieces]
+
+
+def track_data(t, figures: list | None = None) -> dict:
+    """Plain data of a collation: witnesses (columns), rows (aligned
+    sentences, one cell per witness), each speech's changes against the one
+    before, and the figures whose frame recurs."""
+    witnesses = []
+    for i, w in enumerate(t.witnesses, 1):
+        s = w.speech
+        witnesses.append({
+            "id": i, "source": s.source, "title": s.title, "date": s.date, "speaker": s.speaker,
+            "found": w.found, "found_by": w.found_by, "score": round(w.score, 4),
+            "section": {"path": " > ".join(x.label for x in s.path_of(w.section.span[0])), "heading": w.section.heading}
+            if w.section is not None and w.section.level else None,
+            "changes": dataclasses.asdict(t.changes[i - 1]),
+        })
+    rows = []
+    for r in t.rows:
+        cells = []
+        for w, c in zip(t.witnesses, r.cells):
+            cell = {"status": c.status, "majority": c.majority, "base": c.base + 1 if c.base is not None else None}
+            if c.unit is not None:
+                cell.update(text=c.unit.text, start=c.unit.start, end=c.unit.end, pieces=_piece_data(w.speech.text, c.pieces))
+            cells.append(cell)
+        rows.append({"majority": r.majority, "support": r.support, "cells": cells})
+    data = {"version": _version(), "query": t.query, "witnesses": witnesses, "rows": rows}
+    if figures is not None:
+        data["figures"] = [
+            {"frame": f.frame, "unit": f.unit, "support": f.support,
+             "values": [None if v is None else {"text": v.text, "value": v.value, "unit": v.unit, "qualifier": v.qualifier,
+                                                "start": v.start, "end": v.end} for v in f.values]}
+            for f in figures
+        ]
+    return data
+
+
+@dataclass(repr=False)
+class TrackView:
+    """One passage collated across speeches (``compare.track``), and with
+    ``figures`` the recurring figures of the passages."""
+
+    track: object
+    figures: list | None = None
+
+    def data(self) -> dict:
+        return track_data(self.track, self.figures)
+
+    def __repr__(self) -> str:
+        return f"TrackView({self.track!r})"
+
+
+def track(speeches: list[Speech], section: str | None = None, phrase: str | None = None, order: str = "given",
+          numbers: bool = False) -> TrackView:
+    from . import track as tracking
+
+    t = tracking.track(speeches, section=section, phrase=phrase, order=order)
+    return TrackView(t, tracking.figure_table(t.witnesses) if numbers else None)

@@ -47,15 +47,15 @@ def test_a_renumbered_reworded_section_is_followed():
     assert [w.section.label for w in t.witnesses] == ["二", "三", "二"]
     texts = [[c.text for c in row.cells] for row in t.rows]
     goal = next(r for r in t.rows if r.cells[0].text == GOAL)
-    assert [c.status for c in goal.cells] == ["same", "same", "same"]
+    assert [c.status for c in goal.cells] == ["first", "same", "same"]
     assert goal.majority == GOAL and goal.support == 3
     # dropped in 2022, restored in 2023: one row, absent in the middle
     check = next(r for r in t.rows if r.cells[0].text == "各县区要开展隐患排查。")
-    assert [c.status for c in check.cells] == ["same", "absent", "added"]
+    assert [c.status for c in check.cells] == ["first", "absent", "added"]
     assert check.cells[2].text == "各县区要开展隐患排查。"
     # the figures changed: edited
     figures = next(r for r in t.rows if "排查隐患" in r.cells[0].text)
-    assert [c.status for c in figures.cells] == ["same", "edited", "edited"]
+    assert [c.status for c in figures.cells] == ["first", "edited", "edited"]
     # a new sentence in 2023 gets its own row, after its neighbour
     new = [row for row in texts if row[2].startswith("各县区要建立隐患台账")]
     assert new and new[0][:2] == ["", ""]
@@ -66,7 +66,7 @@ def test_a_renumbered_reworded_section_is_followed():
 def test_opening_and_path_queries():
     t = track.track(years(), section="开场")
     assert all(w.found_by == "opening" for w in t.witnesses)
-    assert all(c.status == "same" for row in t.rows for c in row.cells)
+    assert all(c.status == ("first" if w == 0 else "same") for row in t.rows for w, c in enumerate(row.cells))
     # a path names the section in the first speech; the renumbered one is followed by its heading
     t = track.track(years(), section="二")
     assert [w.section.heading for w in t.witnesses][0] == "深入实施安全生产专项整治"
@@ -77,7 +77,7 @@ def test_phrase_is_found_by_the_key_rule():
     # punctuation and figures do not matter to the key
     t = track.track(years(), phrase="全年排查隐患2000处整改率达到")
     assert all(w.found_by == "phrase" for w in t.witnesses)
-    assert len(t.rows) == 1 and [c.status for c in t.rows[0].cells] == ["same", "edited", "edited"]
+    assert len(t.rows) == 1 and [c.status for c in t.rows[0].cells] == ["first", "edited", "edited"]
 
 
 def test_order_by_date_and_bad_queries():
@@ -180,3 +180,59 @@ def test_dev_corpus_series_opening_and_section():
     table = track.figure_table(track.track(speeches, section="一").witnesses)
     gdp = next(r for r in table if r.frame == "生产总值增长")
     assert all(v is not None for v in gdp.values)
+
+
+# ---------------------------------------------------------------- the command
+
+
+def test_cli_track_formats(tmp_path):
+    from .conftest import run
+
+    paths = []
+    for s in years():
+        p = tmp_path / f"{s.source.split('#')[0]}.txt"
+        p.write_text(f"{s.date}\n{s.text}", encoding="utf-8")
+        paths.append(p)
+    import json
+
+    result = run("track", *paths, "--section", "深入实施安全生产专项整治", "--numbers", "--format", "json")
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    assert set(data) == {"version", "query", "witnesses", "rows", "figures"}
+    assert set(data["witnesses"][0]) == {"id", "source", "title", "date", "speaker", "found", "found_by", "score", "section", "changes"}
+    assert set(data["witnesses"][0]["changes"]) == {"same", "edited", "filled", "added", "dropped"}
+    cell = data["rows"][0]["cells"][0]
+    assert {"status", "majority", "base"} <= set(cell)
+    assert {f["frame"] for f in data["figures"]} >= {"全年排查隐患", "整改率达到"}
+    # CSV: a row per cell; the figures table with --table figures
+    result = run("track", *paths, "--section", "深入实施安全生产专项整治", "-o", tmp_path / "t.csv")
+    assert result.exit_code == 0
+    lines = (tmp_path / "t.csv").read_text(encoding="utf-8").splitlines()
+    assert lines[0] == "row,witness,source,date,status,majority,text"
+    assert len(lines) - 1 == 3 * len(data["rows"])
+    result = run("track", *paths, "--section", "深入实施安全生产专项整治", "--table", "figures", "--format", "csv")
+    assert result.output.splitlines()[0].startswith("frame,unit,support,W1 ")
+    assert any(line.startswith("全年排查隐患,处,3,1200处,1500处,1800处") for line in result.output.splitlines())
+    # HTML: self-contained, escaped
+    result = run("track", *paths, "--section", "开场", "-o", tmp_path / "t.html")
+    html = (tmp_path / "t.html").read_text(encoding="utf-8")
+    assert result.exit_code == 0 and "<table class=\"track\">" in html and "http" not in html.split("</style>")[0]
+    # text without colour marks the changes
+    result = run("track", *paths, "--section", "深入实施安全生产专项整治", "--color", "never")
+    assert "{+" in result.output and "\x1b" not in result.output
+
+
+def test_cli_track_errors(tmp_path):
+    from .conftest import run
+
+    p = tmp_path / "a.txt"
+    p.write_text(years()[0].text, encoding="utf-8")
+    for args, message in (
+        ((p, p, "--section", "x", "--phrase", "y"), "one of --section or --phrase"),
+        ((p, p), "one of --section or --phrase"),
+        ((p, "--section", "开场"), "need at least 2"),
+        ((p, tmp_path / "missing.txt", "--section", "开场"), "missing.txt"),
+    ):
+        result = run("track", *args)
+        assert result.exit_code == 2, (args, result.output)
+        assert len(result.output.strip().splitlines()) == 1 and message in result.output

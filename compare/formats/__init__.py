@@ -85,6 +85,13 @@ def registry() -> dict[type, dict[str, Renderer]]:
             "html": lambda v, o: render.against_html(v.data),
             "csv": tables.against,
         },
+        views.TrackView: {
+            "text": terminal.track,
+            "json": _json(lambda v: v.data()),
+            "md": lambda v, o: render.track_markdown(v.data()),
+            "html": lambda v, o: render.track_html(v.data()),
+            "csv": tables.track,
+        },
         views.ReportView: {
             "text": terminal.report,
             "json": _json(lambda v: v.data()),

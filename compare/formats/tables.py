@@ -83,3 +83,21 @@ def report(view, options: Options) -> str:
     return _csv(["id", "source", "title", "date", "speaker", "chars", "boilerplate", "near_duplicates"],
                 ([s["id"], s["source"], s["title"], s["date"], s["speaker"], s["chars"], s["boilerplate"],
                   " ".join(map(str, s["near_duplicates"]))] for s in data["speeches"]))
+
+
+def track(view, options: Options) -> str:
+    """One row per cell of the variant table (row, witness), or with
+    ``--numbers`` and table=figures one row per recurring figure frame."""
+    data = view.data()
+    if options.table == "figures":
+        witnesses = data["witnesses"]
+        header = ["frame", "unit", "support"] + [f"W{w['id']} {w['source']}" for w in witnesses]
+        return _csv(header, ([f["frame"], f["unit"], f["support"]] + [v["text"] if v else "" for v in f["values"]]
+                             for f in data.get("figures") or []))
+
+    def rows():
+        for n, row in enumerate(data["rows"], 1):
+            for w, cell in zip(data["witnesses"], row["cells"]):
+                yield [n, w["id"], w["source"], w["date"], cell["status"], int(cell["majority"]), cell.get("text", "")]
+
+    return _csv(["row", "witness", "source", "date", "status", "majority", "text"], rows())

@@ -69,3 +69,9 @@ def report(view, options: Options) -> str:
     from .. import render
 
     return capture(lambda c: render.report_terminal(view.data(), c), options)
+
+
+def track(view, options: Options) -> str:
+    from .. import render
+
+    return capture(lambda c: render.track_terminal(view.data(), c), options)
