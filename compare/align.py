@@ -1086,6 +1086,9 @@ class Side:
     filled: float = 0.0  # share in filled-in template slots (placeholder or value)
     edited: float = 0.0  # share changed within a paired sentence
     local: float = 0.0  # share in no pair and no shared clause
+    # the boilerplate rule applied to this speech against the other
+    # (boilerplate.Labels: per unit label, and the four shares)
+    rule: object = field(default=None, compare=False)
 
     def __repr__(self) -> str:
         return (f"<Side {self.speech.name!r}: {len(self.units)} units, shared {self.shared:.1%}, filled {self.filled:.1%}, "
@@ -1229,6 +1232,12 @@ def _diff(a: Speech, b: Speech, threshold: float, floor: float | None) -> Diff:
     for speech, units, pieces in ((a, units_a, pieces_a), (b, units_b, pieces_b)):
         sh = _shares(units, pieces)
         sides.append(Side(speech, units, pieces, sh["shared"], local_passages(speech, units, pieces), sh["filled"], sh["edited"], sh["local"]))
+    # what is boilerplate between the two: the one rule (boilerplate.py), on
+    # the same units (fingerprint.units_of is this module's units_of)
+    from . import boilerplate
+    from .fingerprint import fingerprint
+
+    sides[0].rule, sides[1].rule = boilerplate.pair(fingerprint(a), fingerprint(b))
     sections = section_rows(pairs, units_a, units_b, matches, pieces_a, pieces_b)
     return Diff(sides[0], sides[1], sections, matches, threshold, fills, pairs, settings.floor)
 

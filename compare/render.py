@@ -199,6 +199,7 @@ def _cell(side, index: int | None, partner: int | None = None) -> dict | None:
         "path": unit.path,
         "pieces": [{"text": text[p.start:p.end], "kind": p.kind} for p in side.pieces.get(index, [])],
         "partner": partner,
+        "label": side.rule.labels[index] if side.rule is not None else None,  # the boilerplate rule's
     }
 
 
@@ -214,6 +215,8 @@ def _speech_meta(side) -> dict:
         "filled": round(side.filled, 4),
         "edited": round(side.edited, 4),
         "local": round(side.local, 4),
+        # the boilerplate rule (one other speech): boilerplate / edited / fill / local, adding up to 1
+        "boilerplate": {k: round(v, 4) for k, v in side.rule.shares.items()} if side.rule is not None else None,
         "local_passages": [{"text": u.text, "path": u.path, "start": u.start, "end": u.end} for u in side.local_passages],
     }
 
