@@ -153,6 +153,7 @@ def every_view(tmp_path_factory):
         views.diff(a, c),
         views.against(conn, c),
         views.report([a, b, c], diffs="all"),
+        views.track([a, b, c], section="开场", numbers=True),
     ]
 
 
