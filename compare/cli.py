@@ -403,12 +403,13 @@ def report(specs, db, n, phrases, diffs, max_diffs, table, min_speeches, strict,
 
     progress = _progress()
     speeches, skipped = load_many(progress(specs, "reading"), strict=strict)
-    for _, reason in skipped:  # one unreadable file among many is not the end of the run
-        click.echo(f"warning: skipped {reason}", err=True)
     if db:
         speeches += store.load_speeches(_corpus_db(db))
     if len(speeches) < 2:
-        raise SpeechdiffError(f"a report compares speeches: found {len(speeches)}, need at least 2")
+        # too few left to compare: the unreadable file is the problem to name
+        raise SpeechdiffError(skipped[0][1] if skipped else f"a report compares speeches: found {len(speeches)}, need at least 2")
+    for _, reason in skipped:  # one unreadable file among many is not the end of the run
+        click.echo(f"warning: skipped {reason}", err=True)
     view = views.report(speeches, n=n, phrases=phrases or None, diffs=diffs, max_diffs=max_diffs, progress=progress,
                         min_speeches=min_speeches)
     dest.emit(view, progress)
