@@ -141,12 +141,17 @@ def test_cli_diff_json_schema():
     assert result.exit_code == 0, result.output
     data = json.loads(result.output)
     assert set(data) == {"threshold", "shared", "a", "b", "sections", "fills"}
-    assert set(data["a"]) == {"source", "title", "date", "speaker", "chars", "shared", "filled", "edited", "local", "local_passages"}
+    assert set(data["a"]) == {"source", "title", "date", "speaker", "chars", "shared", "filled", "edited", "local", "boilerplate",
+                              "local_passages"}
+    # the boilerplate rule's four shares add up
+    assert set(data["a"]["boilerplate"]) == {"boilerplate", "edited", "fill", "local"}
+    assert abs(sum(data["a"]["boilerplate"].values()) - 1) < 1e-3
     assert set(data["sections"][1]) == {"id", "a", "b", "score", "why", "part_of", "shared_a", "shared_b", "rows"}
     assert set(data["sections"][1]["why"]) == {"heading", "content", "shared", "margin", "same_number", "frame"}
     row = data["sections"][1]["rows"][0]
     assert set(row) == {"status", "similarity", "a", "b"}
-    assert set(row["a"]) == {"index", "text", "start", "end", "path", "pieces", "partner"}
+    assert set(row["a"]) == {"index", "text", "start", "end", "path", "pieces", "partner", "label"}
+    assert row["a"]["label"] in ("boilerplate", "edited", "local")
     assert data["a"]["shared"] >= 0.9
 
 
