@@ -200,3 +200,36 @@ def test_weights_count_the_characters_a_slot_stands_for():
     key = fp.keys[u]
     widths = [int(w) for ch, w in zip(key, labels.weight[lo:hi]) if ch == "\u24cd"]
     assert widths == [5, 2]  # "11.2%" and "XX"
+
+
+def test_the_rule_lives_in_one_place(monkeypatch, tmp_path):
+    """corpus (report), align (diff) and store (--against) all decide
+    through boilerplate.label: replacing it changes all three."""
+    from compare import align, store, views
+
+    calls = []
+    real = boilerplate.label
+
+    def spy(fp, recurs, rule=boilerplate.PAIR):
+        calls.append(fp.speech.source)
+        labels = real(fp, recurs, rule)
+        labels.labels = ["local"] * len(labels.labels)  # a rule that says nothing is boilerplate
+        return labels
+
+    monkeypatch.setattr(boilerplate, "label", spy)
+    stock = "要坚持以人民为中心的发展思想，把人民群众的获得感、幸福感、安全感作为一切工作的出发点和落脚点。"
+    a, b = one(stock + "\n汉江二桥将于十月建成通车。", "a"), one(stock + "\n白河县新建三所学校。", "b")
+    c = corpus.analyze_corpus([a, b])
+    assert calls == ["a#1", "b#1"] and all(x == "local" for r in c.speeches for x in r.labels.labels)
+    calls.clear()
+    d = align.diff(a, b)
+    assert calls == ["a#1", "b#1"] and set(d.a.rule.labels) == {"local"}
+    view = views.diff(a, b).data
+    assert {cell["label"] for sec in view["sections"] for row in sec["rows"] for cell in (row["a"], row["b"]) if cell} == {"local"}
+    calls.clear()
+    for name, s in (("a", a), ("b", b)):
+        (tmp_path / f"{name}.txt").write_text(s.text, encoding="utf-8")
+    conn = store.connect(tmp_path / "c.sqlite")
+    store.add_file(conn, tmp_path / "b.txt")
+    marking = store.mark(conn, one(stock + "\n汉江二桥将于十月建成通车。", "new"))
+    assert calls == ["new#1"]
