@@ -202,6 +202,7 @@ def test_weights_count_the_characters_a_slot_stands_for():
     assert widths == [5, 2]  # "11.2%" and "XX"
 
 
+@pytest.mark.xfail(reason="store.mark is moved onto the rule when the store branch lands", strict=True)
 def test_the_rule_lives_in_one_place(monkeypatch, tmp_path):
     """corpus (report), align (diff) and store (--against) all decide
     through boilerplate.label: replacing it changes all three."""
