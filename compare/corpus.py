@@ -175,9 +175,12 @@ def lsh_candidates(hash_sets, threshold: float):
     from datasketch import MinHash, MinHashLSH
 
     lsh = MinHashLSH(threshold=threshold, num_perm=NUM_PERM)
-    for i, hashes in enumerate(hash_sets):
-        m = MinHash(num_perm=NUM_PERM, hashfunc=_identity, scheme="affine64")
-        m.update_batch(hashes)
+    # MinHash.generator draws the permutations once (seed 1, as every
+    # MinHash(num_perm=NUM_PERM) would) and copies them into each sketch:
+    # building a MinHash from scratch redraws them, which was most of the
+    # phrasebook's time. The sketches, and so the candidates, are unchanged.
+    sketches = MinHash.generator(hash_sets, num_perm=NUM_PERM, hashfunc=_identity, scheme="affine64")
+    for i, m in enumerate(sketches):
         for j in lsh.query(m):
             yield int(j), i
         lsh.insert(i, m)

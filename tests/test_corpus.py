@@ -115,6 +115,34 @@ def test_lsh_candidates_agree_with_all_pairs_on_the_samples(sample_corpus):
     assert top(lsh) == top(sample_corpus)
 
 
+def lsh_candidates_one_sketch_at_a_time(hash_sets, threshold):
+    """The earlier lsh_candidates: a MinHash built from scratch (its
+    permutations redrawn) for every set; the oracle for the shared-permutation one."""
+    from datasketch import MinHash, MinHashLSH
+
+    lsh = MinHashLSH(threshold=threshold, num_perm=corpus.NUM_PERM)
+    for i, hashes in enumerate(hash_sets):
+        m = MinHash(num_perm=corpus.NUM_PERM, hashfunc=lambda v: v, scheme="affine64")
+        m.update_batch(hashes)
+        for j in lsh.query(m):
+            yield int(j), i
+        lsh.insert(i, m)
+
+
+def test_lsh_candidates_with_shared_permutations_match_fresh_sketches():
+    speeches = [s for path in sorted(SAMPLES.glob("*.txt")) for s in speeches_of(path.stem)]
+    prints = [corpus.fingerprint(s) for s in speeches]
+    sets = [p.set for p in prints]
+    expected = list(lsh_candidates_one_sketch_at_a_time(sets, corpus.CANDIDATE))
+    assert list(corpus.lsh_candidates(sets, corpus.CANDIDATE)) == expected and expected
+    # the phrasebook's use: every sentence key of the samples, as 3-character shingles
+    keys = sorted({k for p in prints for k in p.keys if len(k) >= corpus.MIN_PHRASE})
+    sentence_sets = [corpus.shingles(k, 3) for k in keys]
+    expected = list(lsh_candidates_one_sketch_at_a_time(sentence_sets, 0.5))
+    assert list(corpus.lsh_candidates(iter(sentence_sets), 0.5)) == expected
+    assert len(expected) > 50  # the samples reuse sentences in several wordings
+
+
 def covered_by(key_length: int, flags) -> list[bool]:
     """Plain-Python oracle: character i of a key is covered when a flagged
     run (they start at every position, each as wide as the key allows) holds it."""
