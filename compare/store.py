@@ -594,11 +594,14 @@ def _sql_key(hashes: np.ndarray) -> np.ndarray:
     return (hashes ^ _SIGN).view(np.int64)
 
 
-def _postings(conn: Corpus, blob, segment: int) -> np.ndarray:
-    if not isinstance(blob, bytes) or not blob or len(blob) % POSTING.itemsize:
-        raise SpeechdiffError(f"{conn.path}: damaged posting index (segment {segment}); "
-                              "rebuild it with `speechdiff index add FILE... --db NEW.sqlite`")
-    return np.frombuffer(blob, dtype=POSTING)
+def _postings(conn: Corpus, blobs: list, segment: int) -> tuple[np.ndarray, np.ndarray]:
+    """Chunk blobs laid end to end, as (hashes, speech ids) arrays."""
+    for blob in blobs:
+        if not isinstance(blob, bytes) or not blob or len(blob) % POSTING.itemsize:
+            raise SpeechdiffError(f"{conn.path}: damaged posting index (segment {segment}); "
+                                  "rebuild it with `speechdiff index add FILE... --db NEW.sqlite`")
+    data = np.frombuffer(b"".join(blobs), dtype=POSTING)
+    return data["hash"], data["speech"]
 
 
 def _upto(conn: Corpus) -> int:
@@ -656,15 +659,19 @@ def _segment_batches(conn: Corpus, segment: int, rows: int = 64):
     query = "SELECT last_key, data FROM chunks WHERE segment = ? {} ORDER BY last_key LIMIT ?"
     batch = conn.execute(query.format(""), (segment, rows)).fetchall()
     while batch:
-        data = np.concatenate([_postings(conn, blob, segment) for _, blob in batch])
-        yield data["hash"], data["speech"]
+        yield _postings(conn, [blob for _, blob in batch], segment)
         batch = conn.execute(query.format("AND last_key > ?"), (segment, batch[-1][0], rows)).fetchall()
 
 
 def _merged(streams):
     """k-way merge of sorted (hash, speech) batch streams, each batch ending
-    between two hashes. Yields sorted batches holding *every* posting of
-    the hashes they contain.
+    between two hashes, the streams holding increasing, disjoint ranges of
+    speech ids. Yields sorted batches holding *every* posting of the hashes
+    they contain.
+
+    Sorting: the parts are laid end to end in stream order, so for equal
+    hashes in increasing speech order; a stable sort by hash alone (timsort:
+    it merges the sorted runs) keeps that order.
 
     Invariant: ``bound`` is the smallest last hash of the buffered batches.
     Everything <= bound is in the buffers: a stream whose buffer ends at
@@ -686,7 +693,7 @@ def _merged(streams):
             owners.append(s[:cut])
             buffers[i] = (h[cut:], s[cut:]) if cut < len(h) else next(streams[i], None)
         h, s = np.concatenate(hashes), np.concatenate(owners)
-        order = np.lexsort((s, h))
+        order = np.argsort(h, kind="stable")
         yield h[order], s[order]
 
 
@@ -723,22 +730,23 @@ class _ChunkWriter:
         cuts = np.unique(starts[np.searchsorted(starts, np.arange(self.size, n + 1, self.size))])
         if final and (not len(cuts) or cuts[-1] != n):
             cuts = np.append(cuts, n)
-        rows, begin = [], 0
-        for end in cuts.tolist():
-            chunk = data[begin:end]
-            rows.append((self.segment, int(_sql_key(chunk["hash"][-1:])[0]), chunk.tobytes()))
-            begin = end
-        self.conn.executemany("INSERT INTO chunks (segment, last_key, data) VALUES (?, ?, ?)", rows)
-        self.entries += begin
-        self.chunks += len(rows)
-        self.buffer = data[begin:].copy()  # postings after the last cut: fewer than size, complete hashes
+        if not len(cuts):
+            return
+        raw, width = data.tobytes(), POSTING.itemsize
+        begins = np.concatenate(([0], cuts[:-1])).tolist()
+        keys = _sql_key(np.ascontiguousarray(data["hash"][cuts - 1])).tolist()
+        self.conn.executemany("INSERT INTO chunks (segment, last_key, data) VALUES (?, ?, ?)",
+                              [(self.segment, k, raw[b * width : e * width]) for b, e, k in zip(begins, cuts.tolist(), keys)])
+        self.entries += int(cuts[-1])
+        self.chunks += len(cuts)
+        self.buffer = data[int(cuts[-1]):].copy()  # postings after the last cut: fewer than size, complete hashes
 
 
 def _merge(conn: Corpus, level: int, inputs: list, pending: tuple[int, int] | None = None) -> None:
     """Replace the ``inputs`` segments (rows of segments, or None) and the
     pending speeches ``pending[0] < id <= pending[1]`` by one segment at
     ``level``, dropping the postings of removed speeches."""
-    inputs = [row for row in inputs if row]
+    inputs = sorted((row for row in inputs if row), key=lambda row: row[2])  # by first speech id: see _merged
     streams = [_segment_batches(conn, row[0]) for row in inputs]
     firsts = [row[2] for row in inputs]
     lasts = [row[3] for row in inputs]
@@ -776,40 +784,50 @@ def reindex(conn: Corpus) -> None:
     maintain(conn)
 
 
+PREFILTER_BITS = 20  # a query's hashes marked in a 2**20-entry table by their top bits: 1 MB, few false hits
+
+
 def _matches(conn: Corpus, query: np.ndarray, excluded: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Every posting (hash, speech) of a hash in ``query`` (sorted distinct
-    uint64), except those of the ``excluded`` speeches (sorted uint32)."""
-    found_h, found_s = [], []
+    """Every posting of a hash in ``query`` (sorted distinct uint64), except
+    those of the ``excluded`` speeches: as (position of the hash in
+    ``query``, speech id) arrays."""
+    empty = np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.uint32)
+    if not len(query):
+        return empty
+    shift = np.uint64(64 - PREFILTER_BITS)
+    marked = np.zeros(1 << PREFILTER_BITS, dtype=bool)
+    marked[query >> shift] = True
+    dropped = np.zeros(int(excluded.max()) + 2 if len(excluded) else 1, dtype=bool)  # last cell: ids beyond, kept
+    dropped[excluded] = True
+    found_pos, found_s = [], []
 
     def keep(h: np.ndarray, s: np.ndarray) -> None:
-        if not len(h):
-            return
-        at = np.minimum(np.searchsorted(query, h), len(query) - 1)
-        mask = query[at] == h
-        if len(excluded):
-            mask &= ~np.isin(s, excluded)
-        found_h.append(h[mask])
-        found_s.append(s[mask])
+        # the hashes are well mixed (splitmix64), so their top bits are a
+        # cheap first test; those that pass are looked up exactly (the chunk
+        # data is sorted, which numpy's binary search exploits)
+        at = np.flatnonzero(marked[h >> shift])
+        h, s = h[at], s[at]
+        pos = np.minimum(np.searchsorted(query, h), len(query) - 1)
+        hit = (query[pos] == h) & ~dropped[np.minimum(s, len(dropped) - 1)]
+        found_pos.append(pos[hit])
+        found_s.append(s[hit])
 
-    if not len(query):
-        return np.zeros(0, dtype=np.uint64), np.zeros(0, dtype=np.uint32)
     for h, s in _pending_batches(conn, _upto(conn), 2**62):
         keep(h, s)
     keys = json.dumps(_sql_key(query).tolist())
     for segment, chunks in conn.execute("SELECT id, chunks FROM segments ORDER BY level").fetchall():
-        if chunks <= len(query):  # small: read whole
+        if chunks <= len(query) // 2:  # small: read whole, about what the probes would touch
             rows = conn.execute("SELECT data FROM chunks WHERE segment = ?", (segment,)).fetchall()
         else:  # one probe per query hash: the first chunk whose last hash is >= it
             rows = conn.execute(
                 "SELECT data FROM chunks WHERE id IN (SELECT (SELECT id FROM chunks WHERE segment = ?1 AND last_key >= j.value"
                 " ORDER BY last_key LIMIT 1) FROM json_each(?2) AS j)", (segment, keys)).fetchall()
-        data = [_postings(conn, blob, segment) for (blob,) in rows]
-        if data:
-            data = np.concatenate(data)
-            keep(data["hash"], data["speech"])
-    if not found_h:
-        return np.zeros(0, dtype=np.uint64), np.zeros(0, dtype=np.uint32)
-    return np.concatenate(found_h), np.concatenate(found_s)
+        if rows:
+            keep(*_postings(conn, [blob for (blob,) in rows], segment))
+            del rows
+    if not found_pos:
+        return empty
+    return np.concatenate(found_pos), np.concatenate(found_s)
 
 
 # ---------------------------------------------------------------- reading
@@ -887,14 +905,17 @@ def mark(conn: Corpus, speech: Speech, nearest: int = 5) -> Marking:
         size = conn.execute("SELECT COUNT(*) FROM speeches").fetchone()[0] - len(copies)
         dead = [r[0] for r in conn.execute("SELECT speech_id FROM dead")]
         excluded = np.unique(np.array(copies + dead, dtype=np.uint32))
-        hashes, owners = _matches(conn, fp.set, excluded)
-        ids, shared = np.unique(owners, return_counts=True)
+        positions, owners = _matches(conn, fp.set, excluded)
+        shared = np.bincount(owners) if len(owners) else np.zeros(0, dtype=np.int64)  # per speech id
+        ids = np.flatnonzero(shared)
         # most shared first, ties in id order (the order speeches were stored)
-        top = [(int(ids[k]), int(shared[k])) for k in np.lexsort((ids, -shared))[:nearest]]
+        top = [(int(ids[k]), int(shared[ids[k]])) for k in np.lexsort((ids, -shared[ids]))[:nearest]]
         rows = {r[0]: StoredSpeech(*r) for r in conn.execute(
             f"SELECT id, source, title, date, speaker FROM speeches WHERE id IN ({','.join('?' * len(top))})", [i for i, _ in top])}
         neighbours = [Neighbour(rows[i], c / len(fp.set)) for i, c in top]
-        present = np.unique(hashes)
+        found = np.zeros(len(fp.set), dtype=bool)
+        found[positions] = True
+        present = fp.set[found]  # the speech's fingerprints some other stored speech has
         flags = corpus.lookup(fp.runs, present, np.ones(len(present), dtype=np.int64)) > 0
         scores = corpus.unit_scores(fp, corpus.covered_chars(fp, flags))
         uses = _sentence_uses(conn, fp, copies)

@@ -1,0 +1,175 @@
+"""against: `diff --against` per query, through the fingerprint postings,
+next to the earlier path that loaded every stored fingerprint set (the same
+databases, the same queries, the same run).
+
+    python benchmarks/run.py against                 # 1,000 / 3,000 / 10,000 stored speeches
+    python benchmarks/bench_against.py 200 500       # other sizes
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+import compare
+from compare import corpus, store
+
+from common import MEASURED_CLI, synthetic_corpus
+
+HERE = Path(__file__).resolve().parent
+SIZES = (1000, 3000, 10000)
+QUERIES = 3
+
+# The CLI with store.mark replaced by the earlier implementation below: the
+# baseline, measured the same way (a fresh process reporting its VmHWM).
+BASELINE_CLI = f"import sys; sys.path.insert(0, {str(HERE)!r})\n" + MEASURED_CLI.replace(
+    "from compare.cli import main",
+    "from bench_against import mark_by_loading\nfrom compare import store\nstore.mark = mark_by_loading\nfrom compare.cli import main",
+)
+
+
+def mark_by_loading(conn, speech, nearest: int = 5) -> store.Marking:
+    """store.mark before postings (schema 1), on the schema 2 tables: every
+    stored fingerprint set loaded, shared counts by one sparse product, the
+    corpus table built in memory, sentence uses filtered by every stored id."""
+    fp = corpus.fingerprint(speech)
+    rows = conn.execute(
+        "SELECT s.id, s.source, s.title, s.date, s.speaker, f.hashes FROM speeches s JOIN fingerprints f ON f.speech_id = s.id"
+        " WHERE s.text_sha256 != ? ORDER BY s.id",
+        (store._sha256(speech.text),),
+    ).fetchall()
+    sets = [np.frombuffer(row[-1], dtype="<u8") for row in rows]
+    shared = corpus.shared_counts([fp.set, *sets], [(0, i) for i in range(1, len(sets) + 1)])
+    neighbours = [
+        store.Neighbour(store.StoredSpeech(*row[:-1]), shared[0, i] / len(fp.set))
+        for i, row in enumerate(rows, 1) if shared[0, i]
+    ]
+    table = np.unique(np.concatenate(sets)) if sets else np.zeros(0, dtype=np.uint64)
+    present = np.ones(len(table), dtype=np.int64)
+    scores = corpus.unit_scores(fp, corpus.covered_chars(fp, corpus.lookup(fp.runs, table, present) > 0))
+    hashes = [store.key_hash(k) for k in fp.keys]
+    wanted = sorted({h for h in hashes if h is not None})
+    found: dict[int, int] = {}
+    allowed = {row[0] for row in rows}
+    for i in range(0, len(wanted), 500):
+        chunk = wanted[i : i + 500]
+        seen: dict[int, set[int]] = {}
+        for h, sid in conn.execute(f"SELECT key_hash, speech_id FROM sentences WHERE key_hash IN ({','.join('?' * len(chunk))})", chunk):
+            if sid in allowed:
+                seen.setdefault(h, set()).add(sid)
+        found.update({h: len(s) for h, s in seen.items()})
+    uses = [found.get(h, 0) if h is not None else 0 for h in hashes]
+    for i, n in enumerate(uses):
+        if n:
+            scores[i] = 1.0
+    neighbours.sort(key=lambda nb: -nb.shared)
+    return store.Marking(speech, fp, scores, uses, corpus.boilerplate_share(fp, scores), len(rows), neighbours[:nearest])
+
+
+def _same(a: store.Marking, b: store.Marking) -> bool:
+    return (a.scores == b.scores and a.uses == b.uses and a.share == b.share and a.corpus_size == b.corpus_size
+            and [(n.speech.id, n.shared) for n in a.nearest] == [(n.speech.id, n.shared) for n in b.nearest])
+
+
+def _child(script: str, peak_file: Path, args: list[str]) -> tuple[float, float, float]:
+    """Wall seconds, CPU seconds and peak MB of one CLI run in a fresh process."""
+    import resource
+
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    start = time.perf_counter()
+    result = subprocess.run([sys.executable, "-c", script, str(peak_file), *args], capture_output=True, text=True)
+    wall = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    if result.returncode:
+        raise SystemExit(f"{' '.join(args[:3])} failed: {result.stderr[-500:]}")
+    cpu = after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime
+    return wall, cpu, int(peak_file.read_text()) / 1024
+
+
+def _summary(runs: list[tuple[float, float, float]]) -> tuple[float, float, float]:
+    """Mean wall, mean CPU, largest peak."""
+    return float(np.mean([r[0] for r in runs])), float(np.mean([r[1] for r in runs])), max(r[2] for r in runs)
+
+
+def build(folder: Path, sizes: tuple[int, ...]) -> tuple[dict[int, Path], list[str]]:
+    """One database grown to each size by store.add_file (what `index add`
+    runs), copied aside at each size; returns the copies and a line per size."""
+    paths = synthetic_corpus(folder / "speeches", max(sizes))
+    db = folder / "corpus.sqlite"
+    conn = store.connect(db)
+    copies, lines, added, start = {}, [], 0, time.perf_counter()
+    for size in sorted(sizes):
+        t0 = time.perf_counter()
+        slowest = 0.0
+        for path in paths[added:size]:
+            t = time.perf_counter()
+            store.add_file(conn, path)
+            slowest = max(slowest, time.perf_counter() - t)
+        elapsed = time.perf_counter() - t0
+        lines.append(f"| {size} | {(elapsed / (size - added)) * 1000:.1f} | {slowest:.1f} | {db.stat().st_size / 2**20:.0f} |"
+                     f" {conn.execute('SELECT COUNT(*) FROM segments').fetchone()[0]} |")
+        added = size
+        copies[size] = folder / f"corpus_{size}.sqlite"
+        shutil.copy(db, copies[size])
+        print(f"  built {size} speeches in {time.perf_counter() - start:.0f} s", file=sys.stderr, flush=True)
+    conn.close()
+    db.unlink()
+    return copies, lines
+
+
+def run(sizes: tuple[int, ...] = SIZES) -> None:
+    with tempfile.TemporaryDirectory(prefix="speechdiff-against-") as tmp:
+        folder = Path(tmp)
+        copies, build_lines = build(folder, sizes)
+        queries = synthetic_corpus(folder / "queries", QUERIES, seed=7)
+        print(f"## against: `diff --against` per query, {QUERIES} new synthetic speeches, 2-core machine\n")
+        print("Building the databases (store.add_file per speech, merges included):\n")
+        print("| stored speeches | ms per speech added | slowest add s | database MB | segments |")
+        print("|---:|---:|---:|---:|---:|")
+        print("\n".join(build_lines) + "\n")
+        print("| stored speeches | mark() s, loading (baseline) | mark() s, postings | ratio | same result |")
+        print("|---:|---:|---:|---:|---|")
+        speeches = [compare.load(q)[0] for q in queries]
+        for size, db in copies.items():
+            conn = store.connect(db, create=False)
+            store.mark(conn, speeches[0])  # page cache and imports warm for both
+            old_t, new_t, same = [], [], True
+            for s in speeches:
+                t = time.perf_counter()
+                old = mark_by_loading(conn, s)
+                old_t.append(time.perf_counter() - t)
+                t = time.perf_counter()
+                new = store.mark(conn, s)
+                new_t.append(time.perf_counter() - t)
+                same &= _same(old, new)
+            conn.close()
+            old_s, new_s = np.mean(old_t), np.mean(new_t)
+            print(f"| {size} | {old_s:.2f} | {new_s:.3f} | {old_s / new_s:.0f}x | {'yes' if same else 'NO'} |", flush=True)
+        print()
+        print("Whole command, `diff QUERY --against DB --format json`, each run in a fresh process (mean of"
+              f" {QUERIES} queries; CPU: the child's user + system time, less disturbed by other load than wall time);"
+              " the floor is the same command against a database of one speech:\n")
+        print("| stored speeches | loading (baseline) wall s | CPU s | peak MB | postings wall s | CPU s | peak MB | CPU ratio |")
+        print("|---:|---:|---:|---:|---:|---:|---:|---:|")
+        peak = folder / "peak"
+        floor_db = folder / "floor.sqlite"
+        store.add_file(store.connect(floor_db), queries[0])
+        fw, fc, fm = _summary([_child(MEASURED_CLI, peak, ["diff", str(q), "--against", str(floor_db), "--format", "json"])
+                               for q in queries[1:]])
+        print(f"| 1 (floor) | | | | {fw:.2f} | {fc:.2f} | {fm:.0f} | |")
+        for size, db in copies.items():
+            ow, oc, om = _summary([_child(BASELINE_CLI, peak, ["diff", str(q), "--against", str(db), "--format", "json"]) for q in queries])
+            nw, nc, nm = _summary([_child(MEASURED_CLI, peak, ["diff", str(q), "--against", str(db), "--format", "json"]) for q in queries])
+            print(f"| {size} | {ow:.2f} | {oc:.2f} | {om:.0f} | {nw:.2f} | {nc:.2f} | {nm:.0f} | {oc / nc:.1f}x |", flush=True)
+        print()
+
+
+if __name__ == "__main__":
+    sys.path.insert(0, str(HERE))
+    run(tuple(int(a) for a in sys.argv[1:]) or SIZES)
