@@ -48,7 +48,8 @@ of sorted *segments* stored as BLOB *chunks*:
   few chunks per input, not by the corpus).
 * A segment is a sequence of (hash, speech id) postings sorted by hash then
   id, cut into chunks of about ``Layout.chunk`` postings, only between
-  different hashes. A chunk row is keyed by its last hash, so the chunk that
+  different hashes; a chunk row stores each distinct hash once with its
+  count, then the speech ids. A chunk row is keyed by its last hash, so the chunk that
   may hold hash ``h`` is the first with ``last_key >= h``: a query probes
   one chunk per distinct hash of its own (SQLite's index does the lookup),
   so its cost grows with its own size and its matches, not with the corpus.
@@ -134,7 +135,9 @@ CREATE TABLE chunks (
     id INTEGER PRIMARY KEY,
     segment INTEGER NOT NULL REFERENCES segments(id) ON DELETE CASCADE,
     last_key INTEGER NOT NULL,  -- _sql_key of the chunk's last hash
-    data BLOB NOT NULL,  -- postings: (uint64 hash, uint32 speech id) little-endian, sorted
+    hashes BLOB NOT NULL,  -- its distinct hashes, ascending uint64 little-endian
+    counts BLOB NOT NULL,  -- per hash, how many speeches have it: uint32
+    speeches BLOB NOT NULL,  -- those speech ids, hash after hash, ascending within a hash: uint32
     UNIQUE (segment, last_key)
 );
 CREATE TABLE dead (speech_id INTEGER PRIMARY KEY);
@@ -159,13 +162,13 @@ TABLES = {
     "fingerprints": ["speech_id", "hashes"],
     "sentences": ["id", "speech_id", "position", "start", "end", "path", "heading", "text", "key_hash"],
     "segments": ["id", "level", "first_speech", "last_speech", "entries", "chunks"],
-    "chunks": ["id", "segment", "last_key", "data"],
+    "chunks": ["id", "segment", "last_key", "hashes", "counts", "speeches"],
     "dead": ["speech_id"],
     "results": ["speech_id", "kind", "settings", "version", "data"],
 }
 
 _DTYPE = np.dtype("<u8")
-POSTING = np.dtype([("hash", "<u8"), ("speech", "<u4")])  # 12 bytes, packed
+_IDS = np.dtype("<u4")  # speech ids and counts in chunks
 _SIGN = np.uint64(1 << 63)
 
 
@@ -174,9 +177,9 @@ class Layout:
     """How the postings are laid out; fixed when a database is created
     (stored in ``meta``).
 
-    ``chunk``: postings per chunk row (256 x 12 bytes fits one 4 KB page; a
-    query reads one chunk per distinct hash of its own in each large
-    segment, so smaller chunks read less, larger ones write fewer rows).
+    ``chunk``: postings per chunk row (4 to 16 bytes each: 256 fit one 4 KB
+    page; a query reads one chunk per distinct hash of its own in each
+    large segment, so smaller chunks read less, larger ones write fewer rows).
     ``flush``: pending postings (about 4,500 per speech) merged into level 1
     at once. ``fanout``: each level holds up to this many times the one
     above (more levels to visit with a small fanout, more rewriting with a
@@ -594,14 +597,24 @@ def _sql_key(hashes: np.ndarray) -> np.ndarray:
     return (hashes ^ _SIGN).view(np.int64)
 
 
-def _postings(conn: Corpus, blobs: list, segment: int) -> tuple[np.ndarray, np.ndarray]:
-    """Chunk blobs laid end to end, as (hashes, speech ids) arrays."""
-    for blob in blobs:
-        if not isinstance(blob, bytes) or not blob or len(blob) % POSTING.itemsize:
-            raise SpeechdiffError(f"{conn.path}: damaged posting index (segment {segment}); "
-                                  "rebuild it with `speechdiff index add FILE... --db NEW.sqlite`")
-    data = np.frombuffer(b"".join(blobs), dtype=POSTING)
-    return data["hash"], data["speech"]
+def _chunks(conn: Corpus, rows: list, segment: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Chunk rows (hashes, counts, speeches) laid end to end, checked: the
+    distinct hashes, how many postings each has, and the postings' speech ids."""
+    for hashes, counts, speeches in rows:
+        if not (isinstance(hashes, bytes) and isinstance(counts, bytes) and isinstance(speeches, bytes)
+                and hashes and len(hashes) % 8 == 0 and len(counts) * 2 == len(hashes) and len(speeches) % 4 == 0):
+            raise _damaged_postings(conn, segment)
+    hashes = np.frombuffer(b"".join(r[0] for r in rows), dtype=_DTYPE)
+    counts = np.frombuffer(b"".join(r[1] for r in rows), dtype=_IDS)
+    speeches = np.frombuffer(b"".join(r[2] for r in rows), dtype=_IDS)
+    if int(counts.sum(dtype=np.int64)) != len(speeches) or (len(counts) and counts.min() == 0):
+        raise _damaged_postings(conn, segment)
+    return hashes, counts, speeches
+
+
+def _damaged_postings(conn: Corpus, segment: int) -> SpeechdiffError:
+    return SpeechdiffError(f"{conn.path}: damaged posting index (segment {segment}); "
+                           "rebuild it with `speechdiff index add FILE... --db NEW.sqlite`")
 
 
 def _upto(conn: Corpus) -> int:
@@ -656,10 +669,11 @@ def _segment_batches(conn: Corpus, segment: int, rows: int = 64):
     """A segment's postings in order, ``rows`` chunks at a time. Each batch
     ends at a chunk's end, hence between two different hashes. Each batch is
     a fresh query (no cursor stays open while the merge writes chunks)."""
-    query = "SELECT last_key, data FROM chunks WHERE segment = ? {} ORDER BY last_key LIMIT ?"
+    query = "SELECT last_key, hashes, counts, speeches FROM chunks WHERE segment = ? {} ORDER BY last_key LIMIT ?"
     batch = conn.execute(query.format(""), (segment, rows)).fetchall()
     while batch:
-        yield _postings(conn, [blob for _, blob in batch], segment)
+        hashes, counts, speeches = _chunks(conn, [row[1:] for row in batch], segment)
+        yield np.repeat(hashes, counts), speeches
         batch = conn.execute(query.format("AND last_key > ?"), (segment, batch[-1][0], rows)).fetchall()
 
 
@@ -700,46 +714,57 @@ def _merged(streams):
 class _ChunkWriter:
     """Cuts a stream of sorted postings into chunk rows of about ``size``
     postings, only between two different hashes (so one hash's postings sit
-    in one chunk, and a chunk is found by its last hash)."""
+    in one chunk, and a chunk is found by its last hash). A chunk stores each
+    distinct hash once, with its count: a boilerplate hash held by thousands
+    of speeches costs 4 bytes per speech, not 12."""
 
     def __init__(self, conn: Corpus, segment: int, size: int):
         self.conn, self.segment, self.size = conn, segment, size
-        self.buffer = np.zeros(0, dtype=POSTING)
+        self.hashes = np.zeros(0, dtype=np.uint64)
+        self.owners = np.zeros(0, dtype=np.uint32)
         self.entries = self.chunks = 0
 
     def add(self, hashes: np.ndarray, owners: np.ndarray) -> None:
         if not len(hashes):
             return
-        part = np.empty(len(hashes), dtype=POSTING)
-        part["hash"], part["speech"] = hashes, owners
-        self.buffer = np.concatenate((self.buffer, part))
-        if len(self.buffer) >= self.size:
+        self.hashes = np.concatenate((self.hashes, hashes))
+        self.owners = np.concatenate((self.owners, owners.astype(np.uint32, copy=False)))
+        if len(self.hashes) >= self.size:
             self._emit(final=False)
 
     def close(self) -> None:
         self._emit(final=True)
 
     def _emit(self, final: bool) -> None:
-        data = self.buffer
-        n = len(data)
+        h, s = self.hashes, self.owners
+        n = len(h)
         if not n:
             return
-        # positions where a new hash starts, and the end
-        starts = np.concatenate((np.flatnonzero(data["hash"][1:] != data["hash"][:-1]) + 1, [n]))
+        # positions where a new hash starts (the first one, 0, included), and the end
+        starts = np.concatenate(([0], np.flatnonzero(h[1:] != h[:-1]) + 1))
+        bounds = np.append(starts, n)
         # for every multiple of size, the first hash start at or after it
-        cuts = np.unique(starts[np.searchsorted(starts, np.arange(self.size, n + 1, self.size))])
+        cuts = np.unique(bounds[np.searchsorted(bounds, np.arange(self.size, n + 1, self.size))])
         if final and (not len(cuts) or cuts[-1] != n):
             cuts = np.append(cuts, n)
         if not len(cuts):
             return
-        raw, width = data.tobytes(), POSTING.itemsize
-        begins = np.concatenate(([0], cuts[:-1])).tolist()
-        keys = _sql_key(np.ascontiguousarray(data["hash"][cuts - 1])).tolist()
-        self.conn.executemany("INSERT INTO chunks (segment, last_key, data) VALUES (?, ?, ?)",
-                              [(self.segment, k, raw[b * width : e * width]) for b, e, k in zip(begins, cuts.tolist(), keys)])
-        self.entries += int(cuts[-1])
-        self.chunks += len(cuts)
-        self.buffer = data[int(cuts[-1]):].copy()  # postings after the last cut: fewer than size, complete hashes
+        distinct = h[starts]
+        counts = np.diff(bounds).astype(_IDS)
+        first_hash = np.searchsorted(starts, np.concatenate(([0], cuts[:-1])))  # distinct-hash range of each chunk
+        last_hash = np.searchsorted(starts, cuts)
+        keys = _sql_key(distinct[last_hash - 1]).tolist()
+        ids = s.astype(_IDS)
+        rows = []
+        for b, e, hb, he, key in zip(np.concatenate(([0], cuts[:-1])).tolist(), cuts.tolist(), first_hash.tolist(),
+                                     last_hash.tolist(), keys):
+            rows.append((self.segment, key, distinct[hb:he].astype(_DTYPE).tobytes(), counts[hb:he].tobytes(), ids[b:e].tobytes()))
+        self.conn.executemany("INSERT INTO chunks (segment, last_key, hashes, counts, speeches) VALUES (?, ?, ?, ?, ?)", rows)
+        end = int(cuts[-1])
+        self.entries += end
+        self.chunks += len(rows)
+        # postings after the last cut: fewer than size, complete hashes
+        self.hashes, self.owners = h[end:].copy(), s[end:].copy()
 
 
 def _merge(conn: Corpus, level: int, inputs: list, pending: tuple[int, int] | None = None) -> None:
@@ -787,47 +812,48 @@ def reindex(conn: Corpus) -> None:
 PREFILTER_BITS = 20  # a query's hashes marked in a 2**20-entry table by their top bits: 1 MB, few false hits
 
 
-def _matches(conn: Corpus, query: np.ndarray, excluded: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _matches(conn: Corpus, query: np.ndarray, excluded: np.ndarray, rows: int = 256):
     """Every posting of a hash in ``query`` (sorted distinct uint64), except
-    those of the ``excluded`` speeches: as (position of the hash in
-    ``query``, speech id) arrays."""
-    empty = np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.uint32)
+    those of the ``excluded`` speeches, yielded in batches of (position of
+    the hash in ``query``, speech id) arrays: a caller aggregating batch by
+    batch holds at most ``rows`` chunks at a time, however many postings match."""
     if not len(query):
-        return empty
+        return
     shift = np.uint64(64 - PREFILTER_BITS)
     marked = np.zeros(1 << PREFILTER_BITS, dtype=bool)
     marked[query >> shift] = True
     dropped = np.zeros(int(excluded.max()) + 2 if len(excluded) else 1, dtype=bool)  # last cell: ids beyond, kept
     dropped[excluded] = True
-    found_pos, found_s = [], []
 
-    def keep(h: np.ndarray, s: np.ndarray) -> None:
-        # the hashes are well mixed (splitmix64), so their top bits are a
-        # cheap first test; those that pass are looked up exactly (the chunk
-        # data is sorted, which numpy's binary search exploits)
-        at = np.flatnonzero(marked[h >> shift])
-        h, s = h[at], s[at]
-        pos = np.minimum(np.searchsorted(query, h), len(query) - 1)
-        hit = (query[pos] == h) & ~dropped[np.minimum(s, len(dropped) - 1)]
-        found_pos.append(pos[hit])
-        found_s.append(s[hit])
+    def hits(hashes: np.ndarray, counts: np.ndarray, speeches: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        # Which distinct hashes are the query's: their top bits are a cheap
+        # first test (the hashes are well mixed, splitmix64), the few that
+        # pass are looked up exactly. Then each posting takes its hash's
+        # position in the query (-1: not in it).
+        at = np.flatnonzero(marked[hashes >> shift])
+        pos = np.minimum(np.searchsorted(query, hashes[at]), len(query) - 1)
+        found = query[pos] == hashes[at]
+        position = np.full(len(hashes), -1, dtype=np.int64)
+        position[at[found]] = pos[found]
+        position = np.repeat(position, counts)
+        keep = (position >= 0) & ~dropped[np.minimum(speeches, len(dropped) - 1)]
+        return position[keep], speeches[keep]
 
     for h, s in _pending_batches(conn, _upto(conn), 2**62):
-        keep(h, s)
+        yield hits(h, np.ones(len(h), dtype=_IDS), s)
     keys = json.dumps(_sql_key(query).tolist())
     for segment, chunks in conn.execute("SELECT id, chunks FROM segments ORDER BY level").fetchall():
         if chunks <= len(query) // 2:  # small: read whole, about what the probes would touch
-            rows = conn.execute("SELECT data FROM chunks WHERE segment = ?", (segment,)).fetchall()
+            cursor = conn.execute("SELECT hashes, counts, speeches FROM chunks WHERE segment = ?", (segment,))
         else:  # one probe per query hash: the first chunk whose last hash is >= it
-            rows = conn.execute(
-                "SELECT data FROM chunks WHERE id IN (SELECT (SELECT id FROM chunks WHERE segment = ?1 AND last_key >= j.value"
-                " ORDER BY last_key LIMIT 1) FROM json_each(?2) AS j)", (segment, keys)).fetchall()
-        if rows:
-            keep(*_postings(conn, [blob for (blob,) in rows], segment))
-            del rows
-    if not found_pos:
-        return empty
-    return np.concatenate(found_pos), np.concatenate(found_s)
+            cursor = conn.execute(
+                "SELECT hashes, counts, speeches FROM chunks WHERE id IN (SELECT (SELECT id FROM chunks WHERE segment = ?1"
+                " AND last_key >= j.value ORDER BY last_key LIMIT 1) FROM json_each(?2) AS j)", (segment, keys))
+        try:
+            while batch := cursor.fetchmany(rows):
+                yield hits(*_chunks(conn, batch, segment))
+        finally:
+            cursor.close()  # an open statement would keep the read lock
 
 
 # ---------------------------------------------------------------- reading
@@ -905,16 +931,20 @@ def mark(conn: Corpus, speech: Speech, nearest: int = 5) -> Marking:
         size = conn.execute("SELECT COUNT(*) FROM speeches").fetchone()[0] - len(copies)
         dead = [r[0] for r in conn.execute("SELECT speech_id FROM dead")]
         excluded = np.unique(np.array(copies + dead, dtype=np.uint32))
-        positions, owners = _matches(conn, fp.set, excluded)
-        shared = np.bincount(owners) if len(owners) else np.zeros(0, dtype=np.int64)  # per speech id
+        shared = np.zeros(0, dtype=np.int64)  # per speech id: how many of the speech's fingerprints it has
+        found = np.zeros(len(fp.set), dtype=bool)  # per fingerprint: does another stored speech have it
+        for positions, owners in _matches(conn, fp.set, excluded):
+            found[positions] = True
+            counts = np.bincount(owners)
+            if len(counts) > len(shared):
+                shared = np.concatenate((shared, np.zeros(len(counts) - len(shared), dtype=np.int64)))
+            shared[: len(counts)] += counts
         ids = np.flatnonzero(shared)
         # most shared first, ties in id order (the order speeches were stored)
         top = [(int(ids[k]), int(shared[ids[k]])) for k in np.lexsort((ids, -shared[ids]))[:nearest]]
         rows = {r[0]: StoredSpeech(*r) for r in conn.execute(
             f"SELECT id, source, title, date, speaker FROM speeches WHERE id IN ({','.join('?' * len(top))})", [i for i, _ in top])}
         neighbours = [Neighbour(rows[i], c / len(fp.set)) for i, c in top]
-        found = np.zeros(len(fp.set), dtype=bool)
-        found[positions] = True
         present = fp.set[found]  # the speech's fingerprints some other stored speech has
         flags = corpus.lookup(fp.runs, present, np.ones(len(present), dtype=np.int64)) > 0
         scores = corpus.unit_scores(fp, corpus.covered_chars(fp, flags))

@@ -99,19 +99,23 @@ def check_postings(conn):
     assert levels == sorted(set(levels)) and all(level >= 1 for level in levels)
     for segment, first, last, entries, chunks in conn.execute(
             "SELECT id, first_speech, last_speech, entries, chunks FROM segments"):
-        rows = conn.execute("SELECT last_key, data FROM chunks WHERE segment = ? ORDER BY last_key", (segment,)).fetchall()
+        rows = conn.execute("SELECT last_key, hashes, counts, speeches FROM chunks WHERE segment = ? ORDER BY last_key",
+                            (segment,)).fetchall()
         assert len(rows) == chunks
         previous_last = None
         total = 0
-        for last_key, blob in rows:
-            data = np.frombuffer(blob, dtype=store.POSTING)
-            keys = list(zip(data["hash"].tolist(), data["speech"].tolist()))
+        for last_key, hashes, counts, speeches in rows:
+            hashes = np.frombuffer(hashes, dtype="<u8")
+            counts = np.frombuffer(counts, dtype="<u4")
+            speeches = np.frombuffer(speeches, dtype="<u4")
+            assert (np.diff(hashes.astype(object)) > 0).all() and (counts > 0).all() and counts.sum() == len(speeches)
+            keys = list(zip(np.repeat(hashes, counts).tolist(), speeches.tolist()))
             assert keys == sorted(keys) and len(set(keys)) == len(keys)
-            assert int(store._sql_key(data["hash"][-1:])[0]) == last_key
+            assert int(store._sql_key(hashes[-1:])[0]) == last_key
             if previous_last is not None:
-                assert data["hash"][0] > previous_last  # one hash never spans two chunks
-            previous_last = data["hash"][-1]
-            total += len(data)
+                assert hashes[0] > previous_last  # one hash never spans two chunks
+            previous_last = hashes[-1]
+            total += len(speeches)
             for h, s in keys:
                 assert first <= s <= last
                 found.add((h, s))
@@ -217,7 +221,8 @@ def test_probes_reach_the_extreme_hashes(tmp_path):
     check_postings(conn)
     assert conn.execute("SELECT MAX(chunks) FROM segments").fetchone()[0] > 4  # probed, not read whole
     query = np.array([0, 2**64 - 1], dtype=np.uint64)
-    positions, owners = store._matches(conn, query, np.zeros(0, dtype=np.uint32))
+    batches = list(store._matches(conn, query, np.zeros(0, dtype=np.uint32), rows=1))
+    positions, owners = np.concatenate([p for p, _ in batches]), np.concatenate([s for _, s in batches])
     assert sorted(zip(query[positions].tolist(), owners.tolist())) == [(0, sid), (2**64 - 1, sid)]
 
 
@@ -462,7 +467,7 @@ def test_malformed_posting_chunk_is_one_error_and_reindex_repairs(tmp_path):
     for name, text in TEXTS.items():
         (tmp_path / f"{name}.txt").write_text(text, encoding="utf-8")
         store.add_file(conn, tmp_path / f"{name}.txt")
-    conn.execute("UPDATE chunks SET data = x'00' WHERE id = (SELECT MIN(id) FROM chunks)")
+    conn.execute("UPDATE chunks SET counts = x'00' WHERE id = (SELECT MIN(id) FROM chunks)")
     conn.close()
     before = sha256(db)
     one_line_error(cli_run("diff", tmp_path / "a.txt", "--against", db), "damaged posting index")
