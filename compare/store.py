@@ -598,16 +598,19 @@ def _sql_key(hashes: np.ndarray) -> np.ndarray:
 
 
 def _chunks(conn: Corpus, rows: list, segment: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Chunk rows (hashes, counts, speeches) laid end to end, checked: the
-    distinct hashes, how many postings each has, and the postings' speech ids."""
-    for hashes, counts, speeches in rows:
-        if not (isinstance(hashes, bytes) and isinstance(counts, bytes) and isinstance(speeches, bytes)
-                and hashes and len(hashes) % 8 == 0 and len(counts) * 2 == len(hashes) and len(speeches) % 4 == 0):
-            raise _damaged_postings(conn, segment)
-    hashes = np.frombuffer(b"".join(r[0] for r in rows), dtype=_DTYPE)
-    counts = np.frombuffer(b"".join(r[1] for r in rows), dtype=_IDS)
-    speeches = np.frombuffer(b"".join(r[2] for r in rows), dtype=_IDS)
-    if int(counts.sum(dtype=np.int64)) != len(speeches) or (len(counts) and counts.min() == 0):
+    """Chunk rows (hashes, counts, speeches) laid end to end: the distinct
+    hashes, how many postings each has, and the postings' speech ids.
+    Checked as a whole (a query reads thousands of rows; a check per row in
+    Python would cost as much as the query): BLOBs of whole numbers, one
+    count per hash, none zero, as many ids as the counts add up to."""
+    try:
+        hashes, counts, speeches = (b"".join(column) for column in zip(*rows))
+        hashes = np.frombuffer(hashes, dtype=_DTYPE)
+        counts = np.frombuffer(counts, dtype=_IDS)
+        speeches = np.frombuffer(speeches, dtype=_IDS)
+    except (TypeError, ValueError):  # a NULL, a text value, or a length not a multiple of the item size
+        raise _damaged_postings(conn, segment) from None
+    if len(counts) != len(hashes) or not len(counts) or counts.min() == 0 or int(counts.sum(dtype=np.int64)) != len(speeches):
         raise _damaged_postings(conn, segment)
     return hashes, counts, speeches
 
