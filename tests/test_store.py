@@ -550,3 +550,20 @@ def test_two_concurrent_index_adds_over_overlapping_files_both_finish(tmp_path):
     check_postings(conn)
     for i in (0, 7, 30):
         assert_marks_agree(conn, compare.load_text(pool_text(i), "q")[0])
+
+
+def test_a_writer_that_waits_too_long_gets_one_line(tmp_path, good_db, monkeypatch):
+    db = copy_of(good_db, tmp_path)
+    monkeypatch.setattr(store, "BUSY_TIMEOUT", 0.2)  # instead of minutes
+    holder = sqlite3.connect(db, isolation_level=None)
+    holder.execute("BEGIN EXCLUSIVE")  # another process in the middle of a long write
+    try:
+        with pytest.raises(SpeechdiffError, match="locked by another process"):
+            conn = store.connect(db)
+            store.add_file(conn, SAMPLES / "ankang_2020_transport_and_health.txt")
+        result = cli_run("index", "list", "--db", db)
+        one_line_error(result, "locked by another process")
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    assert cli_run("index", "add", SAMPLES / "ankang_2020_transport_and_health.txt", "--db", db).exit_code == 0
