@@ -26,12 +26,24 @@ HERE = Path(__file__).resolve().parent
 SIZES = (1000, 3000, 10000)
 QUERIES = 3
 
-# The CLI with store.mark replaced by the earlier implementation below: the
-# baseline, measured the same way (a fresh process reporting its VmHWM).
-BASELINE_CLI = f"import sys; sys.path.insert(0, {str(HERE)!r})\n" + MEASURED_CLI.replace(
-    "from compare.cli import main",
-    "from bench_against import mark_by_loading\nfrom compare import store\nstore.mark = mark_by_loading\nfrom compare.cli import main",
-)
+
+
+def _timing_mark(script: str, mark_name: str) -> str:
+    """``script`` with store.mark (``mark_name``: the function to use) timed;
+    the seconds it took are appended to the file in $SPEECHDIFF_MARK_TIMES."""
+    return f"import sys; sys.path.insert(0, {str(HERE)!r})\n" + script.replace(
+        "from compare.cli import main",
+        "import os, time\nfrom compare import store\nimport bench_against\n"
+        f"_mark = {mark_name}\n"
+        "def _timed(*args, **kwargs):\n"
+        "    start = time.perf_counter()\n"
+        "    try:\n"
+        "        return _mark(*args, **kwargs)\n"
+        "    finally:\n"
+        "        open(os.environ['SPEECHDIFF_MARK_TIMES'], 'a').write(f'{time.perf_counter() - start}\\n')\n"
+        "store.mark = _timed\n"
+        "from compare.cli import main",
+    )
 
 
 def mark_by_loading(conn, speech, nearest: int = 5) -> store.Marking:
@@ -77,24 +89,30 @@ def _same(a: store.Marking, b: store.Marking) -> bool:
             and [(n.speech.id, n.shared) for n in a.nearest] == [(n.speech.id, n.shared) for n in b.nearest])
 
 
-def _child(script: str, peak_file: Path, args: list[str]) -> tuple[float, float, float]:
-    """Wall seconds, CPU seconds and peak MB of one CLI run in a fresh process."""
+def _child(script: str, peak_file: Path, args: list[str]) -> tuple[float, float, float, float]:
+    """Wall seconds, CPU seconds, peak MB of one CLI run in a fresh process,
+    and the seconds its store.mark call took."""
+    import os
     import resource
 
+    times = peak_file.with_suffix(".mark")
+    times.write_text("")
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
-    result = subprocess.run([sys.executable, "-c", script, str(peak_file), *args], capture_output=True, text=True)
+    result = subprocess.run([sys.executable, "-c", script, str(peak_file), *args], capture_output=True, text=True,
+                            env={**os.environ, "SPEECHDIFF_MARK_TIMES": str(times)})
     wall = time.perf_counter() - start
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     if result.returncode:
         raise SystemExit(f"{' '.join(args[:3])} failed: {result.stderr[-500:]}")
     cpu = after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime
-    return wall, cpu, int(peak_file.read_text()) / 1024
+    return wall, cpu, int(peak_file.read_text()) / 1024, sum(float(t) for t in times.read_text().split())
 
 
-def _summary(runs: list[tuple[float, float, float]]) -> tuple[float, float, float]:
-    """Mean wall, mean CPU, largest peak."""
-    return float(np.mean([r[0] for r in runs])), float(np.mean([r[1] for r in runs])), max(r[2] for r in runs)
+def _summary(runs: list[tuple[float, float, float, float]]) -> tuple[float, float, float, float]:
+    """Mean wall, mean CPU, largest peak, mean store.mark time."""
+    return (float(np.mean([r[0] for r in runs])), float(np.mean([r[1] for r in runs])), max(r[2] for r in runs),
+            float(np.mean([r[3] for r in runs])))
 
 
 def build(folder: Path, sizes: tuple[int, ...]) -> tuple[dict[int, Path], list[str]]:
@@ -153,23 +171,22 @@ def run(sizes: tuple[int, ...] = SIZES) -> None:
             print(f"| {size} | {old_s:.2f} | {new_s:.3f} | {old_s / new_s:.0f}x | {'yes' if same else 'NO'} |", flush=True)
         print()
         print("Whole command, `diff QUERY --against DB --format json`, each run in a fresh process (mean of"
-              f" {QUERIES} queries; CPU: the child's user + system time, less disturbed by other load than wall time);"
+              f" {QUERIES} queries; CPU: the child's user + system time; mark: the store.mark call inside it);"
               " the floor is the same command against a database of one sample speech:\n")
-        print("| stored speeches | loading (baseline) wall s | CPU s | peak MB | postings wall s | CPU s | peak MB |"
-              " CPU ratio | postings CPU above the floor s |")
-        print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+        print("| stored speeches | loading (baseline) wall s | mark s | peak MB | postings wall s | mark s | CPU s | peak MB |")
+        print("|---:|---:|---:|---:|---:|---:|---:|---:|")
         peak = folder / "peak"
         floor_db = folder / "floor.sqlite"
         store.add_file(store.connect(floor_db), SAMPLES / "ankang_2021_midyear.txt")
         against = lambda q, db: ["diff", str(q), "--against", str(db), "--format", "json"]
-        _child(MEASURED_CLI, peak, against(queries[0], floor_db))  # warm: jieba's cache, the page cache
-        fw, fc, fm = _summary([_child(MEASURED_CLI, peak, against(q, floor_db)) for q in queries])
-        print(f"| 1 (floor) | | | | {fw:.2f} | {fc:.2f} | {fm:.0f} | | |")
+        baseline, postings = _timing_mark(MEASURED_CLI, "bench_against.mark_by_loading"), _timing_mark(MEASURED_CLI, "store.mark")
+        _child(postings, peak, against(queries[0], floor_db))  # warm: jieba's cache, the page cache
+        fw, fc, fm, fk = _summary([_child(postings, peak, against(q, floor_db)) for q in queries])
+        print(f"| 1 (floor) | | | | {fw:.2f} | {fk:.3f} | {fc:.2f} | {fm:.0f} |")
         for size, db in copies.items():
-            ow, oc, om = _summary([_child(BASELINE_CLI, peak, against(q, db)) for q in queries])
-            nw, nc, nm = _summary([_child(MEASURED_CLI, peak, against(q, db)) for q in queries])
-            print(f"| {size} | {ow:.2f} | {oc:.2f} | {om:.0f} | {nw:.2f} | {nc:.2f} | {nm:.0f} | {oc / nc:.1f}x | {nc - fc:.2f} |",
-                  flush=True)
+            ow, oc, om, ok = _summary([_child(baseline, peak, against(q, db)) for q in queries])
+            nw, nc, nm, nk = _summary([_child(postings, peak, against(q, db)) for q in queries])
+            print(f"| {size} | {ow:.2f} | {ok:.2f} | {om:.0f} | {nw:.2f} | {nk:.3f} | {nc:.2f} | {nm:.0f} |", flush=True)
         print()
 
 
