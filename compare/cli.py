@@ -448,18 +448,21 @@ def index():
 @index.command("add")
 @click.argument("files", nargs=-1, required=True, type=click.Path(), metavar="FILE...")
 @click.option("--db", required=True, type=click.Path(), metavar="CORPUS.sqlite", help="The database (created if missing).")
-def index_add(files, db):
+@click.option("--name", help="Name of the text read from stdin (-); default: stdin: and its SHA-256.")
+def index_add(files, db, name):
     """Add the speeches of FILES to the corpus (re-adding is a no-op; a
     changed file replaces its speeches). Bad files are reported and skipped."""
     from . import store
 
+    if name is not None and "-" not in files:
+        raise click.UsageError("--name names the text read from stdin: give - among the files")
     check_output(db, Inputs(files), follow=True)  # the database must not be one of the files
     conn = store.connect(db)
     progress = _progress()
     failed = 0
     for path in progress(files, "indexing"):
         try:
-            status, count = store.add_file(conn, path)
+            status, count = store.add_file(conn, path, name=name if path == "-" else None)
         except (SpeechdiffError, OSError) as e:
             failed += 1
             click.echo(f"error: {error_line(e)}", err=True)

@@ -29,7 +29,6 @@ from .textkey import NUMBER, key, key_spans  # noqa: F401 (key re-exported)
 NEAR_DUPLICATE = 0.8  # Jaccard of two speeches' fingerprints: copies of one speech
 RELATED = 0.1  # a pair sharing at least this much (Pair.shared, balanced) is worth a diff
 CANDIDATE = 0.05  # MinHash LSH proposes pairs above this Jaccard (related speeches: about 0.05-0.2)
-BOILERPLATE_SCORE = 0.5  # a sentence mostly covered by reused runs is boilerplate
 SENTENCE_VARIANT = 0.75  # placeholder-aware similarity for two wordings of one sentence
 MIN_PHRASE = MIN_SHARED_CLAUSE
 EXACT_PAIRS_LIMIT = 150  # up to this many speeches compare every pair; above, MinHash LSH proposes
@@ -95,9 +94,12 @@ def lsh_candidates(hash_sets, threshold: float):
     from datasketch import MinHash, MinHashLSH
 
     lsh = MinHashLSH(threshold=threshold, num_perm=NUM_PERM)
-    for i, hashes in enumerate(hash_sets):
-        m = MinHash(num_perm=NUM_PERM, hashfunc=_identity, scheme="affine64")
-        m.update_batch(hashes)
+    # MinHash.generator draws the permutations once (seed 1, as every
+    # MinHash(num_perm=NUM_PERM) would) and copies them into each sketch:
+    # building a MinHash from scratch redraws them, which was most of the
+    # phrasebook's time. The sketches, and so the candidates, are unchanged.
+    sketches = MinHash.generator(hash_sets, num_perm=NUM_PERM, hashfunc=_identity, scheme="affine64")
+    for i, m in enumerate(sketches):
         for j in lsh.query(m):
             yield int(j), i
         lsh.insert(i, m)
@@ -348,35 +350,11 @@ class SpeechReport:
         return self.labels.shares if self.labels else {}
 
 
-def unit_scores(fp: Fingerprint, covered: np.ndarray) -> list[float]:
-    """Boilerplate score of each unit: the share of its characters that
-    ``covered`` (``covered_chars``) marks as found elsewhere."""
-    running = np.concatenate(([0], np.cumsum(covered)))
-    lengths = np.diff(fp.offsets)
-    sums = running[fp.offsets[1:]] - running[fp.offsets[:-1]]
-    return np.divide(sums, lengths, out=np.zeros(len(lengths)), where=lengths > 0).tolist()
-
-
-def boilerplate_share(fp: Fingerprint, scores: list[float]) -> float:
-    return sum(len(k) * s for k, s in zip(fp.keys, scores)) / fp.chars if fp.chars else 0.0
-
-
-def local_sentences(speech: Speech, units: list[Unit], scores: list[float]):
-    """Sentences of the speech (not headings) that are not boilerplate."""
-    local_starts = {u.start for u, score in zip(units, scores) if not u.heading and score < BOILERPLATE_SCORE}
-    return [s for s in speech.sentences if s.start in local_starts]
-
-
 def new_sentences(fp: Fingerprint, labels: list[str], n: int = 5) -> list[analyze.KeySentence]:
     """TextRank over the speech's local sentences (the rule's ``local``
     label, headings left out): what it says that the others do not."""
     local_starts = {u.start for u, name in zip(fp.units, labels) if not u.heading and name == "local"}
     return analyze.key_sentences(fp.speech, [s for s in fp.speech.sentences if s.start in local_starts], n)
-
-
-def whats_new(speech: Speech, units: list[Unit], scores: list[float], n: int = 5) -> list[analyze.KeySentence]:
-    """TextRank over the speech's local sentences only: its own message."""
-    return analyze.key_sentences(speech, local_sentences(speech, units, scores), n)
 
 
 def distinctive_keywords(words: list[list[str]], family: list[int], n: int = 10) -> list[list[analyze.Keyword]]:

@@ -111,22 +111,26 @@ def against_data(marking, n: int = 5, sentences: bool = True) -> dict:
     from . import corpus
 
     fp = marking.fingerprint
+    labels = marking.labels
     data = {
         "source": marking.speech.source,
         "title": marking.speech.title,
         "corpus_size": marking.corpus_size,
         "share": round(marking.share, 4),
+        # the boilerplate rule's four shares of the speech (they add up to 1)
+        "shares": {k: round(v, 4) for k, v in labels.shares.items()},
         "nearest": [
             {"id": nb.speech.id, "source": nb.speech.source, "title": nb.speech.title, "date": nb.speech.date, "shared": round(nb.shared, 4)}
-            for nb in marking.nearest
+            for nb in marking.nearest if nb.shared > 0
         ],
-        "whats_new": _key_sentences(corpus.whats_new(marking.speech, fp.units, marking.scores, n)),
+        "whats_new": _key_sentences(corpus.new_sentences(fp, labels.labels, n)),
     }
     if sentences:
         data["sentences"] = [
             {"text": u.text, "path": u.path, "start": u.start, "end": u.end, "heading": u.heading,
-             "boilerplate": round(score, 4), "reused": score >= corpus.BOILERPLATE_SCORE, "uses": uses}
-            for u, score, uses in zip(fp.units, marking.scores, marking.uses)
+             "label": label, "boilerplate": round(score, 4), "reused": label != "local", "uses": uses,
+             "spans": [{"text": marking.speech.text[a:b], "kind": kind} for a, b, kind in labels.spans(fp, i)]}
+            for i, (u, label, score, uses) in enumerate(zip(fp.units, labels.labels, labels.coverage, marking.uses))
         ]
     return data
 

@@ -202,7 +202,6 @@ def test_weights_count_the_characters_a_slot_stands_for():
     assert widths == [5, 2]  # "11.2%" and "XX"
 
 
-@pytest.mark.xfail(reason="store.mark is moved onto the rule when the store branch lands", strict=True)
 def test_the_rule_lives_in_one_place(monkeypatch, tmp_path):
     """corpus (report), align (diff) and store (--against) all decide
     through boilerplate.label: replacing it changes all three."""
@@ -215,6 +214,7 @@ def test_the_rule_lives_in_one_place(monkeypatch, tmp_path):
         calls.append(fp.speech.source)
         labels = real(fp, recurs, rule)
         labels.labels = ["local"] * len(labels.labels)  # a rule that says nothing is boilerplate
+        labels.shares = dict.fromkeys(labels.shares, 0.0) | {"local": 1.0}
         return labels
 
     monkeypatch.setattr(boilerplate, "label", spy)
@@ -233,4 +233,4 @@ def test_the_rule_lives_in_one_place(monkeypatch, tmp_path):
     conn = store.connect(tmp_path / "c.sqlite")
     store.add_file(conn, tmp_path / "b.txt")
     marking = store.mark(conn, one(stock + "\n汉江二桥将于十月建成通车。", "new"))
-    assert calls == ["new#1"]
+    assert calls == ["new#1"] and set(marking.labels.labels) == {"local"} and marking.share == 0

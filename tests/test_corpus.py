@@ -115,6 +115,34 @@ def test_lsh_candidates_agree_with_all_pairs_on_the_samples(sample_corpus):
     assert top(lsh) == top(sample_corpus)
 
 
+def lsh_candidates_one_sketch_at_a_time(hash_sets, threshold):
+    """The earlier lsh_candidates: a MinHash built from scratch (its
+    permutations redrawn) for every set; the oracle for the shared-permutation one."""
+    from datasketch import MinHash, MinHashLSH
+
+    lsh = MinHashLSH(threshold=threshold, num_perm=corpus.NUM_PERM)
+    for i, hashes in enumerate(hash_sets):
+        m = MinHash(num_perm=corpus.NUM_PERM, hashfunc=lambda v: v, scheme="affine64")
+        m.update_batch(hashes)
+        for j in lsh.query(m):
+            yield int(j), i
+        lsh.insert(i, m)
+
+
+def test_lsh_candidates_with_shared_permutations_match_fresh_sketches():
+    speeches = [s for path in sorted(SAMPLES.glob("*.txt")) for s in speeches_of(path.stem)]
+    prints = [corpus.fingerprint(s) for s in speeches]
+    sets = [p.set for p in prints]
+    expected = list(lsh_candidates_one_sketch_at_a_time(sets, corpus.CANDIDATE))
+    assert list(corpus.lsh_candidates(sets, corpus.CANDIDATE)) == expected and expected
+    # the phrasebook's use: every sentence key of the samples, as 3-character shingles
+    keys = sorted({k for p in prints for k in p.keys if len(k) >= corpus.MIN_PHRASE})
+    sentence_sets = [corpus.shingles(k, 3) for k in keys]
+    expected = list(lsh_candidates_one_sketch_at_a_time(sentence_sets, 0.5))
+    assert list(corpus.lsh_candidates(iter(sentence_sets), 0.5)) == expected
+    assert len(expected) > 50  # the samples reuse sentences in several wordings
+
+
 def covered_by(key_length: int, flags) -> list[bool]:
     """Plain-Python oracle: character i of a key is covered when a flagged
     run (they start at every position, each as wide as the key allows) holds it."""
@@ -137,10 +165,30 @@ def test_fingerprints_never_raise_and_cover_within_bounds(text):
             assert part.all() if len(fp.runs_of(u)) else not part.any()
 
 
+STABLE_PROBE = """
+import json, sys
+from compare import corpus, store
+keys = json.loads(sys.stdin.read())
+print(json.dumps([[corpus.shingles(k).tolist(), store.key_hash(k)] for k in keys]))
+"""
+
+
 def test_fingerprints_are_stable_across_processes():
-    # stored in SQLite: must not depend on Python's per-process hash seed
-    assert int(corpus.shingles("坚持以人民为中心的发展思想")[0]) == int(corpus.shingles("坚持以人民为中心的发展思想")[0])
+    # stored in SQLite and compared with speeches indexed by earlier runs: must
+    # not depend on Python's per-process hash seed (str hash is salted per process)
+    import os
+    import subprocess
+    import sys
+
+    keys = ["坚持以人民为中心的发展思想", "压紧压实各级党委政府的属地责任XX", "abcd", "同志们"]
+    here = [[corpus.shingles(k).tolist(), store.key_hash(k)] for k in keys]
+    for seed in ("1", "4242"):
+        env = {**os.environ, "PYTHONHASHSEED": seed, "PYTHONPATH": str(ROOT)}
+        out = subprocess.run([sys.executable, "-c", STABLE_PROBE], input=json.dumps(keys), env=env,
+                             capture_output=True, text=True, check=True).stdout
+        assert json.loads(out) == here, seed
     assert corpus.shingles("abcd").dtype == np.uint64
+    # pinned: a stored database stays readable by later versions only if this never changes
     assert store.key_hash("坚持以人民为中心的发展思想") == -4136914407045892219
 
 
@@ -243,12 +291,13 @@ def test_against_marks_corpus_boilerplate(tmp_path):
     new = compare.load_text(speech(PEOPLE, "今年要建成汉阴至石泉的快速通道，全长四十二公里。", f"全市各级要{CLAUSE}。"), "new")[0]
     m = store.mark(conn, new)
     assert m.corpus_size == 3
-    by_text = {u.text: (score, uses) for u, score, uses in zip(m.fingerprint.units, m.scores, m.uses)}
-    assert by_text[PEOPLE] == (1.0, 3)
-    score, uses = by_text["今年要建成汉阴至石泉的快速通道，全长四十二公里。"]
-    assert score < corpus.BOILERPLATE_SCORE and uses == 0
-    clause_score, _ = by_text[f"全市各级要{CLAUSE}。"]
-    assert clause_score >= corpus.BOILERPLATE_SCORE  # the reused clause, found inside a new sentence
+    by_text = {u.text: (label, score, uses) for u, label, score, uses in zip(m.fingerprint.units, m.labels.labels, m.scores, m.uses)}
+    assert by_text[PEOPLE] == ("boilerplate", 1.0, 3)
+    label, score, uses = by_text["今年要建成汉阴至石泉的快速通道，全长四十二公里。"]
+    assert label == "local" and score == 0 and uses == 0
+    label, clause_score, _ = by_text[f"全市各级要{CLAUSE}。"]
+    # the reused clause is most of this short sentence: a stock sentence lightly edited
+    assert label in ("edited", "boilerplate") and clause_score >= 0.5
     assert m.nearest[0].speech.source in {"a.txt#1", "b.txt#1", "c.txt#1"}
     # a speech already in the corpus is not compared with itself
     again = store.mark(conn, compare.load(paths[0])[0])
@@ -278,7 +327,13 @@ def test_cli_index_add_list_and_against(tmp_path):
     diffed = run("diff", paths[3], "--against", db, "--format", "json")
     assert diffed.exit_code == 0, diffed.output
     view = json.loads(diffed.output)
-    assert set(view) == {"source", "title", "corpus_size", "share", "nearest", "whats_new", "sentences"}
+    assert set(view) == {"source", "title", "corpus_size", "share", "shares", "nearest", "whats_new", "sentences"}
+    assert abs(sum(view["shares"].values()) - 1) < 1e-3
+    assert {s["label"] for s in view["sentences"]} <= {"boilerplate", "edited", "local"}
+    for s in view["sentences"]:  # the spans are the sentence's own runs, in order
+        pos = 0
+        for x in s["spans"]:
+            pos = s["text"].index(x["text"], pos) + len(x["text"])
     assert view["corpus_size"] == 3 and view["share"] < 0.3
     assert any(s["reused"] for s in view["sentences"])
     summary = run("summarize", paths[1], "--against", db, "--format", "json")
@@ -366,8 +421,8 @@ def test_cli_report_html_escapes_and_links_diffs(tmp_path):
 
 
 @needs_chromium
-def test_samples_report_in_headless_chromium():
-    out = ROOT / "outputs" / "report.html"
+def test_samples_report_in_headless_chromium(tmp_path):
+    out = tmp_path / "report.html"
     result = run("report", *sorted(SAMPLES.glob("*.txt")), "-o", out)
     assert result.exit_code == 0, result.output
     report = inspect_page(
@@ -379,13 +434,13 @@ def test_samples_report_in_headless_chromium():
             "duplicates": "document.querySelectorAll('#duplicates li').length",
             "filtered": "filterPhrases('一分部署'), [...document.querySelectorAll('#phrases tr')].filter(r => r.style.display !== 'none').length - 1",
         },
-        screenshot=ROOT / "outputs" / "report.png",
+        screenshot=tmp_path / "report.png",
     )
     assert report.console_errors == [] and report.network_requests == []
     assert report.values["speeches"] == 19 and report.values["duplicates"] == 1
     assert report.values["cells"] > 100 and report.values["phrases"] > 50
     assert report.values["filtered"] >= 1
-    first_diff = sorted((ROOT / "outputs" / "report_diffs").glob("*.html"))[0]
+    first_diff = sorted((tmp_path / "report_diffs").glob("*.html"))[0]
     linked = inspect_page(first_diff, {"rows": "document.querySelectorAll('tr.row').length"})
     assert linked.console_errors == [] and linked.values["rows"] > 10
 
@@ -411,7 +466,7 @@ def test_against_page_in_headless_chromium(tmp_path):
     paths = write_corpus(tmp_path)
     db = tmp_path / "c.sqlite"
     assert run("index", "add", *paths[:3], "--db", db).exit_code == 0
-    out = ROOT / "outputs" / "against_hand_built.html"
+    out = tmp_path / "against_hand_built.html"
     assert run("diff", paths[3], "--against", db, "--format", "html", "-o", out).exit_code == 0
     report = inspect_page(out, {
         "reused": "[...document.querySelectorAll('.sent.boiler')].map(e => e.textContent).join('')",
