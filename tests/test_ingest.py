@@ -522,3 +522,11 @@ def test_remove_mojibake_equals_the_reference_loop_on_every_real_line():
             lines += [to_simplified(x) for x in normalize(read_text(path)).split("\n")]
     assert len(lines) > 20000
     assert [remove_mojibake(x) for x in lines] == [_remove_mojibake_loop(x) for x in lines]
+
+
+def test_the_shipped_character_frequencies_are_jiebas():
+    # data/char_frequency.tsv is derived from jieba's dictionary to save the
+    # summing at start-up; it must be exactly what that summing gives
+    from compare.ingest import count_char_frequency
+
+    assert char_frequency() == count_char_frequency()
