@@ -1,0 +1,305 @@
+"""The HTML pages as a reader's browser shows them (issue 13 items 2 and 3,
+issue 15's variant table): headless Chromium at 1400 px, 400 px and in print,
+light and dark, with and without JavaScript.
+
+Screenshots go to pytest's tmp_path (the test prints where); look at them
+when a page changes. The measuring tests skip only where chromium is
+missing (``needs_chromium``); the markup tests run everywhere.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from compare import render
+from compare.textkey import PLACEHOLDER
+
+from .browser import Browser, pdf_pages
+from .conftest import SAMPLES, needs_chromium, run
+
+ANKANG = SAMPLES / "ankang_2020_transport_and_health.txt"
+TEMPLATE = SAMPLES / "city_health_2022_template.txt"
+HEIGHT_BEFORE = 22_720  # the ankang pair's diff page at 1400 px when issue 13 was filed
+AA = 4.5  # WCAG AA contrast for text
+
+
+# ---------------------------------------------------------------- pages, written once per module
+
+
+@pytest.fixture(scope="module")
+def pages(tmp_path_factory) -> Path:
+    return tmp_path_factory.mktemp("pages")
+
+
+@pytest.fixture(scope="module")
+def ankang(pages):
+    """The ankang pair's diff page and its JSON."""
+    html, data = pages / "ankang.html", pages / "ankang.json"
+    for out in (html, data):
+        result = run("diff", f"{ANKANG}#1", f"{ANKANG}#2", "-o", out)
+        assert result.exit_code == 0, result.output
+    return html, json.loads(data.read_text(encoding="utf-8"))
+
+
+def filled_copy(folder: Path) -> Path:
+    """The 2022 template with its placeholders filled in, as a city would."""
+    raw = TEMPLATE.read_text(encoding="utf-8")
+    values = {1: "5", 2: "安康", 3: "321", 4: "1234"}
+    path = folder / "filled.txt"
+    path.write_text(PLACEHOLDER.sub(lambda m: values.get(len(m.group()), "9" * len(m.group())), raw), encoding="utf-8")
+    return path
+
+
+@pytest.fixture(scope="module")
+def template_pair(pages):
+    html, data = pages / "template.html", pages / "template.json"
+    filled = filled_copy(pages)
+    for out in (html, data):
+        assert run("diff", TEMPLATE, filled, "-o", out).exit_code == 0
+    return html, json.loads(data.read_text(encoding="utf-8"))
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if not chromium_installed():
+        pytest.skip("chromium not installed")
+    with Browser() as b:
+        yield b
+
+
+def chromium_installed() -> bool:
+    from .browser import chromium_path
+
+    return chromium_path() is not None
+
+
+def pair_doc(tmp_path: Path, a: str, b: str) -> tuple[Path, Path]:
+    pa, pb = tmp_path / "a.txt", tmp_path / "b.txt"
+    pa.write_text(a, encoding="utf-8")
+    pb.write_text(b, encoding="utf-8")
+    return pa, pb
+
+
+# ---------------------------------------------------------------- the diff page: markup
+
+
+def test_every_sentence_and_section_has_an_anchor(ankang):
+    html, data = ankang
+    page = html.read_text(encoding="utf-8")
+    ids = set(re.findall(r'id="([^"]+)"', page))
+    for sec in data["sections"]:
+        assert f"sec-{sec['id']}" in ids
+        for row in sec["rows"]:
+            for side in "ab":
+                if row[side]:
+                    assert f"{side}-{row[side]['index']}" in ids
+    assert len(re.findall(r'id="([^"]+)"', page)) == len(ids)  # no id twice
+
+
+def test_moved_links_only_where_the_partner_is_elsewhere(ankang):
+    html, data = ankang
+    elsewhere = 0
+    for sec in data["sections"]:
+        for row in sec["rows"]:
+            for side, other in (("a", "b"), ("b", "a")):
+                cell = row[side]
+                if cell and cell["partner"] is not None and not (row[other] and row[other]["index"] == cell["partner"]):
+                    elsewhere += 1
+    page = html.read_text(encoding="utf-8")
+    links = re.findall(r'<a class="mv" href="#([ab])-(\d+)"', page)
+    assert elsewhere > 5 and len(links) == elsewhere  # 330 links before: one on every paired sentence
+
+
+def test_sidebar_names_sections_by_heading(ankang):
+    html, data = ankang
+    page = html.read_text(encoding="utf-8")
+    toc = page[page.index('<nav class="toc"'):page.index("</nav>")]
+    for sec in data["sections"]:
+        heading = (sec["a"] or sec["b"])["heading"]
+        assert heading in toc or not heading
+
+
+def test_section_score_explained_on_hover(ankang):
+    page = ankang[0].read_text(encoding="utf-8")
+    assert re.search(r'<span class="sc" title="标题 1\.00；内容 0\.\d\d；共有句 0\.\d\d；同一编号">节相似度 0\.99</span>', page)
+
+
+@pytest.mark.parametrize("a, b", [("陜西", "陕西"), ("、", ""), ("，", "、"), ("全角１", "全角1"), ("峯", "峰")])
+def test_punctuation_and_variant_characters_are_minor(a, b):
+    cell = lambda mid: {"pieces": [{"text": "省委", "kind": "same"}, {"text": mid, "kind": "edit"}, {"text": "省政府", "kind": "same"}]}
+    minor_a, minor_b = render.minor_edits(cell(a), cell(b))
+    assert minor_a == minor_b == {1}
+
+
+@pytest.mark.parametrize("a, b", [("陕西", "山西"), ("7.9%", "8.5%"), ("完成", "实现"), ("一", "")])
+def test_real_changes_are_not_minor(a, b):
+    cell = lambda mid: {"pieces": [{"text": "省委", "kind": "same"}, {"text": mid, "kind": "edit"}, {"text": "省政府", "kind": "same"}]}
+    assert render.minor_edits(cell(a), cell(b)) == (set(), set())
+
+
+def test_minor_rows_in_a_real_diff(tmp_path):
+    # a web copy re-punctuates a sentence and writes 陜 for 陕: shown, but as minor
+    a, b = pair_doc(tmp_path, "同志们：\n一、总体要求\n要全面落实党中央国务院和省委省政府各项决策部署，推动陕西高质量发展。\n今年新建学校12所。",
+                    "同志们：\n一、总体要求\n要全面落实党中央、国务院和省委、省政府各项决策部署，推动陜西高质量发展。\n今年新建学校15所。")
+    out = tmp_path / "d.html"
+    assert run("diff", a, b, "-o", out).exit_code == 0
+    page = out.read_text(encoding="utf-8")
+    minor = re.search(r'<div class="r [a-z]+ minor".*?</div></div>', page).group()
+    assert '<span class="m">、</span>' in minor and '<span class="m">陜</span>' in minor and 'class="e"' not in minor
+    changed = re.search(r'<div class="r [a-z]+ chg".*?</div></div>', page).group()
+    assert '<span class="e">12</span>' in changed and '<span class="e">15</span>' in changed
+
+
+def test_fills_table_and_fills_never_folded(template_pair):
+    html, data = template_pair
+    page = html.read_text(encoding="utf-8")
+    table = page[page.index('id="fills"'):page.index("</table>", page.index('id="fills"'))]
+    assert len(data["fills"]) > 40 and table.count('<td class="v">') == len(data["fills"])
+    for fold in re.findall(r'<details class="fold">.*?</details>', page, re.S):
+        assert 'class="f"' not in fold and "chg" not in fold
+
+
+def test_report_diff_links_back(tmp_path):
+    out = tmp_path / "r.html"
+    assert run("report", f"{ANKANG}#1", f"{ANKANG}#2", SAMPLES / "ankang_2021_midyear.txt", "-o", out).exit_code == 0
+    diff = (tmp_path / "r_diffs" / "001-002.html").read_text(encoding="utf-8")
+    assert '<a href="../r.html">← 返回报告</a>' in diff
+    assert 'href="../r.html#s1"' in diff and 'href="../r.html#s2"' in diff
+    report = out.read_text(encoding="utf-8")
+    assert 'id="s1"' in report and 'id="s2"' in report
+
+
+def test_page_escapes_speech_text(tmp_path):
+    a, b = pair_doc(tmp_path, "同志们：\n一、总体要求\n网页里的<script>alert(1)</script>要当作文字显示。\n大家要认真落实。",
+                    "同志们：\n一、总体要求\n大家要认真落实。\n新增的<img src=x onerror=alert(2)>也是文字。")
+    out = tmp_path / "d.html"
+    assert run("diff", a, b, "-o", out).exit_code == 0
+    page = out.read_text(encoding="utf-8")
+    assert "<script>alert" not in page and "<img" not in page
+    assert "&lt;script&gt;alert(1)" in page
+
+
+# ---------------------------------------------------------------- the diff page in a browser
+
+
+def overflow(page) -> dict:
+    return page.eval("({scroll: document.scrollingElement.scrollWidth, inner: innerWidth})")
+
+
+def low_contrast(pairs: list[dict]) -> list[dict]:
+    return [p for p in pairs if p["ratio"] < AA or p["image"]]
+
+
+@needs_chromium
+def test_diff_page_desktop(browser, ankang, tmp_path):
+    html, data = ankang
+    page = browser.open(html, 1400)
+    height = page.eval("document.documentElement.scrollHeight")
+    assert height <= HEIGHT_BEFORE / 2, height  # runs packed side by side, not one sentence per row
+    # nothing folded that differs: a fold holds only rows whose two texts are the same
+    folds = page.eval("[...document.querySelectorAll('details.fold .r')].map(r => [r.className, r.children[0].innerText === r.children[1].innerText])")
+    assert all("eq" in cls and same for cls, same in folds)
+    sentences = sum(1 for sec in data["sections"] for row in sec["rows"] for side in "ab" if row[side])
+    assert page.eval("document.querySelectorAll('.u[id]').length") == sentences
+    # the text starts near the top, A and B side by side
+    assert page.eval("document.querySelector('.sec').getBoundingClientRect().top") < 300
+    a, b = page.eval("[...document.querySelector('.r.chg').children].map(c => c.getBoundingClientRect().left)")
+    assert b - a > 400
+    # the sticky section header stays at the top inside its section
+    page.eval("document.getElementById('sec-2').scrollIntoView(), window.scrollBy(0, 600)")
+    assert page.eval("Math.round(document.querySelector('#sec-2 > .sh').getBoundingClientRect().top)") == 0
+    page.eval("new Promise(r => setTimeout(r, 100))")
+    assert page.eval("document.querySelector('nav.toc a[aria-current]').dataset.sec") == "2"
+    page.scroll_to(0)
+    shot = page.screenshot(tmp_path / "diff_1400.png")
+    page.screenshot(tmp_path / "diff_1400_full.png", full=True)
+    print("screenshots:", shot.parent)
+    assert page.network_requests == [] and page.console_errors == []
+
+
+@needs_chromium
+def test_diff_page_phone(browser, ankang, tmp_path):
+    page = browser.open(ankang[0], 400, 800)
+    assert overflow(page)["scroll"] <= 400
+    # one column: A's sentence above B's
+    a, b = page.eval("[...document.querySelector('.r.chg').children].map(c => c.getBoundingClientRect().toJSON())")
+    assert a["left"] == b["left"] and a["bottom"] <= b["top"] + 1
+    assert page.eval("[...document.querySelectorAll('header *, .sh *')].every(e => e.getBoundingClientRect().right <= innerWidth + 0.5)")
+    page.screenshot(tmp_path / "diff_400.png")
+    page.screenshot(tmp_path / "diff_400_full.png", full=True)
+    assert page.console_errors == []
+
+
+@needs_chromium
+def test_diff_page_print(browser, ankang, tmp_path):
+    page = browser.open(ankang[0], 800, media="print")
+    marks = page.eval("""(() => { const e = document.querySelector('.c.a .e'), b = document.querySelector('.c.b .e'), s = getComputedStyle(e), t = getComputedStyle(b);
+        return {bg: s.backgroundColor, adjust: s.printColorAdjust, strike: s.textDecorationLine, under: t.textDecorationLine, bgb: t.backgroundColor,
+                toc: getComputedStyle(document.querySelector('nav.toc')).display,
+                folds: [...document.querySelectorAll('details:not([open]) .u')].every(u => u.checkVisibility({contentVisibilityAuto: true}))}; })()""")
+    assert marks["adjust"] == "exact" and marks["bg"] != "rgba(0, 0, 0, 0)" and marks["bgb"] != marks["bg"]
+    assert marks["strike"] == "line-through" and marks["under"] == "underline"  # readable with background graphics off
+    assert marks["toc"] == "none" and marks["folds"]
+    page.screenshot(tmp_path / "diff_print.png")
+    pages_printed = pdf_pages(page.pdf(tmp_path / "diff.pdf"))
+    print("printed pages:", pages_printed)
+    assert 0 < pages_printed <= 20  # 35 before
+
+
+@needs_chromium
+@pytest.mark.parametrize("dark", [False, True])
+def test_diff_page_contrast(browser, ankang, template_pair, dark):
+    for html in (ankang[0], template_pair[0]):
+        page = browser.open(html, 1400, dark=dark)
+        page.eval("document.querySelectorAll('details').forEach(d => d.open = true)")
+        pairs = page.contrast()
+        assert len(pairs) > 10 and low_contrast(pairs) == []
+        bg = page.eval("getComputedStyle(document.body).backgroundColor")
+        assert (bg == "rgb(13, 17, 23)") == dark
+        page.close()
+
+
+@needs_chromium
+def test_n_and_p_jump_between_changes(browser, ankang):
+    page = browser.open(ankang[0], 1400)
+    changes = page.eval("document.querySelectorAll('.chg').length")
+    assert changes > 20
+    page.key("n")
+    first = page.eval("[...document.querySelectorAll('.chg')].indexOf(document.querySelector('.cur'))")
+    y1 = page.eval("scrollY")
+    page.key("n")
+    assert page.eval("[...document.querySelectorAll('.chg')].indexOf(document.querySelector('.cur'))") == first + 1
+    assert page.eval("scrollY") > y1
+    page.key("j")
+    assert page.eval("[...document.querySelectorAll('.chg')].indexOf(document.querySelector('.cur'))") == first + 2
+    page.key("p")
+    page.key("k")
+    assert page.eval("[...document.querySelectorAll('.chg')].indexOf(document.querySelector('.cur'))") == first
+    # the change is in view, below the sticky header
+    top = page.eval("document.querySelector('.cur').getBoundingClientRect().top")
+    assert 0 <= top < 200
+    # after scrolling away by hand, n goes to the next change below
+    page.scroll_to(5000)
+    page.key("n")
+    assert page.eval("document.querySelector('.cur').getBoundingClientRect().top + scrollY") > 5000
+
+
+@needs_chromium
+def test_diff_page_without_javascript(browser, ankang, tmp_path):
+    page = browser.open(ankang[0], 1400, javascript=False)
+    text = page.eval("document.body.innerText")
+    assert "肯定成绩，正视问题" in text and "防范化解重大风险" in text
+    assert page.eval("document.querySelector('.keys').hidden")  # the keyboard buttons need the script; nothing else does
+    assert page.eval("document.querySelector('nav.toc details').open")
+    fold = "details.fold"
+    if page.eval(f"!!document.querySelector('{fold}')"):
+        assert not page.eval(f"document.querySelector('{fold}').open")
+        page.click(f"{fold} > summary")
+        assert page.eval(f"document.querySelector('{fold}').open")
+    page.click("#about > summary")
+    assert page.eval("document.getElementById('about').open")
+    page.screenshot(tmp_path / "diff_nojs.png")
