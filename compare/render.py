@@ -765,7 +765,7 @@ class _DiffPage:
         a = self.header_side(sec, "a", head_a, minor_a, head_b["index"] if head_b else None)
         b = self.header_side(sec, "b", head_b, minor_b, head_a["index"] if head_a else None)
         return (f'<section class="sec" id="sec-{sec["id"]}"><div class="sh"><div class="c a">'
-                f'<a class="pl" href="#sec-{sec["id"]}" title="本节的链接">§</a>{a}</div><div class="c b">{b}{score}</div></div>'
+                f'<a class="pl" href="#sec-{sec["id"]}" title="本节的链接">§</a>{a}</div><div class="c b">{score}{b}</div></div>'
                 f'{self.rows(rows)}</section>')
 
     def solo(self, sec: dict, side: str) -> str:
@@ -783,7 +783,7 @@ class _DiffPage:
                     f'{escape(p["marker"])}{escape(p["heading"][:12])}</span>')
         self.changes += 1
         return (f'<section class="sec solo chg" id="sec-{sec["id"]}"><div class="sh"><div class="c {side}">'
-                f'<a class="pl" href="#sec-{sec["id"]}" title="本节的链接">§</a>{head}{note}</div></div>'
+                f'{note}<a class="pl" href="#sec-{sec["id"]}" title="本节的链接">§</a>{head}</div></div>'
                 f'<div class="c {side}">{self.paragraphs(cells, side)}</div></section>')
 
     @staticmethod
@@ -864,23 +864,62 @@ def _version() -> str:
 
 
 MATRIX_LIMIT = 80  # above this many speeches the report lists neighbours instead of a heatmap
+# The matrix's colour scale: (lower bound, class); a cell shows its figure
+# from CELL_FIGURE up, below it only its colour (hover for the figure).
+MATRIX_STEPS = ((0.75, "h5"), (0.5, "h4"), (0.25, "h3"), (0.1, "h2"), (0.01, "h1"))
+CELL_FIGURE = 0.05
+
+
+def _heat(value: float) -> str:
+    return next((cls for bound, cls in MATRIX_STEPS if value >= bound), "")
+
+
+def speech_name(s: dict) -> dict:
+    """How a page names a speech: its title, else its file name and #N; the
+    full description for hover. ``short`` may be cut by CSS, ``no`` never."""
+    if s.get("title"):
+        short, no = s["title"], ""
+    else:
+        file, _, n = s["source"].rpartition("#")
+        short, no = (file, f"#{n}") if file and n.isdigit() else (s["source"], "")
+    full = " · ".join(x for x in (s.get("title"), s.get("date"), s.get("speaker"), s["source"]) if x)
+    return {"short": short, "no": no, "full": full}
 
 
 def report_html(view: dict) -> str:
-    n = len(view["speeches"])
+    speeches = view["speeches"]
+    n = len(speeches)
+    names = {s["id"]: speech_name(s) for s in speeches}
+    diffs = {(p["a"], p["b"]): p["diff"] for p in view["pairs"] if p["diff"]}
     matrix = None
     if n <= MATRIX_LIMIT:
         matrix = [[None] * n for _ in range(n)]
         for p in view["pairs"]:
             a, b = p["a"] - 1, p["b"] - 1
-            matrix[a][b] = {"value": p["shared_a"], "diff": p["diff"], "other": b + 1}
-            matrix[b][a] = {"value": p["shared_b"], "diff": p["diff"], "other": a + 1}
-    neighbours: dict[int, list[dict]] = {s["id"]: [] for s in view["speeches"]}
+            matrix[a][b] = {"value": p["shared_a"], "diff": p["diff"], "other": b + 1, "heat": _heat(p["shared_a"])}
+            matrix[b][a] = {"value": p["shared_b"], "diff": p["diff"], "other": a + 1, "heat": _heat(p["shared_b"])}
+    neighbours: dict[int, list[dict]] = {s["id"]: [] for s in speeches}
     for p in view["pairs"]:  # sorted most shared first
         for me, other, share in ((p["a"], p["b"], p["shared_a"]), (p["b"], p["a"], p["shared_b"])):
             if len(neighbours[me]) < 5 and share >= 0.01:
                 neighbours[me].append({"id": other, "shared": share, "diff": p["diff"]})
-    return render_html("report.html.j2", view=view, matrix=matrix, neighbours=neighbours)
+    phrasebook = [{**e, "occurrences": [_occurrence_link(o, e["speeches"], diffs) for o in e["occurrences"]]}
+                  for e in view["phrasebook"]]
+    return render_html("report.html.j2", view=view, matrix=matrix, neighbours=neighbours, names=names,
+                       phrasebook=phrasebook, steps=MATRIX_STEPS, cell_figure=CELL_FIGURE)
+
+
+def _occurrence_link(o: dict, holders: list[int], diffs: dict) -> dict:
+    """A phrasebook occurrence with where to read it: the sentence in a
+    pairwise diff with another speech holding the entry, when such a page was
+    written; else the speech's part of the report."""
+    me = o["speech"]
+    for other in holders:
+        pair = (min(me, other), max(me, other))
+        if other != me and pair in diffs:
+            side = "a" if me == pair[0] else "b"
+            return {**o, "href": f"{diffs[pair]}#{side}-{o['unit']}", "with": other}
+    return {**o, "href": f"#s{me}", "with": None}
 
 
 # ---------------------------------------------------------------- a speech against a corpus

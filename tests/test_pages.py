@@ -303,3 +303,151 @@ def test_diff_page_without_javascript(browser, ankang, tmp_path):
     page.click("#about > summary")
     assert page.eval("document.getElementById('about').open")
     page.screenshot(tmp_path / "diff_nojs.png")
+
+
+# ---------------------------------------------------------------- the report
+
+
+@pytest.fixture(scope="module")
+def samples_report(pages):
+    """The report over every sample speech (19), with its pairwise diffs."""
+    out = pages / "report" / "report.html"
+    result = run("report", *sorted(SAMPLES.glob("*.txt")), "-o", out)
+    assert result.exit_code == 0, result.output
+    data = json.loads(run("report", *sorted(SAMPLES.glob("*.txt")), "--format", "json").output)
+    return out, data
+
+
+def test_report_names_speeches_unambiguously(samples_report):
+    out, data = samples_report
+    page = out.read_text(encoding="utf-8")
+    matrix = page[page.index('<table class="matrix">'):page.index("</table>", page.index('<table class="matrix">'))]
+    labels = re.findall(r'<th class="lab"><a href="#s(\d+)">(.*?)</a></th>', matrix)
+    assert len(labels) == len(data["speeches"]) == 19
+    for (sid, label), s in zip(labels, data["speeches"]):
+        text = re.sub(r"<[^>]+>", "", label)
+        assert "…" not in text  # cut by CSS only, so the whole name is in the page (and on hover)
+        if s["title"]:
+            assert s["title"] in text
+        else:  # file name and #N: web_prefecture_speeches_trad.txt#3, never "…e_speeches_trad#1"
+            file, n = s["source"].rsplit("#", 1)
+            assert file in text and text.endswith(f"#{n}")
+        assert f'title="{s["title"] + " · " if s["title"] else ""}' in label
+
+
+def test_report_matrix_scale_and_figures(samples_report):
+    out, data = samples_report
+    page = out.read_text(encoding="utf-8")
+    assert '<div class="scale" aria-label="颜色刻度">' in page
+    for bound, cls in render.MATRIX_STEPS:
+        assert f'<span class="{cls}">{bound:.0%}' in page
+    cells = re.findall(r'<td class="(h\d)?" title="#(\d+) 有 ([\d.]+)% 出现在 #(\d+)[^"]*">(?:<a [^>]*>)?(\d*)', page)
+    assert len(cells) > 100
+    shares = {(p["a"], p["b"]): p["shared_a"] for p in data["pairs"]} | {(p["b"], p["a"]): p["shared_b"] for p in data["pairs"]}
+    for cls, i, _, j, shown in cells:
+        value = shares[(int(i), int(j))]
+        assert (shown != "") == (value >= render.CELL_FIGURE)  # figures above the threshold only
+        assert cls == render._heat(value)
+        if shown:
+            assert shown == f"{value * 100:.0f}"
+
+
+def test_report_per_speech_shares(samples_report):
+    out, data = samples_report
+    page = out.read_text(encoding="utf-8")
+    for s in data["speeches"]:
+        card = page[page.index(f'id="s{s["id"]}"'):]
+        card = card[:card.index("</section>")]
+        for label, key in (("套话", "boilerplate"), ("改写的套话", "edited"), ("填入", "fill"), ("本地", "local")):
+            assert f'{label} <b>{s["shares"][key]:.0%}</b>' in card
+
+
+def test_phrasebook_occurrences_link_to_their_sentences(samples_report):
+    out, data = samples_report
+    page = out.read_text(encoding="utf-8")
+    ids = set(re.findall(r'id="([^"]+)"', page))
+    entries = re.findall(r'<details class="pb" id="p\d+">(.*?)</details>', page, re.S)
+    assert len(entries) == len(data["phrasebook"]) > 50
+    checked = in_diffs = 0
+    for entry, e in zip(entries, data["phrasebook"]):
+        links = re.findall(r'<td class="w"><a href="([^"]+)"', entry)
+        assert len(links) == len(e["occurrences"])
+        kwic = re.findall(r'<td class="l">(.*?)</td><td class="mt">(?:<b>)?(.*?)(?:</b>)?</td><td class="r">(.*?)</td>', entry)
+        assert [k[1] for k in kwic] == [str(render.escape(o["match"])) for o in e["occurrences"]]
+        for href, o in zip(links, e["occurrences"]):
+            target, _, anchor = href.partition("#")
+            if target:  # a pairwise diff page: the sentence is there, under its anchor
+                diff = (out.parent / target).read_text(encoding="utf-8")
+                assert f'id="{anchor}"' in diff
+                after = diff[diff.index(f'id="{anchor}">') + len(f'id="{anchor}">'):]
+                sentence = re.sub(r"<[^>]+>", "", after[:after.find(' id="')])  # up to the next sentence
+                assert str(render.escape(o["match"])) in sentence
+                in_diffs += 1
+            else:
+                assert anchor == f's{o["speech"]}' and anchor in ids
+            checked += 1
+    assert checked > 300 and in_diffs > checked / 2
+
+
+@needs_chromium
+def test_report_in_browser(browser, samples_report, tmp_path):
+    out, data = samples_report
+    page = browser.open(out, 1400)
+    assert page.eval("document.querySelectorAll('section.speech').length") == 19
+    assert page.eval("document.querySelectorAll('table.matrix td a').length") > 100
+    assert page.eval("document.querySelectorAll('#duplicates li').length") == 1
+    page.eval("filterPhrases('一分部署')")
+    shown = page.eval("[...document.querySelectorAll('#phrases .pb')].filter(r => r.style.display !== 'none').length")
+    assert 1 <= shown < len(data["phrasebook"])
+    page.eval("filterPhrases('')")
+    page.screenshot(tmp_path / "report_1400.png")
+    page.eval("document.getElementById('matrix').scrollIntoView()")
+    page.screenshot(tmp_path / "report_1400_matrix.png")
+    assert page.network_requests == [] and page.console_errors == []
+    # a pairwise diff of the report opens and links back
+    diff = browser.open(out.parent / "report_diffs" / "001-002.html", 1400)
+    assert diff.eval("document.querySelectorAll('.u[id]').length") > 300
+    assert diff.eval("document.querySelector('a[href=\"../report.html\"]').textContent").startswith("←")
+    assert diff.console_errors == []
+
+
+@needs_chromium
+def test_report_on_a_phone(browser, samples_report, tmp_path):
+    page = browser.open(samples_report[0], 400, 800)
+    assert overflow(page)["scroll"] <= 400
+    # the pair table stays inside its card
+    card, table = page.eval("['#pairs', '#pairs table'].map(s => document.querySelector(s).getBoundingClientRect().right)")
+    assert table <= card
+    # the matrix scrolls inside its card, its row labels staying in view
+    page.eval("document.querySelector('#matrix .scroll').scrollLeft = 300")
+    assert page.eval("document.querySelector('th.lab').getBoundingClientRect().left") >= 0
+    page.eval("document.getElementById('matrix').scrollIntoView()")
+    page.screenshot(tmp_path / "report_400.png")
+
+
+@needs_chromium
+def test_report_print(browser, samples_report, tmp_path):
+    page = browser.open(samples_report[0], 800, media="print")
+    cell = page.eval("(() => { const s = getComputedStyle(document.querySelector('table.matrix td.h5')); return [s.backgroundColor, s.printColorAdjust]; })()")
+    assert cell == ["rgb(122, 10, 16)", "exact"]  # the matrix keeps its colours on paper
+    assert page.eval("getComputedStyle(document.querySelector('nav.jump')).display") == "none"
+    page.screenshot(tmp_path / "report_print.png")
+
+
+@needs_chromium
+@pytest.mark.parametrize("dark", [False, True])
+def test_report_contrast(browser, samples_report, dark):
+    page = browser.open(samples_report[0], 1400, dark=dark)
+    page.eval("document.querySelectorAll('details').forEach(d => d.open = true)")
+    pairs = page.contrast()
+    assert len(pairs) > 10 and low_contrast(pairs) == []
+
+
+@needs_chromium
+def test_report_without_javascript(browser, samples_report):
+    page = browser.open(samples_report[0], 1400, javascript=False)
+    assert page.eval("document.querySelectorAll('#phrases .pb').length") > 50
+    assert page.eval("document.querySelector('input.filter').hidden")  # the filter needs the script
+    page.click("#p1 > summary")
+    assert page.eval("document.getElementById('p1').open")
+    assert page.eval("document.querySelector('#p1 table.kwic').checkVisibility()")
