@@ -263,6 +263,10 @@ class Page:
             self.browser.pipe.send("Target.closeTarget", {"targetId": self.target}, timeout=10)
         except Exception:
             pass
+        # drop this tab's events: a long session must not keep every page's network log
+        self.browser.pipe.events = [e for e in self.browser.pipe.events if e.get("sessionId") != self.session]
+        if self.browser.page is self:
+            self.browser.page = None
 
 
 class Browser:
@@ -293,11 +297,16 @@ class Browser:
         os.close(from_chrome_w)
         self.write_fd = to_chrome_w
         self.pipe = _Pipe(self.proc, to_chrome_w, from_chrome_r)
+        self.page: Page | None = None
 
     def open(self, path: str | Path, width: int = 1400, height: int = 900, media: str = "", dark: bool | None = None,
              javascript: bool = True, hash: str = "") -> Page:
         """Load ``path`` from disk in a new tab ``width`` × ``height`` CSS px,
-        with the media type (``print``), colour scheme and scripting given."""
+        with the media type (``print``), colour scheme and scripting given.
+        The tab opened before is closed: a tab in the background gets no
+        animation frames, so scripts that wait for one would stall."""
+        if self.page is not None:
+            self.page.close()
         url = Path(path).resolve().as_uri() + hash
         target = self.pipe.send("Target.createTarget", {"url": "about:blank"})["targetId"]
         session = self.pipe.send("Target.attachToTarget", {"targetId": target, "flatten": True})["sessionId"]
@@ -311,6 +320,8 @@ class Browser:
         if not javascript:
             page.send("Emulation.setScriptExecutionDisabled", {"value": True})
         page.send("Page.navigate", {"url": url})
+        self.page = page
+        page.send("Page.bringToFront")
         self.pipe.wait_for("Page.loadEventFired", session)
         if javascript:
             page.eval("document.fonts.ready.then(() => true)")
