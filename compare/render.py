@@ -954,8 +954,43 @@ def against_terminal(view: dict, console) -> None:
         print_wrapped(console, [(name, ""), (f"  {nb['source']}", "dim")], first=[(f"  {nb['shared']:>4.0%} ", "")], indent=8)
 
 
+AGAINST_CLASS = {"boilerplate": "bp", "edited": "ed", "local": "lo"}
+NEAREST_FLOOR = 0.005  # a neighbour sharing less than this (0% when rounded) is not near
+
+
+def _holders(sentence: dict, known: dict) -> list[dict]:
+    """The corpus speeches holding a sentence, when the data names them
+    (``speeches``: ids, or dicts with id/source/title/date)."""
+    out = []
+    for h in sentence.get("speeches") or []:
+        h = known.get(h, {"id": h, "source": f"#{h}", "title": "", "date": ""}) if not isinstance(h, dict) else h
+        out.append({**h, "name": speech_name({"title": h.get("title", ""), "date": h.get("date", ""), "source": h.get("source", f"#{h.get('id')}")})})
+    return out
+
+
 def against_html(view: dict) -> str:
-    return render_html("against.html.j2", view=view)
+    """A speech marked against a corpus: its paragraphs kept (a gap between
+    two sentences' offsets is a line break), each sentence classed by the
+    boilerplate rule's label when the data has one (else reused/new), its
+    use count a badge, the speeches holding it listed when the data names them."""
+    known = {nb["id"]: nb for nb in view["nearest"] if "id" in nb}
+    blocks: list[dict] = []  # {"path": new section path or None, "heading": bool, "sentences": [...]}
+    prev = None
+    holders_list = []
+    for i, s in enumerate(view.get("sentences") or []):
+        label = s.get("label") or ("boilerplate" if s["reused"] else "local")
+        holders = _holders(s, known)
+        sent = {**s, "i": i, "cls": AGAINST_CLASS.get(label, "lo"), "label": label, "holders": holders}
+        if holders:
+            holders_list.append(sent)
+        new_section = prev is None or s["path"] != prev["path"]
+        if new_section or s["heading"] or prev["heading"] or s["start"] > prev["end"]:
+            blocks.append({"path": s["path"] if new_section else None, "heading": s["heading"], "sentences": []})
+        blocks[-1]["sentences"].append(sent)
+        prev = s
+    nearest = [{**nb, "name": speech_name(nb)} for nb in view["nearest"] if nb["shared"] >= NEAREST_FLOOR]
+    return render_html("against.html.j2", view=view, blocks=blocks, nearest=nearest, holders=holders_list,
+                       name=speech_name({"title": view["title"], "source": view["source"]}))
 
 
 def against_markdown(view: dict) -> str:

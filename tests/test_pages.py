@@ -451,3 +451,133 @@ def test_report_without_javascript(browser, samples_report):
     page.click("#p1 > summary")
     assert page.eval("document.getElementById('p1').open")
     assert page.eval("document.querySelector('#p1 table.kwic').checkVisibility()")
+
+
+# ---------------------------------------------------------------- a speech against a corpus, summaries
+
+
+@pytest.fixture(scope="module")
+def corpus_db(pages):
+    db = pages / "c.sqlite"
+    files = [SAMPLES / f for f in ("web_health_speeches_trad.txt", "ankang_2020_transport_and_health.txt", "web_prefecture_speeches_trad.txt")]
+    assert run("index", "add", *files, "--db", db).exit_code == 0
+    return db
+
+
+@pytest.fixture(scope="module")
+def against_page(pages, corpus_db):
+    """The 2022 template against a corpus holding its traditional web copy."""
+    html, data = pages / "against.html", pages / "against.json"
+    for out in (html, data):
+        result = run("diff", TEMPLATE, "--against", corpus_db, "-o", out)
+        assert result.exit_code == 0, result.output
+    return html, json.loads(data.read_text(encoding="utf-8"))
+
+
+def paragraphs_of(sentences: list[dict]) -> int:
+    """Paragraphs by offsets: sentences of one paragraph touch; a line break between two leaves a gap."""
+    return sum(1 for i, s in enumerate(sentences) if i == 0 or s["start"] > sentences[i - 1]["end"])
+
+
+def test_against_page_keeps_paragraphs(against_page):
+    html, data = against_page
+    page = html.read_text(encoding="utf-8")
+    text = page[page.index('<div class="text">'):]
+    assert paragraphs_of(data["sentences"]) > 30
+    assert text.count("<p") == paragraphs_of(data["sentences"])
+    # the opening's four sentences: 同志们： alone, then one paragraph of three
+    first = re.findall(r"<p[^>]*>(.*?)</p>", text, re.S)[:2]
+    assert first[0].count('class="sent') == 1 and first[1].count('class="sent') == 3
+
+
+def test_against_use_count_is_a_badge_not_a_digit(against_page):
+    html, data = against_page
+    page = html.read_text(encoding="utf-8")
+    badges = re.findall(r'<span class="uses" title="(\d+) 篇已索引讲话有同一句">×(\d+)</span> ', page)
+    assert len(badges) == sum(1 for s in data["sentences"] if s["uses"]) > 100
+    assert all(a == b for a, b in badges)
+    # "。¹3个县区" read as 13个县区: now the badge is ×1 and a space stands before the next sentence
+    assert re.search(r"落实。</span><span class=\"uses\"[^>]*>×1</span> <span[^>]*>3个县区", page)
+
+
+def against_view(data: dict, **extra) -> dict:
+    return {**data, **extra}
+
+
+def test_against_neighbours_named_and_never_zero(against_page):
+    _, data = against_page
+    view = against_view(data, nearest=data["nearest"] + [{"id": 99, "source": "z.txt#2", "title": "", "date": "", "shared": 0.004}])
+    page = render.against_html(view)
+    near = page[page.index('<ul class="near">'):page.index("</ul>", page.index('<ul class="near">'))]
+    assert "z.txt" not in near and "0%" not in near
+    for nb in data["nearest"]:
+        if nb["shared"] >= 0.005:
+            if nb["title"]:
+                assert nb["title"] in near and nb["source"] in near
+            else:
+                file, n = nb["source"].rsplit("#", 1)
+                assert re.search(rf'<span class="nm">{re.escape(file)}</span><span class="no">#{n}</span>', near)
+
+
+def test_against_page_uses_labels_shares_and_holders_when_present(against_page):
+    # the data being added to the against view: per-sentence labels of the
+    # boilerplate rule, the four shares, and which corpus speeches hold a sentence
+    _, data = against_page
+    labels = ["boilerplate", "edited", "local"]
+    sentences = [{**s, "label": labels[i % 3], "speeches": [data["nearest"][0]["id"], {"id": 77, "source": "w.txt#4", "title": "某县讲话", "date": "2021年"}]
+                  if s["uses"] else []} for i, s in enumerate(data["sentences"])]
+    shares = {"boilerplate": 0.5, "edited": 0.2, "fill": 0.1, "local": 0.2}
+    page = render.against_html(against_view(data, sentences=sentences, shares=shares))
+    for i, s in enumerate(sentences):
+        cls = {"boilerplate": "bp", "edited": "ed", "local": "lo"}[s["label"]]
+        assert f'<span class="sent {cls}" id="u-{i}"' in page
+    assert "套话 <b>50%</b>" in page and "改写的套话 <b>20%</b>" in page and "填入 <b>10%</b>" in page
+    held = [i for i, s in enumerate(sentences) if s["speeches"]]
+    assert len(re.findall(r'<a class="uses" href="#h-\d+"', page)) == len(held)
+    table = page[page.index('id="holders"'):]
+    assert table.count('<tr id="h-') == len(held) and "某县讲话" in table and data["nearest"][0]["title"] in table
+
+
+def test_against_page_falls_back_to_reused(against_page):
+    _, data = against_page
+    page = render.against_html(data)
+    for i, s in enumerate(data["sentences"]):
+        assert f'<span class="sent {"bp" if s["reused"] else "lo"}" id="u-{i}"' in page
+    assert 'id="holders"' not in page
+
+
+@needs_chromium
+def test_against_page_in_browser(browser, against_page, tmp_path):
+    html, _ = against_page
+    page = browser.open(html, 1400)
+    badge = page.eval("(() => { const s = getComputedStyle(document.querySelector('.text .uses')); return [s.borderTopWidth, s.display]; })()")
+    assert badge == ["1px", "inline-block"]
+    assert "落实。×1 3个县区" in page.eval("document.querySelector('.text').innerText")
+    page.screenshot(tmp_path / "against_1400.png")
+    assert page.network_requests == [] and page.console_errors == []
+    for dark in (False, True):
+        page = browser.open(html, 1400, dark=dark)
+        assert low_contrast(page.contrast()) == []
+    page = browser.open(html, 400, 800)
+    assert overflow(page)["scroll"] <= 400
+    page.screenshot(tmp_path / "against_400.png")
+    page = browser.open(html, 800, media="print")
+    s = page.eval("(() => { const e = getComputedStyle(document.querySelector('.uses')); return [e.borderTopStyle, e.printColorAdjust]; })()")
+    assert s == ["solid", "exact"]
+    page.screenshot(tmp_path / "against_print.png")
+    page = browser.open(html, 1400, javascript=False)
+    assert page.eval("document.querySelectorAll('.text .sent').length") == len(against_page[1]["sentences"])
+
+
+@needs_chromium
+def test_summary_page_in_browser(browser, pages, corpus_db, tmp_path):
+    out = pages / "summary.html"
+    assert run("summarize", ANKANG, "--per-section", "--against", corpus_db, "-o", out).exit_code == 0
+    page = browser.open(out, 400, 800)
+    assert overflow(page)["scroll"] <= 400
+    assert page.eval("document.querySelectorAll('section.summary').length") == 2
+    page.screenshot(tmp_path / "summary_400.png")
+    for dark in (False, True):
+        page = browser.open(out, 1400, dark=dark)
+        assert low_contrast(page.contrast()) == []
+    assert page.network_requests == [] and page.console_errors == []
