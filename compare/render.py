@@ -1139,13 +1139,61 @@ def track_markdown(view: dict) -> str:
     return "\n".join(out).rstrip() + "\n"
 
 
+TRACK_WORDS = {"first": "首见", "same": "同", "edited": "改", "filled": "填", "added": "增", "absent": "删", "none": ""}
+TRACK_TITLES = {"first": "第一次出现（后面各篇与它比较）", "same": "与前一篇相同", "edited": "与前一篇相比改了字句",
+                "filled": "与前一篇相比只填了模板的空", "added": "前一篇没有，这一篇新增", "absent": "前一篇有，这一篇删去",
+                "none": "这一篇没有这一句"}
+
+
 def _track_cell_html(cell: dict) -> Markup:
+    """A reading: its changes against the witness before marked (edit: what
+    this speech wrote differently; fill: template slots it filled)."""
     if "text" not in cell:
         return Markup("")
-    if cell["status"] in ("edited", "filled", "added"):
-        return Markup("".join(f'<span class="{p["kind"]}">{escape(p["text"])}</span>' for p in cell["pieces"]))
+    if cell["status"] in ("edited", "filled"):
+        pieces = whole_figures([(p["text"], p["kind"]) for p in cell["pieces"]])
+        return Markup(_spans([(text, "" if kind == "local" else kind) for text, kind in pieces]))
     return escape(cell["text"])
 
 
+TRACK_SHOWN = 3  # sentences of a packed run shown before the rest folds (open-able, printed open)
+
+
+def _track_rows(rows: list[dict]) -> list[dict]:
+    """Rows of the variant table as shown. Most of a real series is text one
+    speech has and the next one dropped (a row read by W5, dropped by W6,
+    nothing elsewhere); consecutive rows with the same pattern — one reading,
+    the same status in every column — are packed into one row, the reading's
+    sentences flowing in its cell (after TRACK_SHOWN of them the rest folds),
+    as the diff page packs one-sided runs. Every row keeps its anchor r<N>."""
+    def pattern(row):
+        read = [j for j, c in enumerate(row["cells"]) if "text" in c]
+        return (read[0], tuple(c["status"] for c in row["cells"])) if len(read) == 1 else None
+
+    groups: list[tuple[object, list[tuple[int, dict]]]] = []
+    for n, row in enumerate(rows, 1):
+        p = pattern(row)
+        if p is not None and groups and groups[-1][0] == p:
+            groups[-1][1].append((n, row))
+        else:
+            groups.append((p, [(n, row)]))
+    out = []
+    for p, members in groups:
+        n0, row0 = members[0]
+        cells = [{**c, "html": _track_cell_html(c)} for c in row0["cells"]]
+        if len(members) > 1:
+            j = p[0]
+            parts = [_track_cell_html(r["cells"][j]) if i == 0 else Markup(f'<span id="r{n}">{_track_cell_html(r["cells"][j])}</span>')
+                     for i, (n, r) in enumerate(members)]
+            html = Markup("").join(parts[:TRACK_SHOWN])
+            if len(parts) > TRACK_SHOWN:
+                html += Markup(f'<details class="more"><summary>还有 {len(parts) - TRACK_SHOWN} 句</summary>') + Markup("").join(parts[TRACK_SHOWN:]) + Markup("</details>")
+            cells[j]["html"] = html
+        out.append({"numbers": [n for n, _ in members], "cells": cells, "read": sum(1 for c in row0["cells"] if "text" in c)})
+    return out
+
+
 def track_html(view: dict) -> str:
-    return render_html("track.html.j2", view=view, cell_html=_track_cell_html, labels=TRACK_LABEL, name=_witness_name)
+    names = [{**speech_name(w), "date": w["date"]} for w in view["witnesses"]]
+    return render_html("track.html.j2", view=view, rows=_track_rows(view["rows"]), words=TRACK_WORDS, titles=TRACK_TITLES,
+                       names=names, name=_witness_name)

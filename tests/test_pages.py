@@ -581,3 +581,87 @@ def test_summary_page_in_browser(browser, pages, corpus_db, tmp_path):
         page = browser.open(out, 1400, dark=dark)
         assert low_contrast(page.contrast()) == []
     assert page.network_requests == [] and page.console_errors == []
+
+
+# ---------------------------------------------------------------- the variant table (issue 15)
+
+
+@pytest.fixture(scope="module")
+def track_pages(pages):
+    """The template, its traditional web copy and a filled copy (fills as
+    their own category); a city's reports across fifteen years (many witnesses)."""
+    filled = filled_copy(pages)
+    template = pages / "track_template.html"
+    assert run("track", TEMPLATE, f"{SAMPLES / 'web_health_speeches_trad.txt'}#3", filled, "--section", "开场", "--numbers", "-o", template).exit_code == 0
+    reports = sorted((SAMPLES.parent / "tests" / "realworld").glob("city_report_baoding_*.txt"))
+    city, city_json = pages / "track_city.html", pages / "track_city.json"
+    for out in (city, city_json):
+        assert run("track", *reports, "--order", "date", "--section", "开场", "--numbers", "-o", out).exit_code == 0
+    return template, city, json.loads(city_json.read_text(encoding="utf-8"))
+
+
+def test_track_cells_show_status_and_changes(track_pages):
+    template, city, data = track_pages
+    page = template.read_text(encoding="utf-8")
+    # the filled copy's slot: its own category, marked inside the cell
+    assert re.search(r'<td class="filled"[^>]*><span class="st filled">填</span><span class="s">刚才，</span><span class="f">安康</span><span class="s">主任', page)
+    body = page[page.index("<tbody>"):page.index("</tbody>")]
+    assert body.count('class="st first"') == 4 and body.count('<td class="same majority"') == 4 + 3  # W2 all four same; W3 three (one filled)
+    page = city.read_text(encoding="utf-8")
+    body = page[page.index("<tbody>"):page.index("</tbody>")]
+    ids = set(re.findall(r'id="r(\d+)"', body))
+    assert ids == {str(n) for n in range(1, len(data["rows"]) + 1)}  # every row keeps its anchor
+    shown = re.findall(r'<tr id="r(\d+)"[^>]*><td class="n"><a [^>]*>(\d+)(?:–(\d+))?</a>.*?</tr>', body, re.S)
+    assert len(data["rows"]) > len(shown) > 5  # runs only one speech reads are packed
+    for first, _, last in shown:
+        tr = body[body.index(f'<tr id="r{first}"'):]
+        tr = tr[:tr.index("</tr>")]
+        cells = re.findall(r'<td class="(first|same|edited|filled|added|absent|none)( majority)?"', tr)
+        assert len(cells) == len(data["witnesses"])
+        for n in range(int(first), int(last or first) + 1):
+            row = data["rows"][n - 1]
+            assert all(c["status"] == "none" or c["status"] == shown_status
+                       for c, (shown_status, _) in zip(row["cells"], cells))
+            assert [c["status"] != "none" for c in row["cells"]] == [status != "none" for status, _ in cells]
+            if n == int(first):
+                assert [c["majority"] for c in row["cells"]] == [bool(m) for _, m in cells]
+    # the figures table: a value per witness, or an empty cell
+    figures = page[page.index('id="figures"'):]
+    assert figures.count("<tr>") == 1 + len(data["figures"]) and data["figures"][0]["frame"] in figures
+    assert figures.count("<td") == len(data["figures"]) * (len(data["witnesses"]) + 1)
+
+
+@needs_chromium
+def test_track_table_in_browser(browser, track_pages, tmp_path):
+    template, city, data = track_pages
+    for width, height in ((1400, 900), (400, 800)):
+        page = browser.open(city, width, height)
+        assert overflow(page)["scroll"] <= width  # the page does not scroll sideways; the table's box does
+        box = page.eval("(() => { const b = document.querySelector('.track-wrap'); return [b.scrollWidth, b.clientWidth, b.scrollHeight, b.clientHeight]; })()")
+        assert box[0] > box[1] and box[2] > box[3]  # fifteen witnesses, sixty rows: the box scrolls both ways
+        page.eval("(() => { const b = document.querySelector('.track-wrap'); b.scrollIntoView(); b.scrollTop = 400; b.scrollLeft = 900; })()")
+        page.settle()
+        head, first, box_rect = page.eval("""['table.track thead th:nth-child(3)', 'tbody tr:nth-child(5) td.n', '.track-wrap'].map(s => document.querySelector(s).getBoundingClientRect().toJSON())""")
+        assert abs(head["top"] - box_rect["top"] - 1) <= 1  # the speech headers stay on top
+        assert abs(first["left"] - box_rect["left"] - 1) <= 1  # the row numbers stay at the left
+        page.screenshot(tmp_path / f"track_city_{width}.png")
+        assert page.network_requests == [] and page.console_errors == []
+    page = browser.open(template, 1400)
+    page.screenshot(tmp_path / "track_template_1400.png")
+    page = browser.open(template, 400, 800)
+    assert overflow(page)["scroll"] <= 400
+    page.screenshot(tmp_path / "track_template_400.png")
+
+
+@needs_chromium
+def test_track_table_print_and_contrast(browser, track_pages, tmp_path):
+    template, city, _ = track_pages
+    page = browser.open(template, 800, media="print")
+    s = page.eval("(() => { const e = getComputedStyle(document.querySelector('table.track .f')); const m = getComputedStyle(document.querySelector('td.majority'));"
+                  " return [e.printColorAdjust, e.backgroundColor !== 'rgba(0, 0, 0, 0)', m.backgroundColor !== 'rgba(0, 0, 0, 0)', getComputedStyle(document.querySelector('.track-wrap')).overflow]; })()")
+    assert s == ["exact", True, True, "visible"]
+    page.screenshot(tmp_path / "track_print.png")
+    for html in (template, city):
+        for dark in (False, True):
+            page = browser.open(html, 1400, dark=dark)
+            assert low_contrast(page.contrast()) == []
