@@ -559,7 +559,7 @@ def _variant_converters():
     return [opencc.OpenCC(c) for c in ("jp2t", "hk2t", "tw2t", "t2s")]
 
 
-@functools.cache
+@functools.lru_cache(maxsize=8192)  # edits recur (、 ，); bounded, as a long diff has many distinct ones
 def variant_form(text: str) -> str:
     """``text`` without punctuation and spaces, its variant characters (陜,
     峯, 綫, full-width forms) replaced by the standard simplified ones: two

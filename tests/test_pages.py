@@ -295,14 +295,19 @@ def test_diff_page_without_javascript(browser, ankang, tmp_path):
     assert "肯定成绩，正视问题" in text and "防范化解重大风险" in text
     assert page.eval("document.querySelector('.keys').hidden")  # the keyboard buttons need the script; nothing else does
     assert page.eval("document.querySelector('nav.toc details').open")
-    fold = "details.fold"
-    if page.eval(f"!!document.querySelector('{fold}')"):
-        assert not page.eval(f"document.querySelector('{fold}').open")
-        page.click(f"{fold} > summary")
-        assert page.eval(f"document.querySelector('{fold}').open")
     page.click("#about > summary")
     assert page.eval("document.getElementById('about').open")
     page.screenshot(tmp_path / "diff_nojs.png")
+    # a fold of identical sentences opens with a click, no script needed
+    web = tmp_path / "web.html"
+    assert run("diff", TEMPLATE, f"{SAMPLES / 'web_health_speeches_trad.txt'}#3", "-o", web).exit_code == 0
+    page = browser.open(web, 1400, javascript=False)
+    folds = page.eval("document.querySelectorAll('details.fold').length")
+    assert folds > 5 and not page.eval("document.querySelector('details.fold').open")
+    assert not page.eval("document.querySelector('details.fold .u').checkVisibility({contentVisibilityAuto: true})")
+    page.click("details.fold > summary")
+    assert page.eval("document.querySelector('details.fold').open")
+    assert page.eval("document.querySelector('details.fold .u').checkVisibility({contentVisibilityAuto: true})")
 
 
 # ---------------------------------------------------------------- the report
