@@ -216,7 +216,7 @@ def test_cli_track_formats(tmp_path):
     # HTML: self-contained, escaped
     result = run("track", *paths, "--section", "开场", "-o", tmp_path / "t.html")
     html = (tmp_path / "t.html").read_text(encoding="utf-8")
-    assert result.exit_code == 0 and "<table class=\"track\">" in html and "http" not in html.split("</style>")[0]
+    assert result.exit_code == 0 and "<table class=\"track\"" in html and "http" not in html.split("</style>")[0]
     # text without colour marks the changes
     result = run("track", *paths, "--section", "深入实施安全生产专项整治", "--color", "never")
     assert "{+" in result.output and "\x1b" not in result.output
