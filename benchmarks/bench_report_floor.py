@@ -1,0 +1,72 @@
+"""report against its floor (issue 11): the whole `report` over a corpus,
+next to reading and segmenting the same files, in the same run.
+
+Floor: a fresh process that reads every file and segments it into speeches,
+outlines and sentences (``compare.load``: decode, clean, split, outline) and
+nothing else. Report: a fresh process running ``speechdiff report FILES
+--format json -o report.json --diffs none`` (the comparison itself: per-speech
+TextRank summaries, fingerprints, pairs, families, phrasebook, shares; no
+pairwise diff pages, whose number the user chooses). Both best of 2, with
+each process's own peak memory (VmHWM). Goal: report at most 3x the floor.
+
+Corpora: the development corpus (samples/ and tests/realworld/, 89 files)
+and 1,000 synthetic speeches (common.synthetic_corpus).
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from common import MEASURED_CLI, synthetic_corpus
+
+ROOT = Path(__file__).resolve().parent.parent
+
+FLOOR = """
+import atexit, sys
+def peak(path=sys.argv[1]):
+    for line in open('/proc/self/status'):
+        if line.startswith('VmHWM:'):
+            open(path, 'w').write(line.split()[1])
+atexit.register(peak)
+import compare
+count = sum(len(compare.load(p)) for p in sys.argv[2:])
+"""
+
+
+def _measure(script: str, args: list[str], peak_file: Path, repeats: int = 2) -> tuple[float, float]:
+    best = None
+    for _ in range(repeats):
+        start = time.perf_counter()
+        result = subprocess.run([sys.executable, "-c", script, str(peak_file), *args], capture_output=True, text=True,
+                                cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)})
+        wall = time.perf_counter() - start
+        if result.returncode:
+            raise SystemExit(f"failed: {result.stderr[-500:]}")
+        run = (wall, int(peak_file.read_text()) / 1024)
+        best = run if best is None or run[0] < best[0] else best
+    return best
+
+
+def run() -> None:
+    print("## report against the read + segment floor (issue 11)\n")
+    print(f"load average at start: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores\n")
+    print("| corpus | files | characters | floor s | floor MB | report s | report MB | report / floor |")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|")
+    with tempfile.TemporaryDirectory(prefix="speechdiff-bench-") as tmp:
+        folder = Path(tmp)
+        dev = sorted((ROOT / "samples").glob("*.txt")) + sorted((ROOT / "tests" / "realworld").glob("*.txt"))
+        synthetic = synthetic_corpus(folder / "speeches", 1000)
+        for name, paths in (("development (samples + realworld)", dev), ("synthetic, 1,000 speeches", synthetic)):
+            files = [str(p) for p in paths]
+            chars = sum(len(p.read_text(encoding="utf-8", errors="replace")) for p in paths)
+            floor_s, floor_mb = _measure(FLOOR, files, folder / "peak")
+            args = ["report", *files, "--format", "json", "-o", str(folder / "report.json"), "--diffs", "none"]
+            report_s, report_mb = _measure(MEASURED_CLI, args, folder / "peak")
+            print(f"| {name} | {len(files)} | {chars:,} | {floor_s:.1f} | {floor_mb:.0f} | {report_s:.1f} | "
+                  f"{report_mb:.0f} | {report_s / floor_s:.1f}x |", flush=True)
+    print(f"\nload average at end: {os.getloadavg()[0]:.1f}\n")
