@@ -22,21 +22,15 @@ import tempfile
 import time
 from pathlib import Path
 
-from common import MEASURED_CLI, synthetic_corpus
+from common import MEASURED_CLI, PEAK_AT_EXIT, synthetic_corpus
 
 ROOT = Path(__file__).resolve().parent.parent
 
-FLOOR = """
-import atexit, sys
-def peak(path=sys.argv[1]):
-    for line in open('/proc/self/status'):
-        if line.startswith('VmHWM:'):
-            open(path, 'w').write(line.split()[1])
-atexit.register(peak)
+# reads and segments every file given, nothing else
+FLOOR = PEAK_AT_EXIT + """
 import compare
 count = sum(len(compare.load(p)) for p in sys.argv[2:])
 """
-
 
 def _measure(script: str, args: list[str], peak_file: Path, repeats: int = 2) -> tuple[float, float]:
     best = None

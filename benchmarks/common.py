@@ -65,13 +65,15 @@ def synthetic_corpus(folder: Path, n: int = 1000, seed: int = 2026) -> list[Path
 # Runs the CLI in a child and writes the child's own peak memory (VmHWM: the
 # high-water mark of its address space since exec). ru_maxrss would not do:
 # Linux carries the parent's high-water mark across a vfork+exec.
-MEASURED_CLI = """
+PEAK_AT_EXIT = """
 import atexit, sys
 def peak(path=sys.argv[1]):
     for line in open('/proc/self/status'):
         if line.startswith('VmHWM:'):
             open(path, 'w').write(line.split()[1])
 atexit.register(peak)
+"""
+MEASURED_CLI = PEAK_AT_EXIT + """
 sys.argv = ['speechdiff'] + sys.argv[2:]
 from compare.cli import main
 main()
