@@ -1171,8 +1171,16 @@ def diff(a: Speech, b: Speech, threshold: float = DEFAULT_THRESHOLD, floor: floa
         return _diff(a, b, threshold, floor)
 
 
-def _diff(a: Speech, b: Speech, threshold: float, floor: float | None) -> Diff:
-    settings = Settings(threshold, min(DEFAULT_FLOOR, threshold) if floor is None else floor)
+def section_pairs(a: Speech, b: Speech, threshold: float = DEFAULT_THRESHOLD) -> list[SectionPair]:
+    """Only the section tree of ``diff(a, b)``: which sections of ``b`` are
+    which of ``a`` (renumbered and reworded headings included), without
+    matching sentences. What the evolution of a series follows year by year."""
+    with gc_paused():
+        settings = Settings(threshold, min(DEFAULT_FLOOR, threshold))
+        return _sections(a, b, settings)[-1]
+
+
+def _sections(a: Speech, b: Speech, settings: Settings):
     units_a, units_b = units_of(a), units_of(b)
     memo: dict[str, str] = {}  # repeated sentences are keyed once
     keys_a = [memo[u.text] if u.text in memo else memo.setdefault(u.text, key(u.text)) for u in units_a]
@@ -1182,12 +1190,16 @@ def _diff(a: Speech, b: Speech, threshold: float, floor: float | None) -> Diff:
     kid_b = np.array([ids.setdefault(k, len(ids)) for k in keys_b], np.int64)
     len_a = np.array([len(u.text) for u in units_a], float)
     len_b = np.array([len(u.text) for u in units_b], float)
-
-    # sections
     oa, ob = _Outline(a, units_a), _Outline(b, units_b)
     aligner = _SectionAligner(_Scorer(oa, ob, keys_a, keys_b, kid_a, kid_b, len_a, len_b), settings)
     aligner.run()
-    pairs = _pair_tree(aligner, oa.roots, ob.roots)
+    return units_a, units_b, keys_a, keys_b, kid_a, kid_b, oa, ob, aligner, _pair_tree(aligner, oa.roots, ob.roots)
+
+
+def _diff(a: Speech, b: Speech, threshold: float, floor: float | None) -> Diff:
+    settings = Settings(threshold, min(DEFAULT_FLOOR, threshold) if floor is None else floor)
+    # sections
+    units_a, units_b, keys_a, keys_b, kid_a, kid_b, oa, ob, aligner, pairs = _sections(a, b, settings)
 
     # sentences: blocks keyed by the A section of their pair
     block_a = _block_of(oa, aligner.partner_a, aligner.part_of_a, aligner.partner_b, True)[oa.unit_section] if len(units_a) else np.zeros(0, int)

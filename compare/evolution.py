@@ -1,0 +1,358 @@
+"""A series of speeches over the years, and how it evolved.
+
+A corpus often holds one body's speeches of many years: a city's work
+reports 2006-2026, a county's, one official's speeches. ``find_series``
+groups the dated speeches of a corpus into such series; ``evolve`` follows
+one series year by year: which top-level (and second-level) sections
+persisted, appeared, returned or disappeared, and how each speech's text
+divides under the boilerplate rule (the corpus' own four shares).
+
+Series are found from structure, never from a document's words:
+
+- the *title pattern*: the title's key (``textkey.key``: punctuation out,
+  every number a slot), with the year slot dropped wherever it stands, so
+  ``2021年保定市政府工作报告``, ``保定市政府工作报告`` and a later
+  ``2025年保定市政府工作报告`` share ``保定市政府工作报告``, and
+  ``河北省2003年…`` meets ``2023年河北省…``;
+- the *speaker*: one mayor's reports of several years.
+
+Two speeches sharing either belong to one series (union-find, so a speaker
+carries a series across a change of title, and a title across a change of
+mayor). A title says nothing of the body when it is the genre's bare name:
+``政府工作报告`` is part of the titles of several different bodies, and
+speeches with such a title but of different bodies stand in the same year;
+such a title joins nothing. Sections are followed through the pair diff's
+section alignment (``align.section_pairs``), so a renumbered or reworded
+heading still persists.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+
+from .model import Section, Speech
+from .textkey import NUMBER, SLOT, key
+from .track import date_key
+
+# A series needs two dated speeches (one per family of copies): two years
+# already say what persisted, appeared and disappeared. The share chart is
+# stacked bars, one per speech, which compare as well at two as at twenty
+# (a line chart would need three points to show a trend; bars do not).
+MIN_SERIES = 2
+# A title pattern (or speaker name) shorter than this names nothing.
+MIN_NAME = 2
+# Section depths followed: top level and the level below it.
+MAX_LEVEL = 2
+# A section missing one year is looked for again in the next speeches: each
+# speech is also paired with up to this many speeches before its predecessor
+# (only when some of its sections found no partner there and some earlier
+# section is waiting), so a section dropped for a year and restored the next
+# continues its row instead of opening a new one.
+LOOKBACK = 2
+
+STATUSES = ("present", "persisted", "appeared", "returned", "disappeared", "absent")
+
+
+# ---------------------------------------------------------------- finding series
+
+
+def speech_date(speech: Speech) -> tuple[int, ...] | None:
+    """(year, month, day) of a speech: its date line, else the year its
+    title names (``2024年保定市政府工作报告`` read without its date line);
+    None when it has neither."""
+    return date_key(speech.date) or date_key(speech.title)
+
+
+def title_pattern(title: str) -> str:
+    """The title as a series names itself: its key (numbers slotted), the
+    year slot dropped wherever it stands (``Ⓧ年``: a year moves around in
+    titles, 河北省2003年… / 2023年河北省…), other slots (届次) kept."""
+    return key(title).replace(SLOT + "年", "")
+
+
+def display_pattern(title: str) -> str:
+    """A title with its figures as XX, for showing what a series' titles share."""
+    return NUMBER.sub("XX", title)
+
+
+@dataclass
+class Series:
+    """Dated speeches of one body or one speaker, oldest first."""
+
+    speeches: list[int]  # indices into the corpus' speeches, in date order, one per family of copies
+    dates: list[tuple[int, ...]]  # speech_date of each
+    pattern: str  # the most common title among them, figures as XX ('' when none has a title)
+    speakers: list[str]  # distinct speakers, in order of first speech
+    by: list[str]  # what joined them: "title", "speaker"
+    copies: list[int] = field(default_factory=list)  # near-duplicates of members, left out of the evolution
+
+    @property
+    def years(self) -> list[int]:
+        return [d[0] for d in self.dates]
+
+    def __repr__(self) -> str:
+        span = f"{self.years[0]}-{self.years[-1]}" if self.dates else ""
+        return f"<Series {self.pattern or '/'.join(self.speakers)!r} {len(self.speeches)} speeches {span}>"
+
+
+class _Union:
+    def __init__(self, n: int):
+        self.parent = list(range(n))
+
+    def find(self, i: int) -> int:
+        while self.parent[i] != i:
+            self.parent[i] = self.parent[self.parent[i]]  # path halving
+            i = self.parent[i]
+        return i
+
+    def join(self, members: list[int]) -> None:
+        for m in members[1:]:
+            a, b = self.find(members[0]), self.find(m)
+            if a != b:
+                self.parent[max(a, b)] = min(a, b)
+
+
+def _generic_titles(patterns: set[str]) -> set[str]:
+    """Patterns that are the genre's bare name: part of two or more other
+    patterns that do not contain one another (``政府工作报告`` inside
+    ``保定市政府工作报告`` and ``安国市政府工作报告``). Only the shortest
+    containers count, so ``保定市政府工作报告`` inside ``保定市政府工作报告摘登``
+    alone stays a series' title."""
+    generic = set()
+    for p in patterns:
+        containers = [q for q in patterns if q != p and p in q]
+        shortest = [q for q in containers if not any(r != q and r in q for r in containers)]
+        if len(shortest) >= 2:
+            generic.add(p)
+    return generic
+
+
+def find_series(speeches: list[Speech], family: list[int] | None = None, min_size: int = MIN_SERIES) -> list[Series]:
+    """The series among ``speeches``: dated speeches sharing a title pattern
+    or a speaker, joined transitively; each with at least ``min_size``
+    speeches once copies (same ``family``, e.g. ``corpus`` near-duplicate
+    families) count once. Undated speeches (no date line, no year in the
+    title) belong to none. Largest series first, then oldest."""
+    family = family if family is not None else list(range(len(speeches)))
+    dates = [speech_date(s) for s in speeches]
+    patterns = [title_pattern(s.title) if s.title else "" for s in speeches]
+    generic = _generic_titles({p for p in patterns if len(p) >= MIN_NAME})
+    groups: dict[tuple[str, str], list[int]] = defaultdict(list)
+    for i, s in enumerate(speeches):
+        if dates[i] is None:
+            continue
+        if len(patterns[i]) >= MIN_NAME and patterns[i] not in generic:
+            groups["title", patterns[i]].append(i)
+        speaker = key(s.speaker)
+        if len(speaker) >= MIN_NAME:
+            groups["speaker", speaker].append(i)
+    union = _Union(len(speeches))
+    joined_by: dict[int, set[str]] = defaultdict(set)
+    for (kind, _), members in groups.items():
+        if len({family[i] for i in members}) < 2:
+            continue
+        if kind == "title":
+            # a yearly title shared by two different speeches of one year
+            # names a genre several bodies use, not one body's series
+            years = defaultdict(set)
+            for i in members:
+                years[dates[i][0]].add(family[i])
+            if any(len(f) > 1 for f in years.values()):
+                continue
+        union.join(members)
+        for i in members:
+            joined_by[i].add(kind)
+    components: dict[int, list[int]] = defaultdict(list)
+    for i in joined_by:
+        components[union.find(i)].append(i)
+    out = []
+    for members in components.values():
+        members.sort(key=lambda i: (dates[i], i))
+        kept, copies, seen = [], [], set()
+        for i in members:
+            (copies if family[i] in seen else kept).append(i)
+            seen.add(family[i])
+        if len(kept) < min_size:
+            continue
+        titles = Counter(display_pattern(speeches[i].title) for i in kept if speeches[i].title)
+        # the most common title; a tie goes to the latest speech's
+        latest = {display_pattern(speeches[i].title): n for n, i in enumerate(kept) if speeches[i].title}
+        pattern = max(titles, key=lambda t: (titles[t], latest[t])) if titles else ""
+        speakers = list(dict.fromkeys(speeches[i].speaker.replace(" ", "") for i in kept if speeches[i].speaker.strip()))
+        by = sorted({k for i in members for k in joined_by[i]}, key=("title", "speaker").index)
+        out.append(Series(kept, [dates[i] for i in kept], pattern, speakers, by, copies))
+    out.sort(key=lambda s: (-len(s.speeches), s.dates[0], s.speeches[0]))
+    return out
+
+
+# ---------------------------------------------------------------- following the sections
+
+
+@dataclass
+class Presence:
+    """One section row in one speech of the series."""
+
+    status: str  # present (first speech), persisted, appeared, returned, disappeared, absent
+    section: Section | None = None  # its reading in this speech
+
+    @property
+    def heading(self) -> str:
+        return self.section.heading if self.section is not None else ""
+
+    @property
+    def label(self) -> str:
+        return self.section.label if self.section is not None else ""
+
+
+@dataclass
+class SectionRow:
+    """One section followed through the series: a cell per speech."""
+
+    level: int  # 1 top level, 2 the level below
+    parent: int | None  # index of the top-level row it stands under (level 2)
+    cells: list[Presence]
+
+    @property
+    def heading(self) -> str:
+        """Its heading as the latest speech holding it writes it."""
+        return next((c.heading for c in reversed(self.cells) if c.section is not None), "")
+
+    @property
+    def first(self) -> int:
+        return next(i for i, c in enumerate(self.cells) if c.section is not None)
+
+
+@dataclass
+class Evolution:
+    """A series followed year by year: the four boilerplate shares of each
+    speech and the presence of each section."""
+
+    series: Series
+    speeches: list[Speech]  # the members, oldest first
+    shares: list[dict[str, float]]  # per speech: boilerplate / edited / fill / local (the corpus rule's)
+    rows: list[SectionRow]
+
+    def counts(self, level: int = 1) -> list[dict[str, int]]:
+        """Per speech, how many rows of ``level`` have each status."""
+        out = []
+        for i in range(len(self.speeches)):
+            c = Counter(r.cells[i].status for r in self.rows if r.level == level)
+            out.append({s: c.get(s, 0) for s in STATUSES})
+        return out
+
+    def __repr__(self) -> str:
+        top = sum(r.level == 1 for r in self.rows)
+        return f"<Evolution {self.series!r}: {top} top-level sections, {len(self.rows) - top} below>"
+
+
+def _followed(speech: Speech) -> list[tuple[Section, Section | None]]:
+    """(section, its top-level parent or None) for the followed depths, in document order."""
+    out = []
+    for top in speech.sections:
+        if top.level != 1:
+            continue
+        out.append((top, None))
+        if MAX_LEVEL >= 2:
+            out.extend((child, top) for child in top.children if child.level == 2)
+    return out
+
+
+def _pairs(a: Speech, b: Speech) -> list[tuple[Section, Section]]:
+    """(section of a, section of b) the section alignment pairs, at equal followed depth."""
+    from .align import section_pairs, walk_pairs
+
+    return [(p.a, p.b) for p in walk_pairs(section_pairs(a, b))
+            if p.a is not None and p.b is not None and p.a.level == p.b.level and 1 <= p.a.level <= MAX_LEVEL]
+
+
+def evolve(series: Series, speeches: list[Speech], shares: list[dict[str, float]] | None = None,
+           pairs=_pairs) -> Evolution:
+    """Follow ``series`` (indices into ``speeches``) speech by speech.
+    ``shares``: per corpus speech, the boilerplate rule's four shares
+    (``corpus.SpeechReport.shares``). ``pairs(a, b)``: the section pairing
+    (the pair diff's section alignment by default)."""
+    members = [speeches[i] for i in series.speeches]
+    n = len(members)
+    # rows as they grow: readings[r] maps speech position -> section
+    readings: list[dict[int, Section]] = []
+    levels: list[int] = []
+    parents: list[int | None] = []
+    top_order: list[int] = []  # top-level rows in outline order
+    child_order: dict[int, list[int]] = defaultdict(list)  # top row -> its rows below, in order
+    row_at: list[dict[int, int]] = []  # per speech position: id(section) -> row
+    for i, speech in enumerate(members):
+        followed = _followed(speech)
+        mine: dict[int, int] = {}  # id(section of this speech) -> row
+        if i > 0:
+            for a, b in pairs(members[i - 1], speech):
+                if id(a) in row_at[i - 1] and id(b) not in mine:
+                    mine[id(b)] = row_at[i - 1][id(a)]
+            # look further back for sections missing from the previous speech
+            for j in range(i - 2, max(-1, i - 2 - LOOKBACK), -1):
+                taken = set(mine.values())
+                # rows last read in speech j (so missing since), not yet continued here
+                waiting = {id(sec_of[j]): r for r, sec_of in enumerate(readings) if r not in taken and max(sec_of) == j}
+                if not waiting or all(id(sec) in mine for sec, _ in followed):
+                    continue
+                for a, b in pairs(members[j], speech):
+                    if id(a) in waiting and id(b) not in mine and waiting[id(a)] not in taken:
+                        mine[id(b)] = waiting[id(a)]
+                        taken.add(waiting[id(a)])
+        previous_row: dict[int | None, int] = {}  # last row placed under each parent row (None: top level)
+        for k, (sec, top) in enumerate(followed):
+            parent_row = None if top is None else mine[id(top)]
+            if id(sec) in mine:
+                r = mine[id(sec)]
+            else:
+                r = len(readings)
+                readings.append({})
+                levels.append(sec.level)
+                parents.append(parent_row)
+                order = top_order if parent_row is None else child_order[parent_row]
+                # a new row goes right after the row of the section before it
+                # in this speech; when it opens its level, right before the
+                # row of the next section continued from earlier speeches;
+                # else (a wholly new outline) after the rows there are
+                after = previous_row.get(parent_row)
+                later = next((mine[id(s)] for s, t in followed[k + 1:] if t is top and id(s) in mine and mine[id(s)] in order), None)
+                if after in order:
+                    order.insert(order.index(after) + 1, r)
+                elif later is not None:
+                    order.insert(order.index(later), r)
+                else:
+                    order.append(r)
+                mine[id(sec)] = r
+            readings[r][i] = sec
+            previous_row[parent_row] = r
+        row_at.append(mine)
+    rows_in_order = [r for top in top_order for r in (top, *child_order[top])]
+    # rows under a top-level row that never had one of its own in order (a
+    # second-level row whose parent row is elsewhere) cannot occur: every
+    # level-2 row is created under the row of its parent section
+    index = {r: k for k, r in enumerate(rows_in_order)}
+    rows = []
+    for r in rows_in_order:
+        cells = []
+        for i in range(n):
+            sec = readings[r].get(i)
+            if sec is not None:
+                status = "present" if i == 0 else "persisted" if i - 1 in readings[r] else \
+                    "returned" if any(j < i for j in readings[r]) else "appeared"
+            else:
+                status = "disappeared" if i - 1 in readings[r] else "absent"
+            cells.append(Presence(status, sec))
+        rows.append(SectionRow(levels[r], index[parents[r]] if parents[r] is not None else None, cells))
+    four = [dict((shares[i] if shares is not None and shares[i] else dict.fromkeys(("boilerplate", "edited", "fill", "local"), 0.0)))
+            for i in series.speeches]
+    return Evolution(series, members, four, rows)
+
+
+def of_corpus(c, min_size: int = MIN_SERIES) -> list[Evolution]:
+    """Every series of a compared corpus (``corpus.Corpus``), evolved, with
+    each speech's four shares as the corpus report computed them."""
+    reports = c.speeches
+    speeches = [r.speech for r in reports]
+    family = [r.family for r in reports]
+    shares = [r.shares for r in reports]
+    return [evolve(s, speeches, shares) for s in find_series(speeches, family, min_size)]
