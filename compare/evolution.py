@@ -219,6 +219,15 @@ class SectionRow:
         return next((c.heading for c in reversed(self.cells) if c.section is not None), "")
 
     @property
+    def name(self) -> str:
+        """What the years call it: the most common heading with its figures
+        as XX (``XX年工作回顾`` for a review renamed with each year), a tie
+        going to the latest."""
+        seen = [display_pattern(c.heading) for c in self.cells if c.section is not None]
+        counts = Counter(seen)
+        return max(reversed(seen), key=lambda h: counts[h]) if seen else ""
+
+    @property
     def first(self) -> int:
         return next(i for i, c in enumerate(self.cells) if c.section is not None)
 

@@ -1026,6 +1026,9 @@ def report_markdown(view: dict, pairs: int = 50) -> str:
     out += ["", f"## Phrasebook ({len(view['phrasebook'])} of {view['phrasebook_total']})\n", "| text | kind | families | speeches |", "|---|---|---:|---|"]
     for e in view["phrasebook"]:
         out.append(f"| {md(e['text'])} | {e['kind']} | {e['families']} | {' '.join(f'#{i}' for i in e['speeches'])} |")
+    if view.get("series"):
+        out += ["", f"## Series ({len(view['series'])})\n"]
+        out += [f"- {md(line)}" + (f" ([evolution]({s['page']}))" if s.get("page") else "") for line, s in zip(series_lines(view), view["series"])]
     out += ["", "## What is new in each speech\n"]
     for s in speeches:
         out.append(f"### #{s['id']} {md(_name(s))}\n")
@@ -1069,7 +1072,11 @@ def report_terminal(view: dict, console, pairs: int = 15, phrases: int = 15) -> 
     for e in view["phrasebook"][:phrases]:
         table.add_row(str(e["families"]), escape(e["text"]))
     console.print(table)
-    console.print("[dim]Write everything with -o report.html (pairwise diffs next to it), .json, .md or .csv.[/dim]")
+    if view.get("series"):
+        console.print(f"[bold]Series[/bold] ({len(view['series'])}: dated speeches of one title or speaker)")
+        for line in series_lines(view):
+            print_wrapped(console, [(line, "")], first=[("  · ", "")], indent=4)
+    console.print("[dim]Write everything with -o report.html (pairwise diffs and series pages next to it), .json, .md or .csv.[/dim]")
 
 
 # ---------------------------------------------------------------- one passage across many speeches
@@ -1197,3 +1204,71 @@ def track_html(view: dict) -> str:
     names = [{**speech_name(w), "date": w["date"]} for w in view["witnesses"]]
     return render_html("track.html.j2", view=view, rows=_track_rows(view["rows"]), words=TRACK_WORDS, titles=TRACK_TITLES,
                        names=names, name=_witness_name)
+
+
+# ---------------------------------------------------------------- a series and its evolution
+
+SHARE_KINDS = ("boilerplate", "edited", "fill", "local")
+SHARE_WORDS = {"boilerplate": "套话", "edited": "改写的套话", "fill": "填入", "local": "本地"}
+PRESENCE_MARK = {"present": "●", "persisted": "●", "appeared": "＋", "returned": "↺", "disappeared": "✕", "absent": ""}
+PRESENCE_WORDS = {"present": "有（系列第一篇）", "persisted": "延续：上一篇也有", "appeared": "新出现：此前各篇都没有",
+                  "returned": "恢复：上一篇没有，更早的有", "disappeared": "消失：上一篇有，本篇没有", "absent": "没有"}
+# The share chart's layout, in percent of its width: year labels, then the
+# bars, then each speech's reused share (boilerplate + edited) as a figure.
+# Percentages, not a viewBox, so the text keeps its size at any width.
+CHART_BARS = (15.0, 85.0)
+CHART_ROW, CHART_BAR, CHART_TOP = 26, 16, 22  # px: a row, a bar in it, the axis labels above
+
+
+def _year_labels(members: list[dict]) -> list[str]:
+    """A column label per speech: its year, or its date where two share a year."""
+    from collections import Counter
+
+    labels = [str(m["year"]) for m in members]
+    for cut in (2, 3):  # year, then year.month, then year.month.day where those still collide
+        seen = Counter(labels)
+        labels = [label if seen[label] == 1 else ".".join(re.findall(r"\d+", m["date"])[:cut]) or label
+                  for label, m in zip(labels, members)]
+    return labels
+
+
+def share_chart(series: dict, labels: list[str]) -> dict:
+    """Where the share chart draws: a row per speech, its four shares as
+    stacked segments (x and width in percent), the axis ticks."""
+    lo, hi = CHART_BARS
+    rows = []
+    for k, (sh, label) in enumerate(zip(series["shares"], labels)):
+        x, segments = lo, []
+        for kind in SHARE_KINDS:
+            width = sh.get(kind, 0.0) * (hi - lo)
+            if width > 0:
+                segments.append({"kind": kind, "x": round(x, 3), "w": round(width, 3), "share": sh.get(kind, 0.0)})
+            x += width
+        y = CHART_TOP + k * CHART_ROW
+        rows.append({"label": label, "y": y, "text_y": y + CHART_BAR - 3, "segments": segments,
+                     "reused": sh.get("boilerplate", 0.0) + sh.get("edited", 0.0), "speech": sh["speech"]})
+    ticks = [{"x": round(lo + f * (hi - lo), 3), "label": f"{f:.0%}"} for f in (0, 0.25, 0.5, 0.75, 1)]
+    return {"rows": rows, "ticks": ticks, "height": CHART_TOP + len(rows) * CHART_ROW + 4, "bar": CHART_BAR,
+            "lo": lo, "hi": hi, "top": CHART_TOP - 6}
+
+
+def evolution_html(view: dict) -> str:
+    series = view["series"]
+    labels = _year_labels(series["members"])
+    return render_html("evolution.html.j2", view=view, series=series, labels=labels, chart=share_chart(series, labels),
+                       marks=PRESENCE_MARK, words=PRESENCE_WORDS, kinds=SHARE_KINDS, share_words=SHARE_WORDS,
+                       names={m["id"]: speech_name(m) for m in series["members"]})
+
+
+def series_lines(view: dict) -> list[str]:
+    """One line per series for the text and Markdown reports."""
+    out = []
+    for s in view.get("series", []):
+        years = f"{s['years'][0]}–{s['years'][-1]}" if s["years"] else ""
+        first, last = s["shares"][0], s["shares"][-1]
+        reused = lambda sh: sh["boilerplate"] + sh["edited"]  # noqa: E731
+        kept = "; ".join(f"{p['heading']} {p['present']}/{s['speech_count']}" for p in s["persistent"])
+        out.append(f"{s['name']} ({s['speech_count']} speeches {years}: {' '.join(f'#{i}' for i in s['speeches'])}): "
+                   f"boilerplate {_pct(reused(first))} → {_pct(reused(last))}"
+                   + (f"; longest-lived sections: {kept}" if kept else ""))
+    return out

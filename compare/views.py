@@ -251,10 +251,11 @@ def _short_label(speech, width: int = 18) -> str:
     return source if len(source) <= width else "…" + source[-(width - 1):]
 
 
-def report_data(c, links: dict[tuple[int, int], str] | None = None, phrases: int | None = None) -> dict:
+def report_data(c, links: dict[tuple[int, int], str] | None = None, phrases: int | None = None,
+                series: list[dict] | None = None) -> dict:
     """Plain data for a corpus report (what JSON prints, what HTML shows).
     Speeches are numbered from 1; ``links`` maps 0-based pairs to the URL of
-    their side-by-side diff."""
+    their side-by-side diff; ``series``: ``series_data`` of each series."""
     from . import corpus
 
     links = links or {}
@@ -297,7 +298,77 @@ def report_data(c, links: dict[tuple[int, int], str] | None = None, phrases: int
             for e in book
         ],
         "phrasebook_total": len(c.phrasebook),
+        "series": series or [],
     }
+
+
+# ---------------------------------------------------------------- series and their evolution
+
+SERIES_PERSISTENT = 3  # the longest-lived top-level sections a series summary names
+
+
+def series_data(ev, number: int, page: str | None = None) -> dict:
+    """Plain data of one series (``evolution.Evolution``): its speeches
+    (numbered from 1, as in the report), what joined them, each speech's
+    four boilerplate shares, and each followed section's presence."""
+    s = ev.series
+    n = len(s.speeches)
+    rows = []
+    for r in ev.rows:
+        rows.append({
+            "level": r.level, "parent": r.parent, "name": r.name, "heading": r.heading,
+            "present": sum(c.section is not None for c in r.cells),
+            "cells": [{"status": c.status, "label": c.label if c.section.marker else "", "heading": c.heading}
+                      if c.section is not None else {"status": c.status}
+                      for c in r.cells],
+        })
+    top = sorted((k for k, r in enumerate(rows) if r["level"] == 1), key=lambda k: (-rows[k]["present"], k))
+    return {
+        "id": number,
+        "name": s.pattern if "title" in s.by and s.pattern else "、".join(s.speakers) or s.pattern,
+        "pattern": s.pattern,
+        "speakers": s.speakers,
+        "by": s.by,
+        "speeches": [i + 1 for i in s.speeches],
+        "copies": [i + 1 for i in s.copies],
+        "years": s.years,
+        "dates": [sp.date for sp in ev.speeches],
+        "shares": [{"speech": i + 1, "year": y, **{k: round(v, 4) for k, v in sh.items()}}
+                   for i, y, sh in zip(s.speeches, s.years, ev.shares)],
+        "counts": ev.counts(1),
+        "persistent": [{"heading": rows[k]["name"], "present": rows[k]["present"]} for k in top[:SERIES_PERSISTENT]
+                       if rows[k]["present"] > 1],
+        "sections": rows,
+        "speech_count": n,
+        "page": page,
+    }
+
+
+@dataclass(repr=False)
+class EvolutionView:
+    """One series of a report on its own page: the series' data, its
+    speeches named, the way back to the report, and for each section the
+    ``speechdiff track`` command that collates it across the series."""
+
+    evolution: object
+    number: int
+    report: str | None = None  # URL of the report page, from the series page
+    min_speeches: int = 1  # the boilerplate rule's bar the shares were computed with
+
+    def data(self) -> dict:
+        import shlex
+
+        ev = self.evolution
+        data = series_data(ev, self.number)
+        files = " ".join(shlex.quote(sp.source) for sp in ev.speeches)
+        for row in data["sections"]:
+            row["track"] = f"speechdiff track {files} --section {shlex.quote(row['heading'])}"
+        data["members"] = [{"id": i + 1, "source": sp.source, "title": sp.title, "date": sp.date, "speaker": sp.speaker, "year": y}
+                           for i, sp, y in zip(ev.series.speeches, ev.speeches, ev.series.years)]
+        return {"version": _version(), "series": data, "report": self.report, "min_speeches": self.min_speeches}
+
+    def __repr__(self) -> str:
+        return f"EvolutionView(#{self.number} {self.evolution!r})"
 
 
 OCCURRENCES_SHOWN = 20  # keyword-in-context lines per phrasebook entry
@@ -323,12 +394,32 @@ class ReportView:
     phrases: int | None = None
     pairs: list[tuple[int, int]] = field(default_factory=list)
     links: dict[tuple[int, int], str] = field(default_factory=dict)
+    series_pages: dict[int, str] = field(default_factory=dict)  # series number (from 1) -> URL of its evolution page
+    _series: list | None = None
+
+    @property
+    def series(self) -> list:
+        """The corpus' series of dated speeches, each followed year by year
+        (``evolution.Evolution``), computed on first use."""
+        if self._series is None:
+            from . import evolution
+
+            self._series = evolution.of_corpus(self.corpus)
+        return self._series
 
     def data(self) -> dict:
-        return report_data(self.corpus, self.links, self.phrases)
+        series = [series_data(ev, k, self.series_pages.get(k)) for k, ev in enumerate(self.series, 1)]
+        return report_data(self.corpus, self.links, self.phrases, series)
 
-    def with_links(self, links: dict[tuple[int, int], str]) -> "ReportView":
-        return dataclasses.replace(self, links=dict(links))
+    def evolution_views(self, report: str | None = None) -> Iterator[tuple[int, EvolutionView]]:
+        """The evolution page of each series (numbered from 1)."""
+        rule = getattr(self.corpus, "rule", None)
+        for k, ev in enumerate(self.series, 1):
+            yield k, EvolutionView(ev, k, report, rule.min_speeches if rule is not None else 1)
+
+    def with_links(self, links: dict[tuple[int, int], str], series_pages: dict[int, str] | None = None) -> "ReportView":
+        self.series  # noqa: B018 (computed once, the copy shares it)
+        return dataclasses.replace(self, links=dict(links), series_pages=dict(series_pages or {}))
 
     def diff_views(self, progress: Callable = None) -> Iterator[tuple[tuple[int, int], DiffView]]:
         """The side-by-side diff of each chosen pair, computed one at a time."""

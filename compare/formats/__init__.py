@@ -92,6 +92,10 @@ def registry() -> dict[type, dict[str, Renderer]]:
             "html": lambda v, o: render.track_html(v.data()),
             "csv": tables.track,
         },
+        views.EvolutionView: {
+            "json": _json(lambda v: v.data()),
+            "html": lambda v, o: render.evolution_html(v.data()),
+        },
         views.ReportView: {
             "text": terminal.report,
             "json": _json(lambda v: v.data()),
@@ -144,6 +148,7 @@ def render(view, fmt: str, options: Options = Options()) -> str:
 # ---------------------------------------------------------------- writing
 
 DIFF_NAME = r"\d{3,}-\d{3,}\.html"  # the pairwise diff pages a report writes, and nothing else
+SERIES_NAME = r"\d{2,}\.html"  # the evolution pages of a report's series, and nothing else
 
 
 def write(view, fmt: str, output: str | os.PathLike | None, inputs=(), options: Options = Options(), progress=None) -> list[str]:
@@ -160,7 +165,9 @@ def write(view, fmt: str, output: str | os.PathLike | None, inputs=(), options: 
     if isinstance(view, views.ReportView) and fmt == "html":
         if not to_stdout:
             path, count = write_report(view, output, inputs, progress)
-            return [f"wrote {path.resolve()}" + (f" and {count} pairwise diffs in {path.stem}_diffs/" if count else "")]
+            series = len(view.series)
+            return [f"wrote {path.resolve()}" + (f" and {count} pairwise diffs in {path.stem}_diffs/" if count else "")
+                    + (f" and {series} series in {path.stem}_series/" if series else "")]
         view = view.with_links({})
         write_atomic("-", render(view, fmt, options))
         return ["note: the report page only; its pairwise diffs are written with -o FILE.html"] if view.pairs else []
@@ -195,4 +202,28 @@ def write_report(view, output: str | os.PathLike, inputs=(), progress=None):
                 links[(a, b)] = f"{base}/{name}"
     else:
         remove_folder(folder, inputs, owned=DIFF_NAME)  # an earlier run's diffs would not match this report
-    return write_atomic(target, render.report_html(view.with_links(links).data()), inputs), len(links)
+    pages = write_series(view, target, inputs)
+    return write_atomic(target, render.report_html(view.with_links(links, pages).data()), inputs), len(links)
+
+
+def write_series(view, target, inputs=()) -> dict[int, str]:
+    """Write the evolution page of each of ``view``'s series into
+    ``<name>_series/NN.html`` beside the report ``target`` (fresh each run,
+    swapped in whole like the diffs; removed when there is no series).
+    Returns series number -> relative URL."""
+    from urllib.parse import quote
+
+    from .. import render
+    from ..output import fresh_folder, remove_folder
+
+    folder = target.with_name(target.stem + "_series")
+    if not view.series:
+        remove_folder(folder, inputs, owned=SERIES_NAME)
+        return {}
+    pages = {}
+    with fresh_folder(folder, inputs, owned=SERIES_NAME) as tmp:
+        for k, page in view.evolution_views("../" + quote(target.name)):
+            name = f"{k:02d}.html"
+            (tmp / name).write_text(render.evolution_html(page.data()), encoding="utf-8")
+            pages[k] = f"{quote(folder.name)}/{name}"
+    return pages
