@@ -33,7 +33,7 @@ from dataclasses import dataclass, field
 
 from .model import Section, Speech
 from .textkey import NUMBER, SLOT, key
-from .track import date_key
+from . import track
 
 # A series needs two dated speeches (one per family of copies): two years
 # already say what persisted, appeared and disappeared. The share chart is
@@ -58,10 +58,11 @@ STATUSES = ("present", "persisted", "appeared", "returned", "disappeared", "abse
 
 
 def speech_date(speech: Speech) -> tuple[int, ...] | None:
-    """(year, month, day) of a speech: its date line, else the year its
-    title names (``2024年保定市政府工作报告`` read without its date line);
-    None when it has neither."""
-    return date_key(speech.date) or date_key(speech.title)
+    """(year, month, day) of a speech as ``track --order date`` sorts it:
+    its date line, else the year its title names (``2024年保定市政府工作报告``
+    read without its date line); None when it has neither."""
+    when = track.speech_date(speech)
+    return None if when == track.speech_date(Speech("", "", "", "", "")) else when  # the undated sort last
 
 
 def title_pattern(title: str) -> str:

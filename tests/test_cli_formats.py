@@ -139,7 +139,7 @@ def test_outline_and_clean_formats(run, tmp_path):
 @pytest.fixture(scope="module")
 def every_view(tmp_path_factory):
     """One view of each type, built through the library."""
-    from compare import store
+    from compare import evolution, store
 
     a, b = compare.load(ANKANG)
     (c,) = compare.load(MIDYEAR)
@@ -154,6 +154,7 @@ def every_view(tmp_path_factory):
         views.against(conn, c),
         views.report([a, b, c], diffs="all"),
         views.track([a, b, c], section="开场", numbers=True),
+        views.EvolutionView(evolution.evolve(evolution.Series([0, 1], [(2020, 0, 0), (2021, 0, 0)], "", ["甲"], ["speaker"]), [a, c]), 1),
     ]
 
 

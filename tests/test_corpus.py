@@ -391,7 +391,7 @@ def test_cli_report_json_schema(tmp_path):
     result = run("report", *paths, "--format", "json")
     assert result.exit_code == 0, result.output
     data = json.loads(result.output)
-    assert set(data) == {"version", "settings", "speeches", "pairs", "near_duplicate_groups", "phrasebook", "phrasebook_total"}
+    assert set(data) == {"version", "settings", "speeches", "pairs", "near_duplicate_groups", "phrasebook", "phrasebook_total", "series"}
     s = data["speeches"][0]
     assert set(s) == {"id", "label", "source", "title", "date", "speaker", "chars", "boilerplate", "shares", "near_duplicates",
                       "summary", "keywords", "whats_new", "distinctive_keywords"}
