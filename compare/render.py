@@ -1264,7 +1264,7 @@ def series_lines(view: dict) -> list[str]:
     """One line per series for the text and Markdown reports."""
     out = []
     for s in view.get("series", []):
-        years = f"{s['years'][0]}–{s['years'][-1]}" if s["years"] else ""
+        years = f"{s['years'][0]}–{s['years'][-1]}" if s["years"][0] != s["years"][-1] else str(s["years"][0])
         first, last = s["shares"][0], s["shares"][-1]
         reused = lambda sh: sh["boilerplate"] + sh["edited"]  # noqa: E731
         kept = "; ".join(f"{p['heading']} {p['present']}/{s['speech_count']}" for p in s["persistent"])
