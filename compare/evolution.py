@@ -114,14 +114,16 @@ class _Union:
                 self.parent[max(a, b)] = min(a, b)
 
 
-def _generic_titles(patterns: set[str]) -> set[str]:
-    """Patterns that are the genre's bare name: part of two or more other
-    patterns that do not contain one another (``政府工作报告`` inside
-    ``保定市政府工作报告`` and ``安国市政府工作报告``). Only the shortest
+def _generic_titles(candidates: set[str], patterns: set[str]) -> set[str]:
+    """The ``candidates`` that are the genre's bare name: part of two or
+    more other ``patterns`` that do not contain one another (``政府工作报告``
+    inside ``保定市政府工作报告`` and ``安国市政府工作报告``). Only the shortest
     containers count, so ``保定市政府工作报告`` inside ``保定市政府工作报告摘登``
-    alone stays a series' title."""
+    alone stays a series' title. (Candidates: the patterns two speeches
+    share, the only ones that could join anything; so the work is
+    candidates x patterns, not patterns squared.)"""
     generic = set()
-    for p in patterns:
+    for p in candidates:
         containers = [q for q in patterns if q != p and p in q]
         shortest = [q for q in containers if not any(r != q and r in q for r in containers)]
         if len(shortest) >= 2:
@@ -138,7 +140,8 @@ def find_series(speeches: list[Speech], family: list[int] | None = None, min_siz
     family = family if family is not None else list(range(len(speeches)))
     dates = [speech_date(s) for s in speeches]
     patterns = [title_pattern(s.title) if s.title else "" for s in speeches]
-    generic = _generic_titles({p for p in patterns if len(p) >= MIN_NAME})
+    named = Counter(p for p, d in zip(patterns, dates) if len(p) >= MIN_NAME and d is not None)
+    generic = _generic_titles({p for p, n in named.items() if n >= 2}, {p for p in patterns if len(p) >= MIN_NAME})
     groups: dict[tuple[str, str], list[int]] = defaultdict(list)
     for i, s in enumerate(speeches):
         if dates[i] is None:
@@ -363,6 +366,8 @@ def of_corpus(c, min_size: int = MIN_SERIES) -> list[Evolution]:
     each speech's four shares as the corpus report computed them."""
     reports = c.speeches
     speeches = [r.speech for r in reports]
+    if any(s is None for s in speeches):
+        return []  # a corpus compared without keeping its texts (too large) has no outlines to follow
     family = [r.family for r in reports]
     shares = [r.shares for r in reports]
     return [evolve(s, speeches, shares) for s in find_series(speeches, family, min_size)]

@@ -237,7 +237,7 @@ def test_report_diffs_never_mix_two_runs(tmp_path):
     assert len(list(folder.iterdir())) > 3
     assert run("report", MIDYEAR, ANKANG, "-o", out).exit_code == 0
     assert sorted(p.name for p in folder.iterdir()) == ["001-002.html", "001-003.html", "002-003.html"]
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["r.html", "r_diffs"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["r.html", "r_diffs", "r_series"]  # the two ankang speeches: one speaker's series
     assert run("report", MIDYEAR, ANKANG, "-o", out, "--diffs", "none").exit_code == 0
     assert not folder.exists()
     # a folder of the same name with the user's own files is left alone
