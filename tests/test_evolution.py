@@ -323,6 +323,20 @@ def test_series_pages_written_fresh_each_run(tmp_path):
     assert result.exit_code == 2 and (tmp_path / "r_series" / "notes.txt").exists()  # a folder speechdiff did not write stays
 
 
+def test_a_rows_track_command_collates_that_section(qingyuan, monkeypatch):
+    import shlex
+
+    data = views.EvolutionView(qingyuan, 1).data()["series"]
+    [row] = [r for r in data["sections"] if r["name"] == "全面加强政府自身建设"]
+    args = shlex.split(row["track"])
+    assert args[0] == "speechdiff" and args[-2] == "--section"
+    monkeypatch.chdir(REALWORLD)  # the sources name files, run where they are
+    result = run(*args[1:], "--format", "json")
+    assert result.exit_code == 0, result.output
+    found = [w["found"] for w in json.loads(result.output)["witnesses"]]
+    assert found == ["heading" in c for c in row["cells"]] == [True] * 5 + [False]
+
+
 def test_report_text_and_markdown_summarize_series(series_report):
     files = [REALWORLD / n for n in SERIES_FILES]
     text = run("report", *files, "--diffs", "none").output
