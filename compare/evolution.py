@@ -31,9 +31,9 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
+from . import track
 from .model import Section, Speech
 from .textkey import NUMBER, SLOT, key
-from . import track
 
 # A series needs two dated speeches (one per family of copies): two years
 # already say what persisted, appeared and disappeared. The share chart is
@@ -356,7 +356,7 @@ def evolve(series: Series, speeches: list[Speech], shares: list[dict[str, float]
                 status = "disappeared" if i - 1 in readings[r] else "absent"
             cells.append(Presence(status, sec))
         rows.append(SectionRow(levels[r], index[parents[r]] if parents[r] is not None else None, cells))
-    four = [dict((shares[i] if shares is not None and shares[i] else dict.fromkeys(("boilerplate", "edited", "fill", "local"), 0.0)))
+    four = [dict(shares[i] if shares is not None and shares[i] else dict.fromkeys(("boilerplate", "edited", "fill", "local"), 0.0))
             for i in series.speeches]
     return Evolution(series, members, four, rows)
 

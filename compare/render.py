@@ -1266,7 +1266,7 @@ def series_lines(view: dict) -> list[str]:
     for s in view.get("series", []):
         years = f"{s['years'][0]}–{s['years'][-1]}" if s["years"][0] != s["years"][-1] else str(s["years"][0])
         first, last = s["shares"][0], s["shares"][-1]
-        reused = lambda sh: sh["boilerplate"] + sh["edited"]  # noqa: E731
+        reused = lambda sh: sh["boilerplate"] + sh["edited"]
         kept = "; ".join(f"{p['heading']} {p['present']}/{s['speech_count']}" for p in s["persistent"])
         out.append(f"{s['name']} ({s['speech_count']} speeches {years}: {' '.join(f'#{i}' for i in s['speeches'])}): "
                    f"boilerplate {_pct(reused(first))} → {_pct(reused(last))}"

@@ -12,12 +12,20 @@ from __future__ import annotations
 
 import json
 import re
-from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from compare import load, load_text, render, views
-from compare.evolution import STATUSES, Series, evolve, find_series, speech_date, title_pattern
+from compare.evolution import (
+    STATUSES,
+    Series,
+    evolve,
+    find_series,
+    speech_date,
+    title_pattern,
+)
 from compare.model import Speech
 
 from .conftest import ROOT, needs_chromium, run
@@ -97,6 +105,31 @@ def test_copies_count_once():
                 meta("甲市政府工作报告", "2022年1月20日", "", "b")]
     assert find_series(speeches, family=[0, 0, 1])[0].copies == [1]
     assert find_series(speeches[:2], family=[0, 0]) == []  # two copies of one speech are no series
+
+
+@given(st.lists(st.tuples(st.sampled_from(["", "政府工作报告", "甲市政府工作报告", "乙县政府工作报告", "在全市大会上的讲话"]),
+                          st.one_of(st.none(), st.integers(2000, 2005)), st.sampled_from(["", "张三", "李四"]),
+                          st.integers(0, 3)), max_size=14))
+@settings(max_examples=300, deadline=None)
+def test_series_invariants(items):
+    """Whatever the titles, dates and speakers: series are disjoint, dated,
+    in date order, at least two families each, and each is held together by
+    a shared title pattern or speaker."""
+    speeches = [meta(f"{year}年{title}" if title and year and n % 2 else title, f"{year}年1月{n + 1}日" if year else "", speaker, f"s{k}")
+                for k, (title, year, speaker, n) in enumerate(items)]
+    family = [k // 2 if items[k][3] == 3 else k + 100 for k in range(len(items))]  # some neighbours are copies
+    found = find_series(speeches, family)
+    seen = set()
+    for s in found:
+        members = s.speeches + s.copies
+        assert not seen & set(members)
+        seen |= set(members)
+        assert all(speech_date(speeches[i]) is not None for i in members)
+        assert s.dates == sorted(s.dates) and len({family[i] for i in s.speeches}) == len(s.speeches) >= 2
+        assert {family[i] for i in s.copies} <= {family[i] for i in s.speeches}
+        keys = lambda i: {("t", title_pattern(speeches[i].title)), ("s", speeches[i].speaker)} - {("t", ""), ("s", "")}
+        for i in members:  # linked to another member
+            assert any(keys(i) & keys(j) for j in members if j != i)
 
 
 # ---------------------------------------------------------------- evolution on built speeches
