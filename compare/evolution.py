@@ -213,7 +213,7 @@ class Presence:
 class SectionRow:
     """One section followed through the series: a cell per speech."""
 
-    level: int  # 1 top level, 2 the level below
+    level: int  # 1 top level, 2 the level below (as the row's first speech has it; a later one may differ)
     parent: int | None  # index of the top-level row it stands under (level 2)
     cells: list[Presence]
 
@@ -272,11 +272,13 @@ def _followed(speech: Speech) -> list[tuple[Section, Section | None]]:
 
 
 def _pairs(a: Speech, b: Speech) -> list[tuple[Section, Section]]:
-    """(section of a, section of b) the section alignment pairs, at equal followed depth."""
+    """(section of a, section of b) the section alignment pairs at the
+    followed depths, across depths too: a year that publishes only its work
+    plan makes last year's second-level items its top level."""
     from .align import section_pairs, walk_pairs
 
     return [(p.a, p.b) for p in walk_pairs(section_pairs(a, b))
-            if p.a is not None and p.b is not None and p.a.level == p.b.level and 1 <= p.a.level <= MAX_LEVEL]
+            if p.a is not None and p.b is not None and 1 <= p.a.level <= MAX_LEVEL and 1 <= p.b.level <= MAX_LEVEL]
 
 
 def evolve(series: Series, speeches: list[Speech], shares: list[dict[str, float]] | None = None,
@@ -315,6 +317,10 @@ def evolve(series: Series, speeches: list[Speech], shares: list[dict[str, float]
         previous_row: dict[int | None, int] = {}  # last row placed under each parent row (None: top level)
         for k, (sec, top) in enumerate(followed):
             parent_row = None if top is None else mine[id(top)]
+            if parent_row is not None and levels[parent_row] != 1:
+                # the top-level section continues a second-level row: its own
+                # new subsections stand beside that row, under its top-level row
+                parent_row = parents[parent_row]
             if id(sec) in mine:
                 r = mine[id(sec)]
             else:

@@ -174,6 +174,35 @@ def test_sections_persist_appear_return_and_disappear(built_evolution):
     assert built_evolution.counts()[1] == {"present": 0, "persisted": 2, "appeared": 0, "returned": 0, "disappeared": 1, "absent": 1}
 
 
+LIVING = "我们将持续办好民生实事，新建改扩建中小学校十所，新增养老床位两千张。城镇新增就业三万人，保障困难群众基本生活。"
+
+
+def test_a_year_printing_only_its_plan_keeps_the_items(tmp_path):
+    """A web copy holding only the work plan makes last year's second-level
+    items its top level: the items still persist (the alignment pairs across
+    depths); its new subsections stand under the item's top-level row."""
+    def with_items(year, top):
+        text = f"{year}年甲市政府工作报告\n——{year}年1月20日在甲市人民代表大会会议上\n甲市人民政府市长 张三\n各位代表：\n现在，我代表市人民政府向大会报告工作。\n"
+        if top:
+            text += f"一、大力推进科技创新\n{TECH}\n（一）建设创新平台\n建设三个创新平台，引进研发机构。\n二、持续改善民生\n{LIVING}\n"
+        else:
+            text += f"一、2020年工作回顾\n{REVIEW}\n二、2021年工作安排\n{PLAN}\n（一）大力推进科技创新\n{TECH}\n（二）持续改善民生\n{LIVING}\n"
+        return load_text(text, f"{year}.txt")[0]
+
+    speeches = [with_items(2021, top=False), with_items(2022, top=True)]
+    [series] = find_series(speeches)
+    ev = evolve(series, speeches)
+    by_name = {r.name: r for r in ev.rows}
+    row = by_name["大力推进科技创新"]
+    assert row.level == 2 and [c.status for c in row.cells] == ["present", "persisted"]
+    assert [c.section.level for c in row.cells] == [2, 1]
+    # (the alignment gives 2022's 二、持续改善民生 to 2021's 二、2021年工作安排, whose
+    # text holds the 民生 item's: the parent, not the item, continues there)
+    platform = by_name["建设创新平台"]
+    assert platform.level == 2 and [c.status for c in platform.cells] == ["absent", "appeared"]
+    assert ev.rows[platform.parent].cells[0].heading == "2021年工作安排"  # beside the item, under its top-level row
+
+
 def test_statuses_follow_from_presence(built_evolution):
     for r in built_evolution.rows:
         had = False
