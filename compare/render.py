@@ -1213,6 +1213,7 @@ SHARE_WORDS = {"boilerplate": "套话", "edited": "改写的套话", "fill": "�
 PRESENCE_MARK = {"present": "●", "persisted": "●", "appeared": "＋", "returned": "↺", "disappeared": "✕", "absent": ""}
 PRESENCE_WORDS = {"present": "有（系列第一篇）", "persisted": "延续：上一篇也有", "appeared": "新出现：此前各篇都没有",
                   "returned": "恢复：上一篇没有，更早的有", "disappeared": "消失：上一篇有，本篇没有", "absent": "没有"}
+PRESENCE_SHORT = {"present": "有", "persisted": "延续", "appeared": "新出现", "returned": "恢复", "disappeared": "消失", "absent": "没有"}
 # The share chart's layout, in percent of its width: year labels, then the
 # bars, then each speech's reused share (boilerplate + edited) as a figure.
 # Percentages, not a viewBox, so the text keeps its size at any width.
@@ -1256,7 +1257,7 @@ def evolution_html(view: dict) -> str:
     series = view["series"]
     labels = _year_labels(series["members"])
     return render_html("evolution.html.j2", view=view, series=series, labels=labels, chart=share_chart(series, labels),
-                       marks=PRESENCE_MARK, words=PRESENCE_WORDS, kinds=SHARE_KINDS, share_words=SHARE_WORDS,
+                       marks=PRESENCE_MARK, words=PRESENCE_WORDS, short=PRESENCE_SHORT, kinds=SHARE_KINDS, share_words=SHARE_WORDS,
                        names={m["id"]: speech_name(m) for m in series["members"]})
 
 
