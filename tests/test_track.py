@@ -1,6 +1,8 @@
 """One passage across many speeches (compare/track.py) and figures
 (compare/numbers.py), on text built here, the samples and the dev corpus."""
 
+import json
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -251,3 +253,28 @@ def test_cli_track_errors(tmp_path):
         result = run("track", *args)
         assert result.exit_code == 2, (args, result.output)
         assert len(result.output.strip().splitlines()) == 1 and message in result.output
+
+
+EXPECTED_TRACK = json.loads((ROOT / "tests" / "realworld" / "expected_track.json").read_text(encoding="utf-8"))["cases"]
+
+
+@pytest.mark.parametrize("case", EXPECTED_TRACK, ids=lambda c: c["section"])
+def test_city_series_rows_read_off_the_texts(case):
+    """One city's reports: the row count and three cells per passage, and
+    the recurring targets one value per year, as written down by reading
+    the texts (tests/realworld/expected_track.json)."""
+    speeches = [compare.load(ROOT / "tests" / "realworld" / f)[0] for f in case["files"]]
+    t = track.track(speeches, section=case["section"])
+    assert all(w.found for w in t.witnesses)
+    assert len(t.rows) == case["rows"]
+    for expected in case["cells"]:
+        at, text = expected["at"], expected["text"]
+        row = next(r for r in t.rows if r.cells[at].unit and r.cells[at].text.startswith(text))
+        for cell, (status, start) in zip(row.cells, expected["cells"]):
+            assert cell.status == status, (text, cell.status, status)
+            if start is not None:
+                assert cell.text.startswith(start), (cell.text, start)
+    if "figures" in case:
+        table = {r.frame: [v.text if v else None for v in r.values] for r in track.figure_table(t.witnesses)}
+        for frame, values in case["figures"].items():
+            assert table[frame] == values, frame
