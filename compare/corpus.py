@@ -389,6 +389,7 @@ class Corpus:
     pairs: list[Pair]
     phrasebook: list[Phrase]
     rule: boilerplate.Rule = field(default_factory=boilerplate.Rule)
+    full: bool = True  # each speech's text, units and labels are kept (else only its figures and report lines)
 
     def __repr__(self) -> str:
         return f"<Corpus {len(self.speeches)} speeches, {len(self.pairs)} related pairs, {len(self.phrasebook)} phrasebook entries>"
@@ -1003,7 +1004,7 @@ def part_words(task) -> tuple[Counter, dict[int, set[str]]]:
 
 # ----- stage: labels, what is new, distinctive keywords, phrasebook candidates
 
-KWIC = 12  # characters of context either side of a phrasebook occurrence
+KWIC = 12  # characters of context either side of a phrasebook occurrence (its keyword-in-context line)
 
 
 def _context(text: str, start: int, end: int) -> tuple[str, str, str]:
@@ -1361,7 +1362,7 @@ def run(tasks: list[tuple], engine, work: str, rule: boilerplate.Rule | None = N
         return holders_from_postings(hashes, owners)(keys)
 
     book = book_from_candidates(sentences, runs, family.tolist(), rule.min_speeches + 1, holders_of_keys)
-    return Corpus(reports, pair_list, book, rule)
+    return Corpus(reports, pair_list, book, rule, full)
 
 
 FULL_LIMIT = 2000  # up to this many speeches a run keeps every speech's text, units and labels in memory

@@ -960,12 +960,16 @@ def record_rows(conn: Corpus, ids: list[int], settings_key: str) -> list[tuple[S
             (RECORD_KIND, settings_key, json.dumps(list(ids)))).fetchall()
     out = []
     for speech_id, title, date, speaker, source, blob, text in rows:
+        # the row's own columns are checked even when its record is used: a
+        # damaged row is named (and repaired by re-adding), never passed over
+        if not all(isinstance(v, str) for v in (title, date, speaker, source)):
+            raise _damaged_row(conn, speech_id, "speech row")
         if blob is not None:
             if not isinstance(blob, bytes):
                 raise _damaged_row(conn, speech_id, "stored record")
             out.append((None, blob))  # checked when decoded
         else:
-            if not all(isinstance(v, str) for v in (title, date, speaker, source, text)):
+            if not isinstance(text, str):
                 raise _damaged_row(conn, speech_id, "speech row")
             out.append((Speech(title, date, speaker, source, text, parse_outline(text)), None))
     return out
