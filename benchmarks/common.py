@@ -4,6 +4,7 @@ the CLI in a child process that reports its own peak memory."""
 from __future__ import annotations
 
 import time
+import sys
 from pathlib import Path
 
 import compare
@@ -11,6 +12,7 @@ from compare.model import Speech
 from compare.outline import parse_outline
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(1, str(ROOT))  # tests.oracles: the plain implementations some baselines run
 SAMPLES = ROOT / "samples"
 REALWORLD = ROOT / "tests" / "realworld"
 

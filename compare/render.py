@@ -191,6 +191,9 @@ def _cell(side, index: int | None, partner: int | None = None) -> dict | None:
         return None
     unit = side.units[index]
     text = side.speech.text
+    # a paragraph starts at the speech's start or after a line break (ingest
+    # joins a paragraph's lines; units of one paragraph are separated by nothing)
+    para = index == 0 or "\n" in text[side.units[index - 1].end:unit.start]
     return {
         "index": index,
         "text": unit.text,
@@ -200,6 +203,8 @@ def _cell(side, index: int | None, partner: int | None = None) -> dict | None:
         "pieces": [{"text": text[p.start:p.end], "kind": p.kind} for p in side.pieces.get(index, [])],
         "partner": partner,
         "label": side.rule.labels[index] if side.rule is not None else None,  # the boilerplate rule's
+        "heading": unit.heading,  # a section's heading line, not a sentence of its text
+        "para": para,
     }
 
 
@@ -523,44 +528,330 @@ def _has_fill(row: dict) -> bool:
     return any(p["kind"] == "fill" for side in ("a", "b") if row[side] for p in row[side]["pieces"])
 
 
-def _cell_html(cell: dict | None, side: str) -> str:
-    if cell is None:
-        return ""
-    spans = "".join(f'<span class="{p["kind"]}">{escape(p["text"])}</span>' for p in cell["pieces"])
-    link = ""
-    if cell["partner"] is not None:
-        other = "b" if side == "a" else "a"
-        link = f' <a class="partner" href="#{other}-{cell["partner"]}" title="对应的{other.upper()}句">↔</a>'
-    return f'<div class="sent" id="{side}-{cell["index"]}">{spans}{link}</div>'
+# ---------------------------------------------------------------- the diff page
+#
+# The page is built here, escaped with markupsafe (what Jinja's autoescape
+# uses): thousands of sentences through template macros cost more than the
+# diff. The template lays out the header, legend, sidebar and tables.
+#
+# Layout: a section pair is a sticky header (its heading lines, with their
+# changes) and rows. A row is a pair of sentences side by side; a run of
+# sentences only one speech has (A-only, B-only, or moved here from another
+# section) is packed into one row, A's run left and B's right, flowing as
+# paragraphs, as a split diff packs removed and added lines. Consecutive
+# sections that only one speech has (A's 二（一）…（四） that B replaced by
+# its own) are packed the same way: A's column beside B's.
+
+FOLD_MIN = 3  # identical sentences in a row that fold into one line (fewer read faster than a fold)
+
+_NOT_WORD = re.compile(r"[\W_]+")  # punctuation, symbols, spaces: what is left is letters, digits and CJK
+
+# Variant characters OpenCC's tables leave as they are (Unihan z/semantic
+# variants that web copies use): mapped onto the form a simplified text uses.
+EXTRA_VARIANTS = str.maketrans({"陜": "陕", "吿": "告", "㑹": "会", "値": "值", "緖": "绪", "兎": "兔"})
 
 
-def _row_html(row: dict) -> str:
-    return (
-        f'<tr class="row {row["status"]}"><td class="st" title="相似度 {row["similarity"]:.2f}">{STATUS_LABEL[row["status"]]}</td>'
-        f'<td class="side">{_cell_html(row["a"], "a")}</td><td class="side">{_cell_html(row["b"], "b")}</td></tr>'
-    )
+@functools.cache
+def _variant_converters():
+    import opencc
+
+    # regional and Japanese forms to traditional, then traditional to simplified
+    return [opencc.OpenCC(c) for c in ("jp2t", "hk2t", "tw2t", "t2s")]
 
 
-def diff_html(view: dict, summaries: tuple | None = None) -> str:
+@functools.lru_cache(maxsize=8192)  # edits recur (、 ，); bounded, as a long diff has many distinct ones
+def variant_form(text: str) -> str:
+    """``text`` without punctuation and spaces, its variant characters (陜,
+    峯, 綫, full-width forms) replaced by the standard simplified ones: two
+    wordings with the same variant form differ only in punctuation or in how
+    a character is written."""
+    import unicodedata
+
+    text = _NOT_WORD.sub("", unicodedata.normalize("NFKC", text)).translate(EXTRA_VARIANTS)
+    if text.isascii():
+        return text
+    for converter in _variant_converters():
+        text = converter.convert(text)
+    return text
+
+
+def _edit_groups(pieces: list[dict]) -> dict[int, list[int]]:
+    """The edit pieces of a paired sentence by where they sit in the text both
+    sides share: the number of shared characters before them (a filled slot
+    counting as one, since the placeholder and its value differ in length).
+    A's and B's edits at the same position replace each other."""
+    groups: dict[int, list[int]] = {}
+    pos = 0
+    for i, p in enumerate(pieces):
+        if p["kind"] == "edit":
+            groups.setdefault(pos, []).append(i)
+        elif p["kind"] == "fill":
+            pos += 1
+        else:
+            pos += len(p["text"])
+    return groups
+
+
+def minor_edits(a: dict, b: dict) -> tuple[set[int], set[int]]:
+    """Indices of the edit pieces of two paired sentences that are minor: the
+    edits at one position differ only in punctuation or variant characters
+    (、 added; 陜/陕)."""
+    groups_a, groups_b = _edit_groups(a["pieces"]), _edit_groups(b["pieces"])
+    minor_a: set[int] = set()
+    minor_b: set[int] = set()
+    for pos in groups_a.keys() | groups_b.keys():
+        ia, ib = groups_a.get(pos, []), groups_b.get(pos, [])
+        text_a = "".join(a["pieces"][i]["text"] for i in ia)
+        text_b = "".join(b["pieces"][i]["text"] for i in ib)
+        if variant_form(text_a) == variant_form(text_b):
+            minor_a.update(ia)
+            minor_b.update(ib)
+    return minor_a, minor_b
+
+
+_CLASS = {"same": "s", "edit": "e", "minor": "m", "fill": "f", "local": "", "mark": ""}
+
+
+def _spans(pieces: list[tuple[str, str]]) -> str:
+    out = []
+    for text, kind in pieces:
+        cls = _CLASS.get(kind, "")
+        out.append(f'<span class="{cls}">{escape(text)}</span>' if cls else str(escape(text)))
+    return "".join(out)
+
+
+class _DiffPage:
+    """Builds the HTML of one diff view's text (see the layout note above)."""
+
+    def __init__(self, view: dict):
+        self.view = view
+        # where each sentence is: for links to a moved sentence's partner
+        self.where: dict[tuple[str, int], dict] = {}
+        for sec in view["sections"]:
+            for row in sec["rows"]:
+                for side in ("a", "b"):
+                    if row[side] is not None:
+                        self.where[(side, row[side]["index"])] = sec
+        self.changes = 0
+
+    # -- one sentence
+
+    def sentence(self, cell: dict, side: str, minor: set[int] = frozenset(), row_partner: int | None = None,
+                 tag: str = "span", cls: str = "u") -> str:
+        pieces = [(p["text"], "minor" if i in minor else p["kind"]) for i, p in enumerate(cell["pieces"])]
+        body = _spans(whole_figures(pieces))
+        link = ""
+        partner = cell["partner"]
+        if partner is not None and partner != row_partner:  # the partner is elsewhere: say where, link to it
+            other = "b" if side == "a" else "a"
+            sec = self.where.get((other, partner))
+            place = (sec[other]["path"] if sec and sec[other] else "") or "开场"
+            link = (f' <a class="mv" href="#{other}-{partner}" title="这句移到了{other.upper()}的 {escape(place)}">'
+                    f'↗{other.upper()} {escape(place)}</a>')
+        if cell["heading"]:
+            cls += " hd"
+        return f'<{tag} class="{cls}" id="{side}-{cell["index"]}">{body}{link}</{tag}>'
+
+    # -- rows
+
+    def pair_row(self, row: dict) -> str:
+        a, b = row["a"], row["b"]
+        minor_a, minor_b = minor_edits(a, b) if row["status"] != "identical" else (set(), set())
+        kinds = {p["kind"] for cell in (a, b) for p in cell["pieces"]}
+        edits = sum(p["kind"] == "edit" for cell in (a, b) for p in cell["pieces"])
+        only_minor = edits > 0 and edits == len(minor_a) + len(minor_b) and "fill" not in kinds
+        status = row["status"]
+        cls = ["r", status]
+        badge = ""
+        if edits == 0 and "fill" not in kinds:
+            cls.append("eq")
+        elif only_minor:
+            cls.append("minor")
+            badge = '<span class="badge" title="只改了标点或字形（异体字、繁简、全角半角）">小改</span>'
+        else:
+            cls.append("chg")
+            self.changes += 1
+            badge = {"rewritten": '<span class="badge" title="同一句改写：相似但改动较多">改写</span>',
+                     "moved": '<span class="badge" title="与另一节的句子对应">移位</span>'}.get(status, "")
+        if "fill" in kinds:
+            cls.append("fl")
+        title = f' title="相似度 {row["similarity"]:.2f}"' if status != "identical" else ""
+        return (f'<div class="{" ".join(cls)}"{title}><div class="c a">{badge}{self.sentence(a, "a", minor_a, b["index"])}</div>'
+                f'<div class="c b">{self.sentence(b, "b", minor_b, a["index"])}</div></div>')
+
+    def paragraphs(self, cells: list[dict], side: str) -> str:
+        """One side's sentences as paragraphs (a heading line its own)."""
+        out, prev = [], None
+        for cell in cells:
+            new = prev is None or cell["para"] or cell["heading"] or prev["heading"] or cell["index"] != prev["index"] + 1
+            if new:
+                if out:
+                    out.append("</p>")
+                out.append('<p class="hd">' if cell["heading"] else "<p>")
+            out.append(self.sentence(cell, side))
+            prev = cell
+        if out:
+            out.append("</p>")
+        return "".join(out)
+
+    def packed_row(self, rows: list[dict]) -> str:
+        a = [r["a"] for r in rows if r["a"] is not None]
+        b = [r["b"] for r in rows if r["b"] is not None]
+        self.changes += 1
+        return (f'<div class="r pk chg"><div class="c a{"" if a else " no"}">{self.paragraphs(a, "a")}</div>'
+                f'<div class="c b{"" if b else " no"}">{self.paragraphs(b, "b")}</div></div>')
+
+    def fold(self, rows: list[dict]) -> str:
+        inner = "".join(self.pair_row(r) for r in rows)
+        first = rows[0]["a"]["text"]
+        preview = escape(first[:24] + ("…" if len(first) > 24 else ""))
+        return (f'<details class="fold"><summary><span class="eqn">{len(rows)} 句相同</span> '
+                f'<span class="pv">{preview}</span></summary>{inner}</details>')
+
+    def rows(self, rows: list[dict]) -> str:
+        """Rows of a section: identical runs folded, one-sided runs packed."""
+        out: list[str] = []
+        run: list[dict] = []  # rows of one kind waiting to be written
+        kind = None
+
+        def flush():
+            if not run:
+                return
+            if kind == "one":
+                out.append(self.packed_row(run))
+            elif kind == "eq" and len(run) >= FOLD_MIN:
+                out.append(self.fold(run))
+            else:
+                out.extend(self.pair_row(r) for r in run)
+            run.clear()
+
+        for row in rows:
+            if row["a"] is None or row["b"] is None:
+                k = "one"
+            elif row["status"] == "identical" and row["a"]["text"] == row["b"]["text"] and not _has_fill(row):
+                k = "eq"  # the same text: nothing in it differs, so it may fold
+            else:
+                k = "pair"
+            if k != kind or k == "pair":
+                flush()
+                kind = k
+            run.append(row)
+        flush()
+        return "".join(out)
+
+    # -- sections
+
+    def header_side(self, sec: dict, side: str, cell: dict | None, minor: set[int] = frozenset(), partner: int | None = None) -> str:
+        if cell is not None:
+            return self.sentence(cell, side, minor, partner)
+        meta = sec[side]
+        if meta is None:
+            return f'<span class="none">{side.upper()} 无对应的节</span>'
+        if not meta["heading"]:
+            return f'<span class="hd">{escape(meta["path"] or "开场")}</span>'
+        return f'<span class="hd"><b>{escape(meta["path"])}</b> {escape(meta["heading"])}</span>'
+
+    def section(self, sec: dict) -> str:
+        rows = sec["rows"]
+        head_a = head_b = None
+        minor_a = minor_b = frozenset()
+        if rows and rows[0]["status"] == "heading":
+            head_a, head_b = rows[0]["a"], rows[0]["b"]
+            if head_a and head_b:
+                minor_a, minor_b = minor_edits(head_a, head_b)
+            rows = rows[1:]
+        score = (f'<span class="sc" title="{escape(section_why(sec))}">节相似度 {sec["score"]:.2f}</span>'
+                 if sec["a"] and sec["b"] else "")
+        a = self.header_side(sec, "a", head_a, minor_a, head_b["index"] if head_b else None)
+        b = self.header_side(sec, "b", head_b, minor_b, head_a["index"] if head_a else None)
+        return (f'<section class="sec" id="sec-{sec["id"]}"><div class="sh"><div class="c a">'
+                f'<a class="pl" href="#sec-{sec["id"]}" title="本节的链接">§</a>{a}</div><div class="c b">{score}{b}</div></div>'
+                f'{self.rows(rows)}</section>')
+
+    def solo(self, sec: dict, side: str) -> str:
+        """A section only one speech has, in its column of a packed group."""
+        cells = [r[side] for r in sec["rows"]]
+        head = ""
+        if cells and cells[0]["heading"]:
+            head, cells = self.sentence(cells[0], side), cells[1:]
+        else:
+            head = self.header_side(sec, side, None)
+        note = ""
+        if sec["part_of"]:
+            p = sec["part_of"]
+            note = (f'<span class="sc" title="{escape(section_why(sec))}">并入/拆自 {p["side"].upper()} '
+                    f'{escape(p["marker"])}{escape(p["heading"][:12])}</span>')
+        self.changes += 1
+        return (f'<section class="sec solo chg" id="sec-{sec["id"]}"><div class="sh"><div class="c {side}">'
+                f'{note}<a class="pl" href="#sec-{sec["id"]}" title="本节的链接">§</a>{head}</div></div>'
+                f'<div class="c {side}">{self.paragraphs(cells, side)}</div></section>')
+
+    @staticmethod
+    def solo_side(sec: dict) -> str | None:
+        """'a' or 'b' if only that speech has the section (and every row of it)."""
+        for side, other in (("a", "b"), ("b", "a")):
+            if sec[side] is not None and sec[other] is None and all(r[other] is None and r[side] is not None for r in sec["rows"]):
+                return side
+        return None
+
+    def body(self) -> str:
+        out: list[str] = []
+        group: list[tuple[str, dict]] = []
+
+        def flush():
+            if not group:
+                return
+            cols = {side: "".join(self.solo(sec, side) for s, sec in group if s == side) for side in ("a", "b")}
+            out.append(f'<div class="grp"><div class="col a{"" if cols["a"] else " no"}">{cols["a"]}</div>'
+                       f'<div class="col b{"" if cols["b"] else " no"}">{cols["b"]}</div></div>')
+            group.clear()
+
+        for sec in self.view["sections"]:
+            side = self.solo_side(sec)
+            if side:
+                group.append((side, sec))
+                continue
+            flush()
+            out.append(self.section(sec))
+        flush()
+        return "".join(out)
+
+    def toc(self) -> list[dict]:
+        """The sidebar: each section's last path label and heading, its depth, its kind."""
+        items = []
+        for sec in self.view["sections"]:
+            a, b = sec["a"], sec["b"]
+            main = a or b
+            path = main["path"] or "开场"
+            label = path.split(" > ")[-1]
+            if a and b and a["path"] != b["path"]:
+                label = f'{label}⇄{(b["path"] or "开场").split(" > ")[-1]}'
+            same = bool(sec["rows"]) and all(r["a"] and r["b"] and r["a"]["text"] == r["b"]["text"] for r in sec["rows"])
+            kind = "a" if not b else "b" if not a else "eq" if same else "pair"
+            items.append({"id": sec["id"], "label": label, "heading": main["heading"], "depth": path.count(" > "),
+                          "kind": kind, "title": f'{path} {main["heading"]}'.strip()})
+        return items
+
+
+def diff_html(view: dict, summaries: tuple | None = None, report: dict | None = None) -> str:
+    """The diff page. ``report`` (a report's pairwise diff): {"href": the
+    report's URL relative to this page, "a"/"b": the speeches' numbers in it}."""
     from .align import gc_paused
 
     with gc_paused():
-        return _diff_html(view, summaries)
+        page = _DiffPage(view)
+        body = Markup(page.body())
+        fills = [{**f, "pieces": _fill_context(f)} for f in view["fills"]]
+        return render_html("diff.html.j2", view=view, body=body, toc=page.toc(), changes=page.changes,
+                           summaries=summaries, report=report, fills=fills)
 
 
-def _diff_html(view: dict, summaries: tuple | None = None) -> str:
-    from markupsafe import Markup
-
-    # Rows are built here, escaped with markupsafe (what Jinja's autoescape
-    # uses): thousands of cells through template macros cost more than the diff.
-    sections = []
-    for sec in view["sections"]:
-        blocks = []
-        for block in fold_rows(sec["rows"]):
-            rows = block["rows"] if block["fold"] else [block["row"]]
-            blocks.append({"fold": block["fold"], "rows": rows, "html": Markup("".join(_row_html(r) for r in rows))})
-        sections.append({**sec, "blocks": blocks, "why_text": section_why(sec)})
-    return render_html("diff.html.j2", view={**view, "sections": sections}, summaries=summaries)
+def _fill_context(fill: dict) -> list[tuple[str, str]]:
+    """A fill's context (…〔XX〕…) as pieces, the placeholder marked."""
+    m = re.search(r"〔([^〕]*)〕", fill["context"])
+    if not m:
+        return [(fill["context"], "")]
+    return [(fill["context"][:m.start()], ""), (m.group(1), "f"), (fill["context"][m.end():], "")]
 
 
 # ---------------------------------------------------------------- corpus reports
@@ -573,23 +864,62 @@ def _version() -> str:
 
 
 MATRIX_LIMIT = 80  # above this many speeches the report lists neighbours instead of a heatmap
+# The matrix's colour scale: (lower bound, class); a cell shows its figure
+# from CELL_FIGURE up, below it only its colour (hover for the figure).
+MATRIX_STEPS = ((0.75, "h5"), (0.5, "h4"), (0.25, "h3"), (0.1, "h2"), (0.01, "h1"))
+CELL_FIGURE = 0.05
+
+
+def _heat(value: float) -> str:
+    return next((cls for bound, cls in MATRIX_STEPS if value >= bound), "")
+
+
+def speech_name(s: dict) -> dict:
+    """How a page names a speech: its title, else its file name and #N; the
+    full description for hover. ``short`` may be cut by CSS, ``no`` never."""
+    if s.get("title"):
+        short, no = s["title"], ""
+    else:
+        file, _, n = s["source"].rpartition("#")
+        short, no = (file, f"#{n}") if file and n.isdigit() else (s["source"], "")
+    full = " · ".join(x for x in (s.get("title"), s.get("date"), s.get("speaker"), s["source"]) if x)
+    return {"short": short, "no": no, "full": full}
 
 
 def report_html(view: dict) -> str:
-    n = len(view["speeches"])
+    speeches = view["speeches"]
+    n = len(speeches)
+    names = {s["id"]: speech_name(s) for s in speeches}
+    diffs = {(p["a"], p["b"]): p["diff"] for p in view["pairs"] if p["diff"]}
     matrix = None
     if n <= MATRIX_LIMIT:
         matrix = [[None] * n for _ in range(n)]
         for p in view["pairs"]:
             a, b = p["a"] - 1, p["b"] - 1
-            matrix[a][b] = {"value": p["shared_a"], "diff": p["diff"], "other": b + 1}
-            matrix[b][a] = {"value": p["shared_b"], "diff": p["diff"], "other": a + 1}
-    neighbours: dict[int, list[dict]] = {s["id"]: [] for s in view["speeches"]}
+            matrix[a][b] = {"value": p["shared_a"], "diff": p["diff"], "other": b + 1, "heat": _heat(p["shared_a"])}
+            matrix[b][a] = {"value": p["shared_b"], "diff": p["diff"], "other": a + 1, "heat": _heat(p["shared_b"])}
+    neighbours: dict[int, list[dict]] = {s["id"]: [] for s in speeches}
     for p in view["pairs"]:  # sorted most shared first
         for me, other, share in ((p["a"], p["b"], p["shared_a"]), (p["b"], p["a"], p["shared_b"])):
             if len(neighbours[me]) < 5 and share >= 0.01:
                 neighbours[me].append({"id": other, "shared": share, "diff": p["diff"]})
-    return render_html("report.html.j2", view=view, matrix=matrix, neighbours=neighbours)
+    phrasebook = [{**e, "occurrences": [_occurrence_link(o, e["speeches"], diffs) for o in e["occurrences"]]}
+                  for e in view["phrasebook"]]
+    return render_html("report.html.j2", view=view, matrix=matrix, neighbours=neighbours, names=names,
+                       phrasebook=phrasebook, steps=MATRIX_STEPS, cell_figure=CELL_FIGURE)
+
+
+def _occurrence_link(o: dict, holders: list[int], diffs: dict) -> dict:
+    """A phrasebook occurrence with where to read it: the sentence in a
+    pairwise diff with another speech holding the entry, when such a page was
+    written; else the speech's part of the report."""
+    me = o["speech"]
+    for other in holders:
+        pair = (min(me, other), max(me, other))
+        if other != me and pair in diffs:
+            side = "a" if me == pair[0] else "b"
+            return {**o, "href": f"{diffs[pair]}#{side}-{o['unit']}", "with": other}
+    return {**o, "href": f"#s{me}", "with": None}
 
 
 # ---------------------------------------------------------------- a speech against a corpus
@@ -624,8 +954,43 @@ def against_terminal(view: dict, console) -> None:
         print_wrapped(console, [(name, ""), (f"  {nb['source']}", "dim")], first=[(f"  {nb['shared']:>4.0%} ", "")], indent=8)
 
 
+AGAINST_CLASS = {"boilerplate": "bp", "edited": "ed", "local": "lo"}
+NEAREST_FLOOR = 0.005  # a neighbour sharing less than this (0% when rounded) is not near
+
+
+def _holders(sentence: dict, known: dict) -> list[dict]:
+    """The corpus speeches holding a sentence, when the data names them
+    (``speeches``: ids, or dicts with id/source/title/date)."""
+    out = []
+    for h in sentence.get("speeches") or []:
+        h = known.get(h, {"id": h, "source": f"#{h}", "title": "", "date": ""}) if not isinstance(h, dict) else h
+        out.append({**h, "name": speech_name({"title": h.get("title", ""), "date": h.get("date", ""), "source": h.get("source", f"#{h.get('id')}")})})
+    return out
+
+
 def against_html(view: dict) -> str:
-    return render_html("against.html.j2", view=view)
+    """A speech marked against a corpus: its paragraphs kept (a gap between
+    two sentences' offsets is a line break), each sentence classed by the
+    boilerplate rule's label when the data has one (else reused/new), its
+    use count a badge, the speeches holding it listed when the data names them."""
+    known = {nb["id"]: nb for nb in view["nearest"] if "id" in nb}
+    blocks: list[dict] = []  # {"path": new section path or None, "heading": bool, "sentences": [...]}
+    prev = None
+    holders_list = []
+    for i, s in enumerate(view.get("sentences") or []):
+        label = s.get("label") or ("boilerplate" if s["reused"] else "local")
+        holders = _holders(s, known)
+        sent = {**s, "i": i, "cls": AGAINST_CLASS.get(label, "lo"), "label": label, "holders": holders}
+        if holders:
+            holders_list.append(sent)
+        new_section = prev is None or s["path"] != prev["path"]
+        if new_section or s["heading"] or prev["heading"] or s["start"] > prev["end"]:
+            blocks.append({"path": s["path"] if new_section else None, "heading": s["heading"], "sentences": []})
+        blocks[-1]["sentences"].append(sent)
+        prev = s
+    nearest = [{**nb, "name": speech_name(nb)} for nb in view["nearest"] if nb["shared"] >= NEAREST_FLOOR]
+    return render_html("against.html.j2", view=view, blocks=blocks, nearest=nearest, holders=holders_list,
+                       name=speech_name({"title": view["title"], "source": view["source"]}))
 
 
 def against_markdown(view: dict) -> str:
@@ -774,13 +1139,61 @@ def track_markdown(view: dict) -> str:
     return "\n".join(out).rstrip() + "\n"
 
 
+TRACK_WORDS = {"first": "首见", "same": "同", "edited": "改", "filled": "填", "added": "增", "absent": "删", "none": ""}
+TRACK_TITLES = {"first": "第一次出现（后面各篇与它比较）", "same": "与前一篇相同", "edited": "与前一篇相比改了字句",
+                "filled": "与前一篇相比只填了模板的空", "added": "前一篇没有，这一篇新增", "absent": "前一篇有，这一篇删去",
+                "none": "这一篇没有这一句"}
+
+
 def _track_cell_html(cell: dict) -> Markup:
+    """A reading: its changes against the witness before marked (edit: what
+    this speech wrote differently; fill: template slots it filled)."""
     if "text" not in cell:
         return Markup("")
-    if cell["status"] in ("edited", "filled", "added"):
-        return Markup("".join(f'<span class="{p["kind"]}">{escape(p["text"])}</span>' for p in cell["pieces"]))
+    if cell["status"] in ("edited", "filled"):
+        pieces = whole_figures([(p["text"], p["kind"]) for p in cell["pieces"]])
+        return Markup(_spans([(text, "" if kind == "local" else kind) for text, kind in pieces]))
     return escape(cell["text"])
 
 
+TRACK_SHOWN = 3  # sentences of a packed run shown before the rest folds (open-able, printed open)
+
+
+def _track_rows(rows: list[dict]) -> list[dict]:
+    """Rows of the variant table as shown. Most of a real series is text one
+    speech has and the next one dropped (a row read by W5, dropped by W6,
+    nothing elsewhere); consecutive rows with the same pattern — one reading,
+    the same status in every column — are packed into one row, the reading's
+    sentences flowing in its cell (after TRACK_SHOWN of them the rest folds),
+    as the diff page packs one-sided runs. Every row keeps its anchor r<N>."""
+    def pattern(row):
+        read = [j for j, c in enumerate(row["cells"]) if "text" in c]
+        return (read[0], tuple(c["status"] for c in row["cells"])) if len(read) == 1 else None
+
+    groups: list[tuple[object, list[tuple[int, dict]]]] = []
+    for n, row in enumerate(rows, 1):
+        p = pattern(row)
+        if p is not None and groups and groups[-1][0] == p:
+            groups[-1][1].append((n, row))
+        else:
+            groups.append((p, [(n, row)]))
+    out = []
+    for p, members in groups:
+        n0, row0 = members[0]
+        cells = [{**c, "html": _track_cell_html(c)} for c in row0["cells"]]
+        if len(members) > 1:
+            j = p[0]
+            parts = [_track_cell_html(r["cells"][j]) if i == 0 else Markup(f'<span id="r{n}">{_track_cell_html(r["cells"][j])}</span>')
+                     for i, (n, r) in enumerate(members)]
+            html = Markup("").join(parts[:TRACK_SHOWN])
+            if len(parts) > TRACK_SHOWN:
+                html += Markup(f'<details class="more"><summary>还有 {len(parts) - TRACK_SHOWN} 句</summary>') + Markup("").join(parts[TRACK_SHOWN:]) + Markup("</details>")
+            cells[j]["html"] = html
+        out.append({"numbers": [n for n, _ in members], "cells": cells, "read": sum(1 for c in row0["cells"] if "text" in c)})
+    return out
+
+
 def track_html(view: dict) -> str:
-    return render_html("track.html.j2", view=view, cell_html=_track_cell_html, labels=TRACK_LABEL, name=_witness_name)
+    names = [{**speech_name(w), "date": w["date"]} for w in view["witnesses"]]
+    return render_html("track.html.j2", view=view, rows=_track_rows(view["rows"]), words=TRACK_WORDS, titles=TRACK_TITLES,
+                       names=names, name=_witness_name)

@@ -416,13 +416,18 @@ def _write(conn: Corpus):
         try:
             yield
         except BaseException:
-            if conn.in_transaction:
-                try:
-                    conn.execute("ROLLBACK")
-                except sqlite3.Error:
-                    pass  # the error being raised says more
+            _rollback(conn)
             raise
         conn.execute("COMMIT")
+
+
+def _rollback(conn: Corpus) -> None:
+    """Roll back an open transaction while another error is being raised."""
+    if conn.in_transaction:
+        try:
+            conn.execute("ROLLBACK")
+        except sqlite3.Error:
+            pass  # the error being raised says more
 
 
 @contextmanager
@@ -435,11 +440,7 @@ def _reading(conn: Corpus):
     try:
         yield
     except BaseException:
-        if conn.in_transaction:
-            try:
-                conn.execute("ROLLBACK")
-            except sqlite3.Error:
-                pass  # the error being raised says more
+        _rollback(conn)
         raise
     if conn.in_transaction:
         conn.execute("COMMIT")

@@ -355,7 +355,7 @@ def track(speeches: list[Speech], section: str | None = None, phrase: str | None
     if len(speeches) < 2:
         raise SpeechdiffError(f"track compares speeches: found {len(speeches)}, need at least 2")
     if order == "date":
-        speeches = sorted(speeches, key=lambda s: date_key(s.date) or (9999,))
+        speeches = sorted(speeches, key=speech_date)
     witnesses: list[Witness] = []
     for speech in speeches:
         if phrase is not None:
@@ -367,6 +367,15 @@ def track(speeches: list[Speech], section: str | None = None, phrase: str | None
 
 
 _DATE = re.compile(r"([\d〇○零一二三四五六七八九]{4})\s*年(?:\s*([\d一二三四五六七八九十]{1,3})\s*月)?(?:\s*([\d一二三四五六七八九十]{1,3})\s*日)?")
+
+
+def speech_date(speech: Speech) -> tuple[int, ...]:
+    """Sort key of a speech by date: its stated date; else the year its
+    title names (a work report titled 2020年…政府工作报告 whose date line was
+    lost is still the 2020 one, month and day 0 so a dated speech of that
+    year sorts after it); else last (9999), in the order given (sorted is
+    stable)."""
+    return date_key(speech.date) or date_key(speech.title) or (9999,)
 
 
 def date_key(date: str) -> tuple[int, ...] | None:

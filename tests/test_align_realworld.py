@@ -87,3 +87,44 @@ def test_unrelated_reports_pair_no_sections():
     d = align.diff(speech("speech_deng_enlarged_central_work_conference_1962.txt"), speech("provincial_report_hebei_2024.txt"))
     paired = [p for p in align.walk_pairs(d.pairs) if p.a is not None and p.b is not None and not p.frame]
     assert paired == []
+
+
+COUNTIES_2022 = ["county_report_baoding_boye_2022_xlsx.txt", "county_report_baoding_dingxing_2022_xlsx.txt",
+                 "county_report_baoding_laishui_2022_xlsx.txt"]
+# The label of the NPC formula 现在，我代表X县人民政府向大会作工作报告，请予审议，… in each pair, read off the texts:
+# boye and dingxing word it alike but for the county's name and 各位 (boilerplate in boye, edited in dingxing,
+# which adds 各位; the names are fills); laishui rewords
+# it in four places (报告工作, 各位县政协委员和列席同志), leaving no 8-character run in common with
+# dingxing's but 请予审议，并请各位: the rule calls that local (a limit of verbatim runs, noted in issue 12).
+FORMULA_LABELS = {"boye-dingxing": {"boilerplate", "edited"}, "dingxing-laishui": {"local"}}
+
+
+@pytest.mark.parametrize("a, b", [COUNTIES_2022[:2], COUNTIES_2022[1:]], ids=["boye-dingxing", "dingxing-laishui"])
+def test_two_counties_of_one_year_template_is_boilerplate_figures_local(a, b, request):
+    """Two counties' reports of 2022 from one aggregator: the shared
+    formulas are boilerplate with each county's name filled in; their
+    figures are local: a sentence with figures is called boilerplate only
+    when its frame (figures slotted, compare.textkey) recurs in the other."""
+    from compare import textkey
+
+    from .conftest import run
+
+    result = run("diff", REALWORLD / a, REALWORLD / b, "--format", "json")
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    cells = [(r[side], side) for s in data["sections"] for r in s["rows"] for side in "ab" if r[side]]
+    formula = [c for c, _ in cells if c["text"].startswith("现在，我代表") and "人民政府向大会" in c["text"]]
+    assert len(formula) == 2 and {c["label"] for c in formula} == FORMULA_LABELS[request.node.callspec.id]
+    keys = {"a": textkey.key(speech(a).text), "b": textkey.key(speech(b).text)}
+    figures = [(c, side) for c, side in cells if any(ch.isdigit() for ch in c["text"]) and not c.get("heading")]
+    assert len(figures) > 100
+    for cell, side in figures:
+        if cell["label"] == "boilerplate":
+            k, other = textkey.key(cell["text"]), keys["b" if side == "a" else "a"]
+            assert any(k[i : i + 8] in other for i in range(max(1, len(k) - 7))), cell["text"]
+    local = [c for c, _ in figures if c["label"] == "local"]
+    assert len(local) / len(figures) > 0.8
+    for side in ("a", "b"):
+        assert data[side]["boilerplate"]["local"] > 0.9
+    if "boilerplate" in FORMULA_LABELS[request.node.callspec.id]:
+        assert all(data[side]["boilerplate"]["fill"] > 0 for side in "ab")  # the county names filled in

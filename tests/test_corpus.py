@@ -420,31 +420,6 @@ def test_cli_report_html_escapes_and_links_diffs(tmp_path):
     assert 'href="report_diffs/001-002.html"' in html
 
 
-@needs_chromium
-def test_samples_report_in_headless_chromium(tmp_path):
-    out = tmp_path / "report.html"
-    result = run("report", *sorted(SAMPLES.glob("*.txt")), "-o", out)
-    assert result.exit_code == 0, result.output
-    report = inspect_page(
-        out,
-        {
-            "speeches": "document.querySelectorAll('section.speech').length",
-            "cells": "document.querySelectorAll('table.matrix td a').length",
-            "phrases": "document.querySelectorAll('#phrases tr').length - 1",
-            "duplicates": "document.querySelectorAll('#duplicates li').length",
-            "filtered": "filterPhrases('一分部署'), [...document.querySelectorAll('#phrases tr')].filter(r => r.style.display !== 'none').length - 1",
-        },
-        screenshot=tmp_path / "report.png",
-    )
-    assert report.console_errors == [] and report.network_requests == []
-    assert report.values["speeches"] == 19 and report.values["duplicates"] == 1
-    assert report.values["cells"] > 100 and report.values["phrases"] > 50
-    assert report.values["filtered"] >= 1
-    first_diff = sorted((tmp_path / "report_diffs").glob("*.html"))[0]
-    linked = inspect_page(first_diff, {"rows": "document.querySelectorAll('tr.row').length"})
-    assert linked.console_errors == [] and linked.values["rows"] > 10
-
-
 @settings(max_examples=40, deadline=None)
 @given(st.lists(st.text(alphabet="党委政府要坚持以人民为中心的发展思想XxAB12，。、", min_size=0, max_size=40), min_size=1, max_size=8))
 def test_speech_fingerprint_equals_per_sentence_shingles(sentences):
@@ -469,8 +444,9 @@ def test_against_page_in_headless_chromium(tmp_path):
     out = tmp_path / "against_hand_built.html"
     assert run("diff", paths[3], "--against", db, "--format", "html", "-o", out).exit_code == 0
     report = inspect_page(out, {
-        "reused": "[...document.querySelectorAll('.sent.boiler')].map(e => e.textContent).join('')",
-        "new": "[...document.querySelectorAll('.sent.new')].map(e => e.textContent).join('')",
+        # the clause recurs inside a longer sentence: the rule calls it edited boilerplate, not new
+        "reused": "[...document.querySelectorAll('.sent.bp, .sent.ed')].map(e => e.textContent).join('')",
+        "new": "[...document.querySelectorAll('.sent.lo')].map(e => e.textContent).join('')",
     })
     assert report.console_errors == [] and report.network_requests == []
     assert CLAUSE in report.values["reused"] and "森林覆盖率" in report.values["new"]

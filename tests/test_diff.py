@@ -150,8 +150,9 @@ def test_cli_diff_json_schema():
     assert set(data["sections"][1]["why"]) == {"heading", "content", "shared", "margin", "same_number", "frame"}
     row = data["sections"][1]["rows"][0]
     assert set(row) == {"status", "similarity", "a", "b"}
-    assert set(row["a"]) == {"index", "text", "start", "end", "path", "pieces", "partner", "label"}
+    assert set(row["a"]) == {"index", "text", "start", "end", "path", "pieces", "partner", "label", "heading", "para"}
     assert row["a"]["label"] in ("boilerplate", "edited", "local")
+    assert row["a"]["heading"] and row["a"]["para"]  # a section's first row: its heading, which starts a paragraph
     assert data["a"]["shared"] >= 0.9
 
 
@@ -206,16 +207,16 @@ def test_html_report_in_headless_chromium(tmp_path):
     report = inspect_page(
         out,
         {
-            "rows": "document.querySelectorAll('tr.row').length",
-            "sections": "document.querySelectorAll('section.card[id^=sec-]').length",
-            "folded": "document.querySelectorAll('details.fold').length",
-            "width": "document.querySelector('table.diff').getBoundingClientRect().width",
+            "rows": "document.querySelectorAll('.r').length",
+            "sections": "document.querySelectorAll('section.sec[id^=sec-]').length",
+            "sentences": "document.querySelectorAll('.u[id]').length",
+            "width": "document.querySelector('.r').getBoundingClientRect().width",
         },
         screenshot=tmp_path / "diff_ankang_2020.png",
     )
     assert report.console_errors == []
     assert report.network_requests == []
-    assert report.values["rows"] > 100 and report.values["sections"] >= 10
+    assert report.values["rows"] > 30 and report.values["sections"] >= 10 and report.values["sentences"] > 300
     assert report.values["width"] > 600  # side by side, not squeezed
     assert (tmp_path / "diff_ankang_2020.png").stat().st_size > 10_000
 

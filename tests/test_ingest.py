@@ -6,9 +6,6 @@ from hypothesis import example, given, settings, strategies as st
 
 import compare
 from compare.ingest import (
-    CJK,
-    PINYIN_REMNANT,
-    PRIVATE_USE as MOJIBAKE_CHARS,
     DecodeWarning,
     char_frequency,
     clean,
@@ -24,6 +21,7 @@ from compare.ingest import (
 from compare.model import SpeechdiffError
 
 from .conftest import SAMPLES
+from .oracles import remove_mojibake_loop
 
 
 @pytest.fixture(scope="module")
@@ -463,40 +461,6 @@ def test_clean_of_a_file_with_nothing_left_is_an_error(tmp_path):
 # ----- mojibake: the compiled pattern does what the plain loop did
 
 
-def _remove_mojibake_loop(text: str) -> str:
-    """The per-character loop remove_mojibake was, kept as the oracle."""
-    freq = char_frequency()
-
-    def is_junk(ch: str) -> bool:
-        if ch.isascii():
-            return not (ch.isdigit() or ch.isspace() or ch in "x“”")
-        if MOJIBAKE_CHARS.match(ch):
-            return True
-        if "\u4e00" <= ch <= "\u9fff":
-            return freq.get(ch, 0) < 2000
-        return ch in "€¤¨¦§°±"
-
-    out = []
-    i, n = 0, len(text)
-    while i < n:
-        ch = text[i]
-        if MOJIBAKE_CHARS.match(ch):
-            i += 1
-            continue
-        m = PINYIN_REMNANT.match(text, i) if ch == "?" else None
-        if ch == "?" and (m or i > 0 and re.match(f"[{CJK}，、,。;；?]", text[i - 1])):
-            j = m.end() if m else i + 1
-            k = j
-            while k < n and k - j < 10 and is_junk(text[k]):
-                k += 1
-            if m or k > j or (j < n and text[j] in "，、。"):
-                i = k
-                continue
-        out.append(ch)
-        i += 1
-    return "".join(out)
-
-
 _MOJIBAKE_ALPHABET = "?？的是了乎耄荸丶鳎a1 xX，、。;；)(cèshùmen\ue1d8\ufffd\u2500€°\t“"
 
 
@@ -505,9 +469,9 @@ _MOJIBAKE_ALPHABET = "?？的是了乎耄荸丶鳎a1 xX，、。;；)(cèshùmen
 def test_remove_mojibake_equals_the_reference_loop(text):
     # the loop applied until nothing changes (one pass could leave a ``?``
     # whose junk neighbour it had just removed)
-    expected = _remove_mojibake_loop(text)
-    while _remove_mojibake_loop(expected) != expected:
-        expected = _remove_mojibake_loop(expected)
+    expected = remove_mojibake_loop(text)
+    while remove_mojibake_loop(expected) != expected:
+        expected = remove_mojibake_loop(expected)
     assert remove_mojibake(text) == expected
 
 
@@ -521,4 +485,12 @@ def test_remove_mojibake_equals_the_reference_loop_on_every_real_line():
             warnings.simplefilter("ignore")
             lines += [to_simplified(x) for x in normalize(read_text(path)).split("\n")]
     assert len(lines) > 20000
-    assert [remove_mojibake(x) for x in lines] == [_remove_mojibake_loop(x) for x in lines]
+    assert [remove_mojibake(x) for x in lines] == [remove_mojibake_loop(x) for x in lines]
+
+
+def test_the_shipped_character_frequencies_are_jiebas():
+    # data/char_frequency.tsv is derived from jieba's dictionary to save the
+    # summing at start-up; it must be exactly what that summing gives
+    from compare.ingest import count_char_frequency
+
+    assert char_frequency() == count_char_frequency()

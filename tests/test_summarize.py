@@ -1,7 +1,9 @@
 import json
+import os
 
 import pytest
 
+import compare
 from compare import analyze
 
 from .conftest import SAMPLES, run, speeches_of
@@ -174,3 +176,26 @@ def test_cli_summarize_errors():
     assert result.exit_code == 2 and "no speech #2" in result.output
     result = run("summarize", SAMPLES / "nope.txt")
     assert result.exit_code == 2 and "no such file" in result.output
+
+
+def test_tokenizer_shares_a_long_text_among_processes_with_the_same_result():
+    from compare.analyze import Tokenizer
+
+    sentences = [s.text for p in sorted(SAMPLES.glob("*.txt")) for sp in compare.load(p) for s in sp.sentences]
+    sentences += sentences[:50]  # repeats are tagged once and given back in place
+    serial = Tokenizer(processes=1).tokenize(sentences)
+    forked = Tokenizer(processes=2, parallel_above=100)
+    assert forked._processes_for(sentences) == min(2, len(os.sched_getaffinity(0)))
+    assert forked.tokenize(sentences) == serial
+    assert Tokenizer(processes=2, parallel_above=len(sentences))._processes_for(sentences) == 1  # not above the bar
+    assert Tokenizer(processes=1, parallel_above=1)._processes_for(sentences) == 1
+
+
+def test_tokenizer_settings_are_checked():
+    from compare.analyze import Tokenizer
+
+    with pytest.raises(ValueError, match="processes"):
+        Tokenizer(processes=0)
+    with pytest.raises(TypeError, match="parallel_above"):
+        Tokenizer(parallel_above="many")
+    assert "processes=3" in repr(Tokenizer(processes=3))

@@ -9,7 +9,7 @@ import compare
 from compare import numbers, track
 from compare.model import SpeechdiffError
 
-from .conftest import SAMPLES, speeches_of
+from .conftest import ROOT, SAMPLES, speeches_of
 
 
 def speech(text: str, name: str, date: str = ""):
@@ -93,6 +93,21 @@ def test_order_by_date_and_bad_queries():
     assert track.date_key("二〇二〇年三月十八日") == (2020, 3, 18)
     assert track.date_key("2021年02月19日") == (2021, 2, 19)
     assert track.date_key("") is None
+
+
+def test_order_by_date_falls_back_to_the_title_year():
+    from dataclasses import replace
+
+    ys = years()
+    # the 2022 speech lost its date line; its title still names its year
+    undated = replace(ys[1], date="", title="2022年某市政府工作报告")
+    nameless = replace(ys[0], date="", title="政府工作报告")
+    t = track.track([nameless, ys[2], undated], section="开场", order="date")
+    assert [w.speech.source for w in t.witnesses] == ["2022#1", "2023#1", "2021#1"]  # no date, no year: last
+    # real reports: 2020 and 2024 of one city have no date line, only the year in the title
+    speeches = [compare.load(ROOT / "tests" / "realworld" / f"city_report_baoding_{y}.txt")[0] for y in (2024, 2018, 2026, 2020, 2022)]
+    t = track.track(speeches, section="开场", order="date")
+    assert [w.speech.source[20:24] for w in t.witnesses] == ["2018", "2020", "2022", "2024", "2026"]
 
 
 def test_template_web_copy_and_filled_copy_show_filled_slots():
@@ -216,7 +231,7 @@ def test_cli_track_formats(tmp_path):
     # HTML: self-contained, escaped
     result = run("track", *paths, "--section", "开场", "-o", tmp_path / "t.html")
     html = (tmp_path / "t.html").read_text(encoding="utf-8")
-    assert result.exit_code == 0 and "<table class=\"track\">" in html and "http" not in html.split("</style>")[0]
+    assert result.exit_code == 0 and "<table class=\"track\"" in html and "http" not in html.split("</style>")[0]
     # text without colour marks the changes
     result = run("track", *paths, "--section", "深入实施安全生产专项整治", "--color", "never")
     assert "{+" in result.output and "\x1b" not in result.output

@@ -186,10 +186,12 @@ def write_report(view, output: str | os.PathLike, inputs=(), progress=None):
         # relative URLs with the folder's name percent-encoded: an output named
         # `x#y.html`, `a?b.html` or `javascript:…` still links to the files
         base = quote(folder.name)
+        back = "../" + quote(target.name)  # each diff page links back to the report beside its folder
         with fresh_folder(folder, inputs, owned=DIFF_NAME) as tmp:
             for (a, b), page in view.diff_views(progress):
                 name = f"{a + 1:03d}-{b + 1:03d}.html"
-                (tmp / name).write_text(render.diff_html(page.data, page.summaries), encoding="utf-8")
+                report = {"href": back, "a": a + 1, "b": b + 1}
+                (tmp / name).write_text(render.diff_html(page.data, page.summaries, report), encoding="utf-8")
                 links[(a, b)] = f"{base}/{name}"
     else:
         remove_folder(folder, inputs, owned=DIFF_NAME)  # an earlier run's diffs would not match this report
