@@ -492,7 +492,6 @@ def index_add(files, db, name, workers, scheduler):
     if name is not None and "-" not in files:
         raise click.UsageError("--name names the text read from stdin: give - among the files")
     check_output(db, Inputs(files), follow=True)  # the database must not be one of the files
-    conn = store.connect(db)
     progress = _progress()
     failed = 0
 
@@ -501,7 +500,9 @@ def index_add(files, db, name, workers, scheduler):
         failed += 1
         click.echo(f"error: {error_line(e)}", err=True)
 
+    # the cluster first: a bad --workers/--scheduler creates no database
     with _engine(workers, scheduler, progress) as engine:
+        conn = store.connect(db)
         if not engine.distributed:
             for path in progress(files, "indexing"):
                 try:

@@ -419,7 +419,8 @@ def analyze_corpus(speeches: list[Speech], n: int = 5, keywords: int = 10, progr
     engine = engine or Engine(progress=progress)
     settings = RecordSettings(n, keywords)
     with work_folder(work_dir) as work:
-        groups = [speeches[i : i + engine.partition] for i in range(0, len(speeches), engine.partition)]
+        size = engine.partition_for(len(speeches))
+        groups = [speeches[i : i + size] for i in range(0, len(speeches), size)]
         return run(record_tasks("speeches", groups, settings, work), engine, work, rule, n, keywords, exact_limit, full)
 
 

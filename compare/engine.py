@@ -117,6 +117,17 @@ class Engine:
             return []
         return sorted(self.client.run(os.getpid).values())
 
+    def partition_for(self, count: int) -> int:
+        """Speeches per partition for a corpus of ``count``: ``partition``,
+        or on a cluster fewer, so that every worker gets about four record
+        tasks (84 files in one partition of 250 would keep one worker busy
+        and the others idle). The result does not depend on it: partitions
+        only decide which task computes what."""
+        if self.client is None:
+            return self.partition
+        workers = max(1, sum(self.client.nthreads().values()))
+        return max(1, min(self.partition, -(-count // (4 * workers))))
+
     # ----- running tasks
 
     def share(self, value):

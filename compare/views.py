@@ -375,7 +375,8 @@ def corpus_report(specs=(), db: str | None = None, n: int = 5, phrases: int | No
     with corpus.work_folder(work_dir) as work:
         tasks = []
         specs = [str(s) for s in specs]
-        groups = [specs[i : i + engine.partition] for i in range(0, len(specs), engine.partition)]
+        size = engine.partition_for(len(specs))
+        groups = [specs[i : i + size] for i in range(0, len(specs), size)]
         tasks += corpus.record_tasks("files", groups, settings, work, strict=strict)
         if db is not None:
             conn = store.connect(db, create=False)
@@ -383,7 +384,8 @@ def corpus_report(specs=(), db: str | None = None, n: int = 5, phrases: int | No
                 ids = store.speech_ids(conn)
             finally:
                 conn.close()
-            groups = [(str(db), ids[i : i + engine.partition]) for i in range(0, len(ids), engine.partition)]
+            size = engine.partition_for(len(ids))
+            groups = [(str(db), ids[i : i + size]) for i in range(0, len(ids), size)]
             tasks += corpus.record_tasks("db", groups, settings, work)
         c = corpus.run(tasks, engine, work, boilerplate.Rule(min_speeches=min_speeches), n=n, check=check)
     return ReportView(c, phrases, choose_pairs(c, diffs, max_diffs) if c.full else [])
