@@ -219,7 +219,16 @@ def _width(output: str | None, to_terminal: bool) -> int:
 
 def destination(view_types: tuple[type, ...], fmt: str | None, output: str | None, color: str, inputs: Inputs,
                 **options) -> Destination:
-    if output is not None and output != "-":
+    if formats.is_folder(output) and views.ReportView in view_types:
+        # -o DIR/: a report written as a folder of pages (formats.write_report_folder)
+        if (fmt or "html") != "html":
+            raise SpeechdiffError(f"{output}: a folder holds an HTML report; give a file name for --format {fmt}")
+        fmt = "html"
+        from .output import check_folder
+        from .render import FOLDER_NAME
+
+        check_folder(output, inputs, FOLDER_NAME)
+    elif output is not None and output != "-":
         check_output(output, inputs)
     fmt = formats.infer_format(output, fmt)
     if len(view_types) == 1:
