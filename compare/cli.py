@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 import click
 
-from . import __version__, clean, formats, load_many, read_text, select, views
+from . import __version__, clean, formats, read_text, select, views
 from .align import DEFAULT_THRESHOLD
 from .model import Speech, SpeechdiffError
 from .output import Inputs, check_output, cleanup_on_signals
@@ -269,9 +269,15 @@ def _progress():
     console = Console(stderr=True)
     if not console.is_terminal:
         return no_progress
-    # a sized iterable (a cluster's tasks as they finish) is followed as it goes
-    return lambda items, description: track(items if hasattr(items, "__len__") else list(items), description=description,
-                                            console=console, transient=True)
+    def bar(items, description, total=None):
+        # one bar per stage; a cluster's tasks are followed as they finish
+        # (engine.map gives their number as ``total``)
+        if total is None and not hasattr(items, "__len__"):
+            items = list(items)
+        return track(items, description=description, total=total, console=console, transient=True)
+
+    bar.takes_total = True
+    return bar
 
 
 def engine_options(f):

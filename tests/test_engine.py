@@ -213,3 +213,4 @@ def test_import_compare_and_an_in_process_report_never_import_dask(tmp_path):
                             env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"})
     assert result.returncode == 0, result.stderr[-2000:]
     assert json.loads((tmp_path / "r.json").read_text())["speeches"]
+

@@ -5,6 +5,10 @@ test_engine.py.)"""
 
 from __future__ import annotations
 
+import json
+
+import pytest
+
 from .conftest import run
 from .test_engine import SAMPLE_FILES, printed, stored, the_parts
 
@@ -33,3 +37,23 @@ def test_index_add_workers_2_and_a_bad_file(tmp_path):
     here = tmp_path / "here.sqlite"
     run("index", "add", SAMPLE_FILES[0], SAMPLE_FILES[1], "--db", here)
     assert stored(db)["speeches"] == stored(here)["speeches"]
+
+
+# ---------------------------------------------------------------- progress
+
+
+@pytest.mark.parametrize("where", [[], ["--workers", "1"]])
+def test_a_terminal_gets_a_bar_per_stage(where, monkeypatch):
+    """On a terminal each stage of the corpus pipeline shows a bar on
+    stderr (in-process and on a cluster, whose tasks are followed as they
+    finish); in a pipe there is none."""
+    from rich.console import Console
+
+    args = ["report", *SAMPLE_FILES[:3], "--format", "json", *where]
+    assert "records" not in run(*args).stderr
+    monkeypatch.setattr(Console, "is_terminal", property(lambda self: True))
+    result = run(*args)
+    assert result.exit_code == 0, result.output
+    for stage in ("records", "pair overlaps", "labels"):
+        assert stage in result.stderr
+    assert json.loads(result.stdout)["speeches"]

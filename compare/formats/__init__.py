@@ -187,7 +187,7 @@ def is_folder(output: str | os.PathLike | None) -> bool:
     return name.endswith(("/", os.sep)) or (os.path.isdir(name) and not os.path.islink(name))
 
 
-def _pages_folder(target) -> "Path":
+def _pages_folder(target):
     return target.with_name(target.stem + "_pages")
 
 
