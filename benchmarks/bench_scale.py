@@ -3,6 +3,7 @@ speeches, in this process and on a 2-worker Dask LocalCluster.
 
     python benchmarks/run.py scale
     SPEECHDIFF_SCALE_SIZES=1000,3000 python benchmarks/run.py scale   # a quick run
+    SPEECHDIFF_SCALE_WORKERS=0 ...                                      # in-process only (0,2: both)
 
 Every command runs in a fresh child process that reports its own peak
 memory (VmHWM); with --workers the child also asks each worker process for
@@ -266,8 +267,9 @@ def run(sizes: tuple[int, ...] = SIZES) -> None:
               " pairs | families | phrasebook | load (1/5/15 min, before -> after) |")
         print("|---:|---|---:|---|---:|---|---:|---:|---:|---|")
         rows = []
+        engines = [int(w) or None for w in os.environ.get("SPEECHDIFF_SCALE_WORKERS", "0,2").split(",")]
         for size in sizes:
-            for workers in (None, 2):
+            for workers in engines:
                 r = measure(folder, paths, size, workers)
                 rows.append(r)
                 print(f"| {size:,} | {'2 workers' if workers else 'in-process'} | {r['add']:.1f} s |"
@@ -276,6 +278,8 @@ def run(sizes: tuple[int, ...] = SIZES) -> None:
                       f" {r['phrasebook']} | {r['load']} |", flush=True)
         for workers in (0, 2):
             mine = {r["size"]: r for r in rows if r["workers"] == workers}
+            if len(mine) < 2:
+                continue
             lo, hi = (3000, 30000) if {3000, 30000} <= set(mine) else (min(mine), max(mine))
             if lo < hi:
                 for what in ("add", "report"):

@@ -1193,21 +1193,35 @@ def _phrases(found: dict[str, list], family: list[int], min_families: int, holde
 
 def holders_from_postings(hashes: np.ndarray, owners: np.ndarray):
     """``holders_of_keys`` over (hash, speech) postings: the speeches holding
-    every shingle of a key."""
-    order = np.argsort(hashes, kind="stable")
+    every shingle of a key. The postings are sorted by hash, then speech, so
+    each hash's holders are a sorted slice; every key's slices are found by
+    one searchsorted over all keys at once, and a key's holders are its
+    smallest slice narrowed by the others (smallest first, stopping when
+    none is left) — never a Python set of a common shingle's holders."""
+    order = np.lexsort((owners, hashes))
     hashes, owners = hashes[order], owners[order]
 
     def holders_of_keys(keys: list[str]) -> list[set[int]]:
-        out = []
-        for phrase_key in keys:
-            holders = None
-            for h in np.unique(shingles(phrase_key)):
-                lo, hi = np.searchsorted(hashes, h, "left"), np.searchsorted(hashes, h, "right")
-                these = set(owners[lo:hi].tolist())
-                holders = these if holders is None else holders & these
-                if not holders:
+        if not keys:
+            return []
+        per = [np.unique(shingles(k)) for k in keys]
+        flat = np.concatenate(per)
+        lo, hi = np.searchsorted(hashes, flat, "left"), np.searchsorted(hashes, flat, "right")
+        out, at = [], 0
+        for p in per:
+            los, his = lo[at : at + len(p)], hi[at : at + len(p)]
+            at += len(p)
+            sizes = his - los
+            if not len(p) or not sizes.min():
+                out.append(set())
+                continue
+            narrowest = np.argsort(sizes, kind="stable")
+            held = owners[los[narrowest[0]] : his[narrowest[0]]]
+            for j in narrowest[1:]:
+                held = held[_isin_sorted(held, owners[los[j] : his[j]])]
+                if not len(held):
                     break
-            out.append(holders or set())
+            out.append(set(held.tolist()))
         return out
 
     return holders_of_keys
