@@ -149,8 +149,9 @@ def _speech(rng: random.Random, place: str, year: int, carried: list[str]) -> tu
 
 
 def scale_corpus(folder: Path, n: int, seed: int = 2026) -> list[Path]:
-    """``n`` speech files (see the module docstring); the first k of them are
-    the same for every n, so a larger corpus contains the smaller ones."""
+    """``n`` speech files (see the module docstring), seeded: the same n
+    gives the same corpus (the measured sizes are the first k files of the
+    largest, so each smaller corpus is a prefix of the larger one)."""
     rng = random.Random(seed)
     places = list(dict.fromkeys(_place(rng) for _ in range(max(50, n // 8))))
     last: dict[str, tuple[int, list[str]]] = {}
