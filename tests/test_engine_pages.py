@@ -58,12 +58,14 @@ def test_a_folder_report_is_escaped_and_replaced_whole(tmp_path):
     result = run("report", *SAMPLE_FILES[:2], "-o", f"{out}/")
     assert result.exit_code == 2 and "notes.txt" in result.stderr and len(result.stderr.strip().splitlines()) == 1
     (out / "notes.txt").unlink()
-    assert run("report", *SAMPLE_FILES[:2], "-o", str(out)).exit_code == 0  # an existing folder, no slash
+    no_slash = run("report", *SAMPLE_FILES[:2], "-o", str(out))  # an existing folder named without the slash
+    assert no_slash.exit_code == 2 and "is a directory" in no_slash.stderr
+    assert run("report", *SAMPLE_FILES[:2], "-o", f"{out}/").exit_code == 0
     after = sorted(p.name for p in out.iterdir())
     speeches = [n for n in after if n.startswith("s")]
     assert len(speeches) == len([n for n in before if n.startswith("s")]) - 1  # the rerun's pages only (no evil.txt)
     assert run("report", *SAMPLE_FILES[:2], "--format", "json", "-o", f"{out}/").exit_code == 2
-    assert is_folder(f"{out}/") and is_folder(out) and not is_folder(tmp_path / "r.html") and not is_folder(None)
+    assert is_folder(f"{out}/") and not is_folder(out) and not is_folder(tmp_path / "r.html") and not is_folder(None)
 
 
 def test_above_the_limit_report_html_is_an_index_and_a_folder_beside_it(tmp_path, monkeypatch):
@@ -133,9 +135,9 @@ def test_index_and_speech_page_in_a_browser(folder, tmp_path):
         assert page.eval("document.querySelector('h2 .nm').textContent") == render.speech_name(data["speeches"][1])["short"]
         assert page.eval("document.querySelectorAll('ol.key li').length") >= 2  # summary and what is new
         assert page.eval("document.querySelectorAll('ul.near li').length") >= 1
-        page.click("a[href='index.html']")
-        page.settle()
-        assert page.eval("location.pathname").endswith("/index.html")
+        assert page.eval("document.querySelector('nav.jump a').getAttribute('href')") == "index.html"
+        hrefs = page.eval("[...document.querySelectorAll('a[href]')].map(a => a.getAttribute('href').split('#')[0])")
+        assert all((out / h).exists() for h in hrefs if h)  # every link of the page leads to a file of the folder
         page.screenshot(tmp_path / "folder_speech.png")
         phone = b.open(out / "s000002.html", 400, 800)
         assert phone.eval("document.documentElement.scrollWidth") <= 400

@@ -179,12 +179,12 @@ def _folder_limit() -> int:
 
 
 def is_folder(output: str | os.PathLike | None) -> bool:
-    """``-o DIR/`` (a name ending in a slash) or an existing folder: the
-    report is written as a folder of pages."""
+    """``-o DIR/``: a name ending in a slash asks for the report as a folder
+    of pages. (An existing folder named without the slash stays an error,
+    as for every output: a typo must not fill a folder with pages.)"""
     if output is None or os.fspath(output) == "-":
         return False
-    name = os.fspath(output)
-    return name.endswith(("/", os.sep)) or (os.path.isdir(name) and not os.path.islink(name))
+    return os.fspath(output).endswith(("/", os.sep))
 
 
 def _pages_folder(target):
