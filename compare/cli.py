@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 import click
 
-from . import __version__, clean, formats, load_many, read_text, select, views
+from . import __version__, clean, formats, read_text, select, views
 from .align import DEFAULT_THRESHOLD
 from .model import Speech, SpeechdiffError
 from .output import Inputs, check_output, cleanup_on_signals
@@ -219,7 +219,16 @@ def _width(output: str | None, to_terminal: bool) -> int:
 
 def destination(view_types: tuple[type, ...], fmt: str | None, output: str | None, color: str, inputs: Inputs,
                 **options) -> Destination:
-    if output is not None and output != "-":
+    if formats.is_folder(output) and views.ReportView in view_types:
+        # -o DIR/: a report written as a folder of pages (formats.write_report_folder)
+        if (fmt or "html") != "html":
+            raise SpeechdiffError(f"{output}: a folder holds an HTML report; give a file name for --format {fmt}")
+        fmt = "html"
+        from .output import check_folder
+        from .render import FOLDER_NAME
+
+        check_folder(output, inputs, FOLDER_NAME)
+    elif output is not None and output != "-":
         check_output(output, inputs)
     fmt = formats.infer_format(output, fmt)
     if len(view_types) == 1:
@@ -260,7 +269,36 @@ def _progress():
     console = Console(stderr=True)
     if not console.is_terminal:
         return no_progress
-    return lambda items, description: track(list(items), description=description, console=console, transient=True)
+    def bar(items, description, total=None):
+        # one bar per stage; a cluster's tasks are followed as they finish
+        # (engine.map gives their number as ``total``)
+        if total is None and not hasattr(items, "__len__"):
+            items = list(items)
+        return track(items, description=description, total=total, console=console, transient=True)
+
+    bar.takes_total = True
+    return bar
+
+
+def engine_options(f):
+    """--workers, --scheduler and --work-dir: where a corpus command's work runs."""
+    f = click.option("--work-dir", type=click.Path(file_okay=False), metavar="DIR",
+                     help="Keep intermediate results (Parquet) in DIR: an interrupted run started again with the same "
+                          "DIR resumes from the partitions it finished. Workers of a cluster must see DIR.")(f)
+    f = click.option("--scheduler", metavar="tcp://HOST:8786",
+                     help="Run on a running Dask cluster (dask scheduler / dask worker, dask-jobqueue, Kubernetes).")(f)
+    f = click.option("--workers", type=click.IntRange(1, 1024), metavar="N",
+                     help="Run on N worker processes of a local Dask cluster (default: in this process).")(f)
+    return f
+
+
+def _engine(workers, scheduler, progress):
+    from .engine import Engine
+
+    try:
+        return Engine(workers=workers, scheduler=scheduler, progress=progress)
+    except ValueError as e:
+        raise click.UsageError(str(e)) from None
 
 
 def _speeches(count: int) -> str:
@@ -387,31 +425,38 @@ def diff(a, b, threshold, db, fmt, output, color):
 @click.option("--min-speeches", default=1, show_default=True, type=click.IntRange(1),
               help="A passage is boilerplate when it recurs in at least this many other independent speeches.")
 @click.option("--strict", is_flag=True, help="Stop at the first unreadable file instead of skipping it with a warning.")
+@engine_options
 @output_options(views.ReportView)
-def report(specs, db, n, phrases, diffs, max_diffs, table, min_speeches, strict, fmt, output, color):
+def report(specs, db, n, phrases, diffs, max_diffs, table, min_speeches, strict, workers, scheduler, work_dir, fmt, output, color):
     """Compare many speeches: similarity matrix, near-duplicates, the
     boilerplate phrasebook, and what is new in each speech.
 
     -o report.html writes a self-contained page and, in report_diffs/ beside
-    it, the side-by-side diff of each pair (written fresh each run). Without
-    -o a summary is printed; --format html then prints the page alone."""
+    it, the side-by-side diff of each pair (written fresh each run). Above
+    a few hundred speeches, or with -o DIR/, HTML is a folder: an index page
+    and one page per speech and per family. Without -o a summary is printed;
+    --format html then prints the page alone.
+
+    With --db, the speeches' per-speech results stored by `index add` are
+    used as they are. --workers N (or --scheduler) runs the work on Dask."""
     if not specs and not db:
         raise click.UsageError("give speech files (or --db CORPUS.sqlite)")
     inputs = Inputs(specs, databases=[db] if db else [])
     dest = destination((views.ReportView,), fmt, output, color, inputs, table=table)
-    from . import store
-
-    progress = _progress()
-    speeches, skipped = load_many(progress(specs, "reading"), strict=strict)
     if db:
-        speeches += store.load_speeches(_corpus_db(db))
-    if len(speeches) < 2:
-        # too few left to compare: the unreadable file is the problem to name
-        raise SpeechdiffError(skipped[0][1] if skipped else f"a report compares speeches: found {len(speeches)}, need at least 2")
-    for _, reason in skipped:  # one unreadable file among many is not the end of the run
-        click.echo(f"warning: skipped {reason}", err=True)
-    view = views.report(speeches, n=n, phrases=phrases or None, diffs=diffs, max_diffs=max_diffs, progress=progress,
-                        min_speeches=min_speeches)
+        _corpus_db(db).close()  # a missing or foreign database: one line, before any work
+    progress = _progress()
+
+    def check(count, skipped):
+        if count < 2:
+            # too few left to compare: the unreadable file is the problem to name
+            raise SpeechdiffError(skipped[0][1] if skipped else f"a report compares speeches: found {count}, need at least 2")
+        for _, reason in skipped:  # one unreadable file among many is not the end of the run
+            click.echo(f"warning: skipped {reason}", err=True)
+
+    with _engine(workers, scheduler, progress) as engine:
+        view = views.corpus_report(specs, db, n=n, phrases=phrases or None, diffs=diffs, max_diffs=max_diffs,
+                                   min_speeches=min_speeches, engine=engine, work_dir=work_dir, strict=strict, check=check)
     dest.emit(view, progress)
 
 
@@ -449,29 +494,98 @@ def index():
 @click.argument("files", nargs=-1, required=True, type=click.Path(), metavar="FILE...")
 @click.option("--db", required=True, type=click.Path(), metavar="CORPUS.sqlite", help="The database (created if missing).")
 @click.option("--name", help="Name of the text read from stdin (-); default: stdin: and its SHA-256.")
-def index_add(files, db, name):
+@click.option("--workers", type=click.IntRange(1, 1024), metavar="N",
+              help="Clean, outline, fingerprint and summarize on N worker processes of a local Dask cluster.")
+@click.option("--scheduler", metavar="tcp://HOST:8786", help="... or on a running Dask cluster.")
+def index_add(files, db, name, workers, scheduler):
     """Add the speeches of FILES to the corpus (re-adding is a no-op; a
-    changed file replaces its speeches). Bad files are reported and skipped."""
+    changed file replaces its speeches). Bad files are reported and skipped.
+    Each file is stored in its own transaction as soon as it is computed, so
+    an interrupted run, started again, skips what it stored."""
     from . import store
 
     if name is not None and "-" not in files:
         raise click.UsageError("--name names the text read from stdin: give - among the files")
     check_output(db, Inputs(files), follow=True)  # the database must not be one of the files
-    conn = store.connect(db)
     progress = _progress()
     failed = 0
-    for path in progress(files, "indexing"):
-        try:
-            status, count = store.add_file(conn, path, name=name if path == "-" else None)
-        except (SpeechdiffError, OSError) as e:
-            failed += 1
-            click.echo(f"error: {error_line(e)}", err=True)
-            continue
-        click.echo(f"{status}: {path} ({_speeches(count)})")
+
+    def fail(e):
+        nonlocal failed
+        failed += 1
+        click.echo(f"error: {error_line(e)}", err=True)
+
+    # the cluster first: a bad --workers/--scheduler creates no database
+    with _engine(workers, scheduler, progress) as engine:
+        conn = store.connect(db)
+        if not engine.distributed:
+            for path in progress(files, "indexing"):
+                try:
+                    status, count = store.add_file(conn, path, name=name if path == "-" else None)
+                except (SpeechdiffError, OSError) as e:
+                    fail(e)
+                    continue
+                click.echo(f"{status}: {path} ({_speeches(count)})")
+        else:
+            _index_on_cluster(conn, files, name, engine, fail)
     totals = store.counts(conn)
     click.echo(f"{db}: {totals['files']} files, {totals['speeches']} speeches, {totals['sentences']} sentences", err=True)
     if failed:
         raise click.exceptions.Exit(2)
+
+
+def _index_on_cluster(conn, files, name, engine, fail) -> None:
+    """index add with the per-speech work on the cluster: files are read and
+    checked here (unchanged ones skipped), prepared on the workers a batch
+    at a time, and each stored in its own transaction as its batch returns."""
+    from . import read_text, store
+    from .corpus import RecordSettings
+
+    settings = RecordSettings()
+    todo = []
+    for path in files:
+        label = name if path == "-" else None
+        try:
+            raw = read_text(path)
+            digest = store._sha256(raw)
+            count = store.unchanged(conn, path, digest, label)
+        except (SpeechdiffError, OSError) as e:
+            fail(e)
+            continue
+        if count is not None:
+            click.echo(f"unchanged: {path} ({_speeches(count)})")
+        else:
+            todo.append((path, label, raw, store.entry_of(path, digest, label)[1]))
+    batch = max(1, 2 * engine.partition)
+    for lo in range(0, len(todo), batch):
+        chunk = todo[lo : lo + batch]
+        prepared = engine.map(_prepare_files, [chunk[i : i + 8] for i in range(0, len(chunk), 8)],
+                              f"indexing {lo + 1}-{lo + len(chunk)} of {len(todo)}", settings)
+        for (path, label, raw, _), result in zip(chunk, [r for group in prepared for r in group]):
+            if isinstance(result, Exception):
+                fail(result)
+                continue
+            try:
+                status, count = store.add_file(conn, path, name=label, settings=settings, raw=raw, prepared=result)
+            except (SpeechdiffError, OSError) as e:
+                fail(e)
+                continue
+            click.echo(f"{status}: {path} ({_speeches(count)})")
+
+
+def _prepare_files(items, settings):
+    """On a worker: ``store.prepare`` of a few files' texts (an error is
+    returned, not raised, so one bad file does not stop its batch)."""
+    from . import store
+
+    out = []
+    for path, _, raw, source in items:
+        try:
+            prepared = store.prepare(raw, source, settings)
+            out.append(prepared if prepared else SpeechdiffError(f"{path}: no speech text found after cleaning"))
+        except SpeechdiffError as e:
+            out.append(e)
+    return out
 
 
 @index.command("remove")

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter, defaultdict
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -23,7 +24,7 @@ from scipy.sparse.csgraph import connected_components
 from . import analyze, boilerplate
 from .align import MIN_SHARED_CLAUSE, Unit, char_diff
 from .model import Speech
-from .fingerprint import MIN_KEY, SHINGLE, Fingerprint, covered_chars, fingerprint, lookup, shingles  # noqa: F401 (re-exported)
+from .fingerprint import MIN_KEY, SHINGLE, Fingerprint, covered_chars, fingerprint, from_keys, lookup, shingles  # noqa: F401 (re-exported)
 from .textkey import NUMBER, key, key_spans  # noqa: F401 (key re-exported)
 
 NEAR_DUPLICATE = 0.8  # Jaccard of two speeches' fingerprints: copies of one speech
@@ -161,6 +162,7 @@ class Occurrence:
     unit: int  # index into that speech's units
     start: int  # offsets of the passage in the speech's text
     end: int
+    context: tuple[str, str, str] | None = None  # (left, match, right) when the speech's text is not at hand
 
 
 @dataclass
@@ -343,11 +345,12 @@ class SpeechReport:
     distinctive: list[analyze.Keyword]  # keywords against the rest of the corpus
     units: list[Unit] = field(repr=False, default_factory=list)
     labels: boilerplate.Labels | None = field(repr=False, default=None)
+    share_values: dict[str, float] | None = field(repr=False, default=None)  # the shares, kept when labels are not
 
     @property
     def shares(self) -> dict[str, float]:
         """boilerplate / edited / fill / local shares of its characters (sum 1)."""
-        return self.labels.shares if self.labels else {}
+        return self.labels.shares if self.labels else (self.share_values or {})
 
 
 def new_sentences(fp: Fingerprint, labels: list[str], n: int = 5) -> list[analyze.KeySentence]:
@@ -386,6 +389,7 @@ class Corpus:
     pairs: list[Pair]
     phrasebook: list[Phrase]
     rule: boilerplate.Rule = field(default_factory=boilerplate.Rule)
+    full: bool = True  # each speech's text, units and labels are kept (else only its figures and report lines)
 
     def __repr__(self) -> str:
         return f"<Corpus {len(self.speeches)} speeches, {len(self.pairs)} related pairs, {len(self.phrasebook)} phrasebook entries>"
@@ -400,42 +404,980 @@ class Corpus:
 
 
 def analyze_corpus(speeches: list[Speech], n: int = 5, keywords: int = 10, progress=no_progress,
-                   exact_limit: int = EXACT_PAIRS_LIMIT, rule: boilerplate.Rule | None = None) -> Corpus:
+                   exact_limit: int = EXACT_PAIRS_LIMIT, rule: boilerplate.Rule | None = None, engine=None,
+                   work_dir: str | None = None, full: bool | None = None) -> Corpus:
     """Compare every speech with the rest: pairs, families, phrasebook and
     each speech's boilerplate share, summary and what is new in it.
     ``rule``: the boilerplate rule (default: ``boilerplate.Rule()``, a
     passage is reused when one other independent speech has it).
-    ``progress(iterable, description)`` may wrap the long loops."""
+    ``engine``: where the work runs (``compare.engine.Engine``; default in
+    this process, ``progress(iterable, description)`` wrapping each stage).
+    ``work_dir``: the folder of intermediate files (default: a temporary
+    one, removed afterwards; a kept one lets an interrupted run resume)."""
+    from .engine import Engine
+
+    engine = engine or Engine(progress=progress)
+    settings = RecordSettings(n, keywords)
+    with work_folder(work_dir) as work:
+        size = engine.partition_for(len(speeches))
+        groups = [speeches[i : i + size] for i in range(0, len(speeches), size)]
+        return run(record_tasks("speeches", groups, settings, work), engine, work, rule, n, keywords, exact_limit, full)
+
+
+@contextmanager
+def work_folder(path: str | None = None):
+    """The intermediate files' folder: ``path`` (created, kept), or a
+    temporary one removed when the block ends."""
+    import os
+    import tempfile
+
+    if path is None:
+        with tempfile.TemporaryDirectory(prefix="speechdiff-work-") as tmp:
+            yield tmp
+        return
+    os.makedirs(path, exist_ok=True)
+    yield os.path.abspath(path)
+
+
+# ---------------------------------------------------------------- the per-speech record
+#
+# Everything a corpus step needs from one speech, computed once by one pure
+# function (``speech_record``) wherever the work runs: in this process, on a
+# Dask worker, or by ``index add`` (stored in the index's ``results`` table,
+# so ``report --db`` never computes it again). The expensive parts are
+# jieba's segmentation (the words of each sentence, kept so the corpus step
+# can rank a speech's local sentences without segmenting again) and TextRank.
+
+RECORD_FORMAT = 1  # bumped when the encoding below changes: older stored records are recomputed
+
+
+@dataclass(frozen=True)
+class RecordSettings:
+    """What a record depends on besides the speech (the ``results`` row's
+    ``settings``): summary sentences ``n`` and ``keywords``. Validated."""
+
+    n: int = 5
+    keywords: int = 10
+
+    def __post_init__(self):
+        for name, low in (("n", 1), ("keywords", 0)):
+            value = getattr(self, name)
+            if not isinstance(value, int) or isinstance(value, bool) or value < low:
+                raise ValueError(f"RecordSettings.{name} must be an integer >= {low}, got {value!r}")
+
+    def key(self) -> str:
+        """Canonical JSON of the settings (with the fingerprint width and the
+        record format), the ``results.settings`` of a stored record."""
+        import json
+
+        return json.dumps({"format": RECORD_FORMAT, "shingle": SHINGLE, "n": self.n, "keywords": self.keywords},
+                          sort_keys=True, separators=(",", ":"))
+
+
+@dataclass
+class SpeechRecord:
+    """One speech's per-speech results: its fingerprint (speech, outline,
+    units, keys, runs), TextRank summary, the words of each sentence (for
+    ranking its local sentences later) and its keyword candidates."""
+
+    fingerprint: Fingerprint
+    summary: analyze.Summary
+    words: list[list[str]]  # per sentence of speech.sentences: Tokens.words
+    candidates: dict[str, int]  # keyword candidate -> uses (distinctive keywords)
+    candidate_total: int  # uses of all candidates (the tf denominator)
+
+    @property
+    def speech(self) -> Speech:
+        return self.fingerprint.speech
+
+
+def speech_record(speech: Speech, settings: RecordSettings = RecordSettings()) -> SpeechRecord:
+    """The per-speech work, done once: fingerprint, tokens, summary."""
+    fp = fingerprint(speech)
+    tokens = analyze.tokenize([s.text for s in speech.sentences])
+    summary = analyze.summarize(speech, settings.n, settings.keywords)
+    candidates = Counter(w for t in tokens for w in t.keyword_candidates)
+    return SpeechRecord(fp, summary, [list(t.words) for t in tokens], dict(candidates), sum(candidates.values()))
+
+
+def _outline_data(text: str, sections) -> list:
+    """The outline as nested lists of offsets (every text in it is a slice of
+    the speech's text: ``Sentence.text == text[start:end]``)."""
+    out = []
+    for sec in sections:
+        paragraphs = [[p.start, p.end, [[s.start, s.end] for s in p.sentences]] for p in sec.paragraphs]
+        out.append([sec.level, sec.number, sec.marker, sec.heading, sec.kind, list(sec.span), paragraphs,
+                    _outline_data(text, sec.children)])
+    return out
+
+
+def _outline_of(text: str, data: list):
+    from .model import Paragraph, Section, Sentence
+
+    sections = []
+    for level, number, marker, heading, kind, span, paragraphs, children in data:
+        paras = [Paragraph(text[a:b], a, b, [Sentence(text[c:d], c, d) for c, d in sentences]) for a, b, sentences in paragraphs]
+        sections.append(Section(level, number, marker, heading, paras, _outline_of(text, children), tuple(span), kind))
+    return sections
+
+
+def encode_record(record: SpeechRecord) -> bytes:
+    """A record as bytes: zlib-compressed JSON of its plain parts followed by
+    its arrays, never pickle (a stored record is data; reading a shared
+    database must not run code)."""
+    import json
+    import zlib
+
+    fp, s, summary = record.fingerprint, record.speech, record.summary
+    head = {
+        "format": RECORD_FORMAT,
+        "speech": [s.title, s.date, s.speaker, s.source, s.subtitle, s.text],
+        "outline": _outline_data(s.text, s.sections),
+        "keys": "".join(fp.keys),
+        "summary": [[[k.text, k.start, k.end, k.score, k.rank, k.path] for k in summary.sentences],
+                    [[k.word, k.score] for k in summary.keywords]],
+        "words": "\x01".join("\x00".join(ws) for ws in record.words),
+        "sentences": len(record.words),
+        "candidates": record.candidates,
+        "candidate_total": record.candidate_total,
+        "lengths": np.diff(fp.offsets).tolist(),
+    }
+    return zlib.compress(json.dumps(head, ensure_ascii=False, separators=(",", ":")).encode(), 1)
+
+
+def decode_record(blob: bytes) -> SpeechRecord:
+    """``encode_record``'s inverse; ValueError when the bytes are not a record
+    of this format (the caller names the damaged row)."""
+    import json
+    import zlib
+
+    from .align import units_of
+
+    try:
+        head = json.loads(zlib.decompress(blob))
+        if head.get("format") != RECORD_FORMAT:
+            raise ValueError(f"record format {head.get('format')!r}, expected {RECORD_FORMAT}")
+        title, date, speaker, source, subtitle, text = head["speech"]
+        speech = Speech(title, date, speaker, source, text, _outline_of(text, head["outline"]), subtitle)
+        joined, keys, pos = head["keys"], [], 0
+        for n in head["lengths"]:
+            keys.append(joined[pos : pos + n])
+            pos += n
+        units = units_of(speech)
+        if pos != len(joined) or len(keys) != len(units):
+            raise ValueError("record keys do not match its outline")
+        fp = from_keys(speech, units, keys)
+        sentences, keywords = head["summary"]
+        summary = analyze.Summary(source, title, date, speaker,
+                                  [analyze.KeySentence(t, a, b, sc, r, p) for t, a, b, sc, r, p in sentences],
+                                  [analyze.Keyword(w, sc) for w, sc in keywords])
+        words = [ws.split("\x00") if ws else [] for ws in head["words"].split("\x01")] if head["sentences"] else []
+        if len(words) != head["sentences"]:
+            raise ValueError("record words do not match its sentences")
+        return SpeechRecord(fp, summary, words, dict(head["candidates"]), int(head["candidate_total"]))
+    except (zlib.error, json.JSONDecodeError, UnicodeDecodeError, KeyError, TypeError, IndexError) as e:
+        raise ValueError(f"not a speech record ({e.__class__.__name__}: {e})") from None
+
+
+# ---------------------------------------------------------------- the partitioned pipeline
+#
+# ``run`` compares a corpus as a sequence of stages over *partitions* of
+# records (``engine.PARTITION`` speeches, one Parquet file each) and hash
+# *buckets* (a shuffle: every partition writes one file per bucket, one task
+# per bucket reads them). No stage holds more than a partition of records,
+# or a bucket of a hash table, at a time; what the driver holds grows with
+# the speeches (a few numbers and the report lines of each), the candidate
+# pairs and the phrasebook's candidates, never with pairs of speeches
+# squared. The in-process engine runs the very same functions one after
+# another, so a cluster run and an in-process run give the same result.
+#
+#   records     per partition: speech -> SpeechRecord (or read from the index)
+#   frequent    shingle document frequencies, grouped by hash bucket; a
+#               shingle in more than FREQUENT_SHARE of the speeches (at least
+#               FREQUENT_FLOOR) is the genre's boilerplate by definition and
+#               takes no part in finding candidate pairs
+#   bands       per partition: a one-permutation MinHash of each speech's
+#               other shingles, cut into LSH bands; grouped by band value
+#   candidates  per bucket: speeches sharing a band value
+#   overlaps    per block of two partitions: exact shared fingerprints
+#   families    connected components of the near-duplicate pairs (driver)
+#   families'   per bucket: how many families hold each shingle (the rule's
+#   counts      "other independent speeches")
+#   words       per partition: keyword candidates per family (distinctive keywords)
+#   labels      per partition: the boilerplate rule, shares, what is new,
+#               distinctive keywords, and the phrasebook's candidates
+#   holders     per partition: which speeches hold each candidate phrase
+#   phrasebook  grouping, folding, ranking (driver)
+
+FREQUENT_SHARE = 0.02  # a shingle in more than 2% of the speeches ...
+FREQUENT_FLOOR = 100  # ... and in more than 100 of them is excluded from candidate pairs (passim's max-df is 100)
+LSH_BINS = 512  # one-permutation MinHash: bins of the 64-bit hash space, the minimum of each
+LSH_ROWS = 2  # bins per band: a pair is a candidate when both bins of one band agree
+# With 256 bands of 2 rows, a pair of Jaccard J (over its non-frequent
+# shingles) is a candidate with probability 1 - (1 - J^2)^256: 0.47 at
+# J = 0.05, 0.92 at 0.1, 1.0 from 0.2; 0.025 at 0.01 and 0.002 at 0.003, so
+# the unrelated pairs that a corpus has quadratically many of are rarely
+# measured. (datasketch's 64 permutations at threshold 0.05 used one row per
+# band: 0.47 at J = 0.01, most of a large corpus.)
+BAND_CAP = 200  # a band bucket holding more speeches contributes a chain of neighbours, not every pair
+_BIN_SHIFT = np.uint64(64 - 9)  # log2(LSH_BINS) top bits pick the bin
+
+
+def one_permutation_signature(hashes: np.ndarray, seed: int = 0) -> np.ndarray:
+    """One-permutation MinHash (Li, Owen & Zhang 2012) of a sorted array of
+    well-mixed 64-bit hashes: the smallest hash in each of LSH_BINS equal
+    ranges of the hash space. The hashes are sorted and the bins contiguous
+    ranges, so each minimum is the first hash at or after the bin's start:
+    one searchsorted, O(LSH_BINS log n), however long the speech. An empty
+    bin borrows from the next non-empty one (circularly), mixed with the
+    distance, as rotation densification (Shrivastava & Li 2014) does, so two
+    sets agree on it only when they agree on the bin it borrows from."""
+    out = np.zeros(LSH_BINS, dtype=np.uint64)
+    if not len(hashes):
+        # nothing to compare: values no other speech has (seeded by the speech)
+        return _mix(np.arange(LSH_BINS, dtype=np.uint64) + np.uint64(seed + 1) * np.uint64(LSH_BINS))
+    bins = hashes >> _BIN_SHIFT
+    starts = np.searchsorted(bins, np.arange(LSH_BINS, dtype=np.uint64))
+    filled = np.zeros(LSH_BINS, dtype=bool)
+    filled[np.unique(bins).astype(np.int64)] = True
+    first = hashes[np.minimum(starts, len(hashes) - 1)]
+    full = np.flatnonzero(filled)
+    nxt = full[np.searchsorted(full, np.arange(LSH_BINS)) % len(full)]  # next filled bin, circularly
+    distance = (nxt - np.arange(LSH_BINS)) % LSH_BINS
+    out[:] = first[nxt]
+    empty = ~filled
+    out[empty] = _mix(out[empty] ^ distance[empty].astype(np.uint64))
+    return out
+
+
+def band_keys(signature: np.ndarray) -> np.ndarray:
+    """One 64-bit value per band of LSH_ROWS bins (the band's number mixed
+    in, so equal values in two different bands never meet)."""
+    rows = signature.reshape(-1, LSH_ROWS)
+    key = np.arange(len(rows), dtype=np.uint64) * np.uint64(0x9E3779B97F4A7C15)
+    for r in range(LSH_ROWS):
+        key = _mix(key ^ rows[:, r])
+    return key
+
+
+from .fingerprint import _mix  # noqa: E402  (the shared 64-bit finalizer)
+
+
+# ----- the work folder: Parquet files, each written whole or not at all
+
+
+def _write_parquet(path, columns: dict) -> None:
+    import os
+    import tempfile
+
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    table = pa.table({name: (pa.array(values, type=pa.binary()) if isinstance(values, list) else pa.array(values))
+                      for name, values in columns.items()})
+    folder = os.path.dirname(path)
+    os.makedirs(folder, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=folder, prefix=".part.", suffix=".tmp")
+    os.close(fd)
+    try:
+        pq.write_table(table, tmp, compression="zstd" if pa.Codec.is_available("zstd") else "snappy")
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+
+
+def _read_parquet(path, columns=None) -> dict:
+    import pyarrow.parquet as pq
+
+    table = pq.read_table(path, columns=columns)
+    out = {}
+    for name in table.column_names:
+        column = table.column(name)
+        if str(column.type) == "binary":
+            out[name] = column.to_pylist()
+        else:
+            out[name] = column.to_numpy()
+    return out
+
+
+def _bucket_of(hashes: np.ndarray, buckets: int) -> np.ndarray:
+    """Bucket of each hash for a shuffle: its low bits (the top bits pick LSH bins)."""
+    return (hashes % np.uint64(buckets)).astype(np.int64)
+
+
+def _split_by_bucket(hashes: np.ndarray, buckets: int, *columns):
+    """(bucket, hashes, columns...) for each non-empty bucket, hashes kept in order."""
+    of = _bucket_of(hashes, buckets)
+    order = np.argsort(of, kind="stable")
+    bounds = np.searchsorted(of[order], np.arange(buckets + 1))
+    for b in range(buckets):
+        sel = order[bounds[b] : bounds[b + 1]]
+        yield b, hashes[sel], *[c[sel] for c in columns]
+
+
+def _sets(path) -> list[np.ndarray]:
+    return [np.frombuffer(blob, dtype="<u8") for blob in _read_parquet(path, ["set"])["set"]]
+
+
+# ----- stage: records
+
+
+@dataclass
+class PartInfo:
+    """What the driver keeps of one partition of records."""
+
+    path: str
+    first: int  # corpus index of its first speech
+    meta: list[tuple]  # per speech: (source, title, date, speaker, chars)
+    set_sizes: np.ndarray
+    skipped: list[tuple[str, str]] = field(default_factory=list)
+
+    @property
+    def size(self) -> int:
+        return len(self.meta)
+
+
+def part_records(task) -> PartInfo:
+    """Stage ``records``: one partition's SpeechRecords, written to its
+    Parquet file (kept if it is already there: a resumed run). ``task``:
+    (kind, items, settings, path) with kind ``speeches`` (Speech objects),
+    ``files`` (FILE / FILE#N specs, read here) or ``rows`` ((Speech, stored
+    record blob or None) from an index: only missing records are computed)."""
+    import json
+    import os
+
+    kind, items, settings, path = task[:4]
+    skipped: list[tuple[str, str]] = []
+    if not os.path.exists(path):
+        blobs = []
+        if kind == "files":
+            from . import load_many
+
+            speeches, skipped = load_many(items, strict=settings_strict(task))
+            blobs = [encode_record(speech_record(s, settings)) for s in speeches]
+        elif kind == "db":
+            from . import store
+
+            conn = store.connect(items[0], create=False)
+            try:
+                rows = store.record_rows(conn, items[1], settings.key())
+            finally:
+                conn.close()
+            blobs = [blob if blob is not None else encode_record(speech_record(s, settings)) for s, blob in rows]
+        elif kind == "speeches":
+            blobs = [encode_record(speech_record(s, settings)) for s in items]
+        else:
+            blobs = [blob if blob is not None else encode_record(speech_record(s, settings)) for s, blob in items]
+        records = [decode_record(b) for b in blobs]
+        _write_parquet(path, {
+            "record": blobs,
+            "set": [r.fingerprint.set.astype("<u8").tobytes() for r in records],
+            "candidates": [json.dumps([r.candidates, r.candidate_total], ensure_ascii=False).encode() for r in records],
+            "meta": [json.dumps([r.speech.source, r.speech.title, r.speech.date, r.speech.speaker, r.fingerprint.chars],
+                                ensure_ascii=False).encode() for r in records],
+            "skipped": [json.dumps(skipped, ensure_ascii=False).encode()] * len(records),
+        })
+        if not records:  # nothing readable in this partition: an empty file says so on resumption
+            _write_parquet(path, {"record": [], "set": [], "candidates": [], "meta": [], "skipped": []})
+    table = _read_parquet(path, ["set", "meta", "skipped"])
+    meta = [tuple(json.loads(m)) for m in table["meta"]]
+    if table["skipped"]:
+        skipped = [tuple(s) for s in json.loads(table["skipped"][0])]
+    return PartInfo(path, 0, meta, np.array([len(s) // 8 for s in table["set"]], dtype=np.int64), skipped)
+
+
+def settings_strict(task) -> bool:
+    """A files task's fifth item: stop at the first unreadable file."""
+    return bool(task[4]) if len(task) > 4 else False
+
+
+def _records(path) -> list[SpeechRecord]:
+    return [decode_record(b) for b in _read_parquet(path, ["record"])["record"]]
+
+
+# ----- stage: frequent shingles
+
+
+def part_df(task) -> None:
+    """Stage ``frequent`` (map): per bucket, each distinct hash of the
+    partition and in how many of its speeches it is."""
+    path, buckets, out = task
+    sets = _sets(path)
+    hashes, counts = np.unique(np.concatenate(sets), return_counts=True) if sets else (np.zeros(0, np.uint64), np.zeros(0, np.int64))
+    for b, h, c in _split_by_bucket(hashes, buckets, counts):
+        np.savez(_tmp_then(f"{out}-{b}.npz"), hash=h, count=c.astype(np.int32))
+        _commit(f"{out}-{b}.npz")
+
+
+def _tmp_then(path: str) -> str:
+    import os
+
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    return path + ".tmp.npz"
+
+
+def _commit(path: str) -> None:
+    import os
+
+    os.replace(path + ".tmp.npz", path)
+
+
+def _load_npz(paths, *names):
+    import os
+
+    parts = [np.load(p) for p in paths if os.path.exists(p)]
+    return [np.concatenate([p[n] for p in parts]) if parts else np.zeros(0) for n in names]
+
+
+def _grouped_sum(hashes: np.ndarray, counts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    if not len(hashes):
+        return np.zeros(0, dtype=np.uint64), np.zeros(0, dtype=np.int64)
+    order = np.argsort(hashes, kind="stable")
+    h, c = hashes[order].astype(np.uint64), counts[order].astype(np.int64)
+    starts = np.concatenate(([0], np.flatnonzero(h[1:] != h[:-1]) + 1))
+    return h[starts], np.add.reduceat(c, starts)
+
+
+def bucket_frequent(task) -> np.ndarray:
+    """Stage ``frequent`` (reduce): the bucket's hashes held by more than ``cap`` speeches."""
+    paths, cap = task
+    hashes, counts = _load_npz(paths, "hash", "count")
+    h, c = _grouped_sum(hashes, counts)
+    return h[c > cap]
+
+
+def frequent_cap(n: int) -> int:
+    """Speeches a shingle may be in and still propose candidate pairs."""
+    return max(FREQUENT_FLOOR, int(FREQUENT_SHARE * n))
+
+
+# ----- stage: bands and candidates
+
+
+def part_bands(task, frequent: np.ndarray) -> None:
+    """Stage ``bands`` (map): each speech's band values, without its
+    ``frequent`` shingles, written per bucket as (band value, speech)."""
+    path, first, buckets, out = task
+    keys, owners = [], []
+    for i, s in enumerate(_sets(path)):
+        rare = s[~_isin_sorted(s, frequent)] if len(frequent) else s
+        if len(rare) < max(1, len(s) // 10):
+            # (almost) all of it is the genre's common text: its copies are
+            # found through its whole fingerprint, or not at all
+            rare = s
+        keys.append(band_keys(one_permutation_signature(rare, first + i)))
+        owners.append(np.full(len(keys[-1]), first + i, dtype=np.int64))
+    if not keys:
+        return
+    for b, k, o in _split_by_bucket(np.concatenate(keys), buckets, np.concatenate(owners)):
+        np.savez(_tmp_then(f"{out}-{b}.npz"), key=k, owner=o)
+        _commit(f"{out}-{b}.npz")
+
+
+def _isin_sorted(values: np.ndarray, table: np.ndarray) -> np.ndarray:
+    """``np.isin`` for a sorted ``table``: one searchsorted."""
+    if not len(table) or not len(values):
+        return np.zeros(len(values), dtype=bool)
+    at = np.minimum(np.searchsorted(table, values), len(table) - 1)
+    return table[at] == values
+
+
+def bucket_candidates(task) -> np.ndarray:
+    """Stage ``candidates`` (reduce): pairs of speeches sharing a band
+    value, as a*2**32 + b (a < b). A bucket of more than BAND_CAP speeches
+    gives only its consecutive members as pairs: every pair of a crowd is
+    quadratic, and near-duplicates in it still meet through other bands."""
+    (paths,) = task
+    keys, owners = _load_npz(paths, "key", "owner")
+    if not len(keys):
+        return np.zeros(0, dtype=np.int64)
+    order = np.lexsort((owners, keys))
+    keys, owners = keys[order], owners[order].astype(np.int64)
+    starts = np.concatenate(([0], np.flatnonzero(keys[1:] != keys[:-1]) + 1, [len(keys)]))
+    sizes = np.diff(starts)
+    out = []
+    # chains: consecutive members of every group (all pairs of a 2-group; the
+    # neighbours of a crowd)
+    same = np.ones(len(keys), dtype=bool)
+    same[starts[:-1]] = False  # position i pairs with i-1 when both are in one group
+    at = np.flatnonzero(same)
+    out.append(owners[at - 1] * (1 << 32) + owners[at])
+    # every other pair of groups of 3..BAND_CAP
+    for g in np.flatnonzero((sizes > 2) & (sizes <= BAND_CAP)):
+        members = owners[starts[g] : starts[g + 1]]
+        a, b = np.triu_indices(len(members), k=2)
+        out.append(members[a] * (1 << 32) + members[b])
+    pairs = np.unique(np.concatenate(out))
+    a, b = pairs >> 32, pairs & 0xFFFFFFFF
+    return pairs[a != b]
+
+
+# ----- stage: overlaps
+
+
+def block_overlaps(task) -> np.ndarray:
+    """Stage ``overlaps``: shared fingerprints of each pair (a, b) whose
+    speeches are in partitions ``pa`` and ``pb``: for each a, its partners'
+    sets laid end to end and looked up in a's set at once."""
+    path_a, first_a, path_b, first_b, pairs = task
+    sets_a = _sets(path_a)
+    sets_b = sets_a if path_b == path_a else _sets(path_b)
+    a_all, b_all = pairs >> 32, pairs & 0xFFFFFFFF
+    out = np.zeros(len(pairs), dtype=np.int64)
+    starts = np.concatenate(([0], np.flatnonzero(a_all[1:] != a_all[:-1]) + 1, [len(pairs)]))
+    for lo, hi in zip(starts[:-1].tolist(), starts[1:].tolist()):
+        mine = sets_a[int(a_all[lo]) - first_a]
+        partners = [sets_b[int(b) - first_b] for b in b_all[lo:hi]]
+        joined = np.concatenate(partners)
+        hits = _isin_sorted(joined, mine).astype(np.int64)
+        bounds = np.concatenate(([0], np.cumsum([len(p) for p in partners])))
+        sums = np.concatenate(([0], np.cumsum(hits)))
+        out[lo:hi] = sums[bounds[1:]] - sums[bounds[:-1]]
+    return out
+
+
+# ----- stage: how many families hold each shingle
+
+
+def part_family_counts(task) -> None:
+    """Stage ``families' counts`` (map): per bucket, each hash of the
+    partition with the number of single-speech families holding it, and
+    the (hash, family) pairs of larger families (counted once in the reduce,
+    however many partitions their members are in)."""
+    path, family, multi, buckets, out = task
+    sets = _sets(path)
+    single = [s for s, m in zip(sets, multi) if not m]
+    hashes, counts = (np.unique(np.concatenate(single), return_counts=True) if single
+                      else (np.zeros(0, np.uint64), np.zeros(0, np.int64)))
+    fam_h, fam_f = [], []
+    for f in sorted({int(f) for f, m in zip(family, multi) if m}):
+        union = np.unique(np.concatenate([s for s, g, m in zip(sets, family, multi) if m and g == f]))
+        fam_h.append(union)
+        fam_f.append(np.full(len(union), f, dtype=np.int64))
+    fam_h = np.concatenate(fam_h) if fam_h else np.zeros(0, np.uint64)
+    fam_f = np.concatenate(fam_f) if fam_f else np.zeros(0, np.int64)
+    split_single = {b: (h, c) for b, h, c in _split_by_bucket(hashes, buckets, counts)}
+    split_multi = {b: (h, f) for b, h, f in _split_by_bucket(fam_h, buckets, fam_f)}
+    for b in range(buckets):
+        h, c = split_single[b]
+        mh, mf = split_multi[b]
+        np.savez(_tmp_then(f"{out}-{b}.npz"), hash=h, count=c.astype(np.int32), fhash=mh, family=mf)
+        _commit(f"{out}-{b}.npz")
+
+
+def bucket_family_table(task) -> int:
+    """Stage ``families' counts`` (reduce): the bucket's hashes held by at
+    least two families, sorted, with how many; written to ``out``."""
+    paths, out = task
+    hashes, counts, fhash, fam = _load_npz(paths, "hash", "count", "fhash", "family")
+    if len(fhash):
+        pairs = np.unique(np.stack([fhash.astype(np.uint64), fam.astype(np.uint64)]), axis=1)
+        hashes = np.concatenate((hashes.astype(np.uint64), pairs[0]))
+        counts = np.concatenate((counts.astype(np.int64), np.ones(pairs.shape[1], dtype=np.int64)))
+    h, c = _grouped_sum(hashes, counts)
+    keep = c >= 2  # held by one family only: no speech finds it in another
+    np.savez(_tmp_then(out), hash=h[keep], count=c[keep])
+    _commit(out)
+    return int(keep.sum())
+
+
+# ----- stage: words (distinctive keywords)
+
+
+def part_words(task) -> tuple[Counter, dict[int, set[str]]]:
+    """Stage ``words``: per word, how many single-speech families of the
+    partition use it; and the words of each larger family's members here."""
+    import json
+
+    path, family, multi = task
+    single: Counter = Counter()
+    larger: dict[int, set[str]] = defaultdict(set)
+    for blob, f, m in zip(_read_parquet(path, ["candidates"])["candidates"], family, multi):
+        words = json.loads(blob)[0]
+        if m:
+            larger[int(f)].update(words)
+        else:
+            single.update(words.keys())
+    return single, dict(larger)
+
+
+# ----- stage: labels, what is new, distinctive keywords, phrasebook candidates
+
+KWIC = 12  # characters of context either side of a phrasebook occurrence (its keyword-in-context line)
+
+
+def _context(text: str, start: int, end: int) -> tuple[str, str, str]:
+    return text[max(0, start - KWIC) : start].split("\n")[-1], text[start:end], text[end : end + KWIC].split("\n")[0]
+
+
+@dataclass
+class LabelTask:
+    path: str
+    first: int
+    family: np.ndarray  # family of each speech of the partition
+    tables: list[str]  # the families' count table, one file per bucket
+    rule: boilerplate.Rule
+    n: int
+    keywords: int
+    full: bool  # keep each speech's text, units and labels (a small corpus, the library's Corpus)
+    every_sentence: bool  # every sentence is a phrasebook candidate (else only those with text in another family)
+
+
+def part_labels(task: LabelTask, word_families: dict[str, int], total_families: int):
+    """Stage ``labels``: the boilerplate rule on each speech of a partition
+    (its runs looked up in the families' count table, one bucket file at a
+    time), what is new in it, its distinctive keywords, and the phrasebook's
+    candidates: units whose text recurs in another family (sentence
+    entries) and the recurring runs inside units (phrase entries)."""
+    records = _records(task.path)
+    if not records:
+        return [], [], []
+    distinct = np.unique(np.concatenate([r.fingerprint.set for r in records]))
+    held = np.zeros(len(distinct), dtype=np.int64)  # families holding each hash (0: only the speech's own)
+    bucket = _bucket_of(distinct, len(task.tables))
+    for b, table_path in enumerate(task.tables):
+        sel = np.flatnonzero(bucket == b)
+        if len(sel):
+            table = np.load(table_path)
+            held[sel] = lookup(distinct[sel], table["hash"], table["count"])
+    reports, sentences, runs = [], [], []
+    for i, rec in enumerate(records):
+        s = task.first + i
+        fp, speech = rec.fingerprint, rec.speech
+        families = lookup(fp.runs, distinct, held)
+        # "other independent speeches": the families holding a run, less its own
+        recurs = boilerplate.recurring(families - 1, task.rule)
+        labels = boilerplate.label(fp, recurs, task.rule)
+        covered = covered_chars(fp, recurs)
+        words = {sent.start: analyze.Tokens(w, []) for sent, w in zip(speech.sentences, rec.words)}
+        local = {u.start for u, name in zip(fp.units, labels.labels) if not u.heading and name == "local"}
+        chosen = [sent for sent in speech.sentences if sent.start in local]
+        new = analyze.key_sentences(speech, chosen, task.n, [words[sent.start] for sent in chosen])
+        reports.append(SpeechReport(
+            speech=speech if task.full else Speech(speech.title, speech.date, speech.speaker, speech.source, ""),
+            family=int(task.family[i]),
+            chars=fp.chars,
+            boilerplate=labels.reused,
+            scores=labels.coverage if task.full else [],
+            summary=rec.summary,
+            new=new,
+            distinctive=_distinctive(rec, word_families, total_families, task.keywords),
+            units=fp.units if task.full else [],
+            labels=labels if task.full else None,
+            share_values=dict(labels.shares),
+        ))
+        for u, (unit, k) in enumerate(zip(fp.units, fp.keys)):
+            if len(k) >= MIN_PHRASE and (task.every_sentence or (families[fp.run_offsets[u] : fp.run_offsets[u + 1]] >= 2).any()):
+                sentences.append((k, s, u, unit.start, unit.end, unit.text, _context(speech.text, unit.start, unit.end)))
+            reused = covered[fp.offsets[u] : fp.offsets[u + 1]]
+            if not reused.any():
+                continue
+            spans = None
+            for start, end in _true_runs(reused):
+                if end - start >= MIN_PHRASE:
+                    spans = spans or key_spans(unit.text)[1]
+                    a, b = spans[start][0], spans[end - 1][1]
+                    runs.append((k[start:end], s, u, unit.start + a, unit.start + b, unit.text[a:b],
+                                 _context(speech.text, unit.start + a, unit.start + b)))
+    return reports, sentences, runs
+
+
+def _distinctive(rec: SpeechRecord, word_families: dict[str, int], total: int, n: int) -> list[analyze.Keyword]:
+    """Words frequent in the speech and rare in the other families (tf x idf
+    over families, so copies of a speech do not hide its words)."""
+    if not rec.candidate_total:
+        return []
+    scored = [analyze.Keyword(w, c / rec.candidate_total * math.log((1 + total) / (1 + word_families.get(w, 1))))
+              for w, c in rec.candidates.items()]
+    scored.sort(key=lambda k: (-k.score, k.word))
+    return [k for k in scored[:n] if k.score > 0]
+
+
+# ----- stage: holders of the candidate phrases
+
+
+def part_postings(task, wanted: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Stage ``holders``: (hash, speech) of the partition's fingerprints that
+    are shingles of a candidate phrase (``wanted``, sorted)."""
+    path, first = task
+    hashes, owners = [], []
+    for i, s in enumerate(_sets(path)):
+        hit = s[_isin_sorted(s, wanted)]
+        hashes.append(hit)
+        owners.append(np.full(len(hit), first + i, dtype=np.int64))
+    if not hashes:
+        return np.zeros(0, np.uint64), np.zeros(0, np.int64)
+    return np.concatenate(hashes), np.concatenate(owners)
+
+
+# ----- the phrasebook from the candidates (driver)
+
+
+def book_from_candidates(sentences: list[tuple], runs: list[tuple], family: list[int], min_families: int,
+                         holders_of_keys) -> list[Phrase]:
+    """The phrasebook (as ``phrasebook``) from the partitions' candidates.
+    ``holders_of_keys(keys)``: per key, the speeches holding all its shingles."""
+    by_key: dict[str, list[tuple]] = defaultdict(list)
+    for item in sentences:
+        by_key[item[0]].append(item)
+    keys = list(by_key)
+    candidates = lsh_candidates((shingles(k, 3) for k in keys), threshold=0.5)
+    edges = [(j, i) for j, i in candidates if _same_sentence(keys[j], keys[i])]
+    groups: dict[int, list[tuple]] = defaultdict(list)
+    for k, label in zip(keys, components(len(keys), edges)):
+        groups[int(label)].extend(by_key[k])
+    entries = []
+    for items in groups.values():
+        found = [Occurrence(s, u, a, b, ctx) for _, s, u, a, b, _, ctx in items]
+        texts = {id(o): item[5] for o, item in zip(found, items)}
+        entry = _entry("sentence", family, found, lambda o: texts[id(o)], min_families)
+        if entry:
+            entries.append(entry)
+    in_reused = {(o.speech, o.unit) for e in entries for o in e.occurrences}
+    found_runs: dict[str, list[tuple[Occurrence, str]]] = defaultdict(list)
+    for k, s, u, a, b, wording, ctx in runs:
+        if (s, u) not in in_reused:
+            found_runs[k].append((Occurrence(s, u, a, b, ctx), wording))
+    entries += _phrases(found_runs, family, min_families, holders_of_keys)
+    entries.sort(key=lambda e: (-e.weight, -e.families, e.kind != "sentence", e.text))
+    return entries
+
+
+def _phrases(found: dict[str, list], family: list[int], min_families: int, holders_of_keys) -> list[Phrase]:
+    """``shared_phrases``' grouping and folding over found runs."""
+    if not found:
+        return []
+    holders_of = {}
+    for phrase_key, holders in zip(found, holders_of_keys(list(found))):
+        if len({family[i] for i in holders}) >= min_families:
+            holders_of[phrase_key] = holders
+    # fold: longest first, each shorter key joins the first kept key that
+    # contains it and shares most of its speeches. The kept keys are indexed
+    # by each of their MIN_PHRASE-character substrings (every key is at least
+    # that long), so a key meets only the kept keys holding its beginning,
+    # in kept order: the same choice as scanning every kept key.
+    kept: list[str] = []
+    index: dict[str, list[int]] = defaultdict(list)
+    members: dict[str, list[str]] = {}
+    for phrase_key in sorted(holders_of, key=lambda k: (-len(k), k)):
+        mine = holders_of[phrase_key]
+        home = None
+        for at in index.get(phrase_key[:MIN_PHRASE], ()):
+            longer = kept[at]
+            if phrase_key in longer and len(mine & holders_of[longer]) / len(mine | holders_of[longer]) >= FOLD_OVERLAP:
+                home = longer
+                break
+        if home is None:
+            at = len(kept)
+            kept.append(phrase_key)
+            members[phrase_key] = [phrase_key]
+            for piece in dict.fromkeys(phrase_key[j : j + MIN_PHRASE] for j in range(len(phrase_key) - MIN_PHRASE + 1)):
+                index[piece].append(at)
+        else:
+            members[home].append(phrase_key)
+    entries = []
+    for phrase_key in kept:
+        occs = [pair for k in members[phrase_key] for pair in found[k]]
+        speeches = set().union(*(holders_of[k] for k in members[phrase_key]))
+        wording = {id(o): w.strip("，。；：！？、") for o, w in occs}
+        entry = _entry("phrase", family, [o for o, _ in occs], lambda o: wording[id(o)], min_families)
+        if entry:
+            entry.speeches = sorted(speeches)
+            entry.families = len({family[i] for i in speeches})
+            entry.text = _longest_common_wording(entry, phrase_key, found)
+            entries.append(entry)
+    return entries
+
+
+def holders_from_postings(hashes: np.ndarray, owners: np.ndarray):
+    """``holders_of_keys`` over (hash, speech) postings: the speeches holding
+    every shingle of a key. The postings are sorted by hash, then speech, so
+    each hash's holders are a sorted slice; every key's slices are found by
+    one searchsorted over all keys at once, and a key's holders are its
+    smallest slice narrowed by the others (smallest first, stopping when
+    none is left) — never a Python set of a common shingle's holders."""
+    order = np.lexsort((owners, hashes))
+    hashes, owners = hashes[order], owners[order]
+
+    def holders_of_keys(keys: list[str]) -> list[set[int]]:
+        if not keys:
+            return []
+        per = [np.unique(shingles(k)) for k in keys]
+        flat = np.concatenate(per)
+        lo, hi = np.searchsorted(hashes, flat, "left"), np.searchsorted(hashes, flat, "right")
+        out, at = [], 0
+        for p in per:
+            los, his = lo[at : at + len(p)], hi[at : at + len(p)]
+            at += len(p)
+            sizes = his - los
+            if not len(p) or not sizes.min():
+                out.append(set())
+                continue
+            narrowest = np.argsort(sizes, kind="stable")
+            held = owners[los[narrowest[0]] : his[narrowest[0]]]
+            for j in narrowest[1:]:
+                held = held[_isin_sorted(held, owners[los[j] : his[j]])]
+                if not len(held):
+                    break
+            out.append(set(held.tolist()))
+        return out
+
+    return holders_of_keys
+
+
+# ----- the run
+
+
+def _digest(*parts) -> str:
+    import hashlib
+    import json
+
+    return hashlib.sha256(json.dumps(parts, ensure_ascii=False, sort_keys=True, default=str).encode()).hexdigest()[:24]
+
+
+def record_tasks(kind: str, groups: list, settings: RecordSettings, work: str, strict: bool = False) -> list[tuple]:
+    """Tasks of the records stage, one per group of items. Each partition's
+    file is named by what it is made of (its items and the settings), so a
+    resumed run with the same work folder finds the partitions it finished."""
+    import os
+
+    tasks = []
+    for items in groups:
+        if kind == "files":
+            ident = [(str(x), *_stat(x)) for x in items]
+        elif kind == "speeches":
+            ident = [_digest(s.source, s.title, s.date, s.speaker, s.text) for s in items]
+        else:  # (database, speech ids): ids are never reused, so they name the speeches' content
+            ident = [os.path.realpath(items[0]), items[1]]
+        path = os.path.join(work, "records", f"{_digest(kind, ident, settings.key())}.parquet")
+        tasks.append((kind, items, settings, path, strict) if kind == "files" else (kind, items, settings, path))
+    return tasks
+
+
+def _stat(spec) -> tuple:
+    import os
+
+    path = str(spec)
+    if not os.path.exists(path) and "#" in path:
+        path = path.rsplit("#", 1)[0]
+    try:
+        st = os.stat(path)
+        return st.st_size, st.st_mtime_ns
+    except OSError:
+        return (None, None)
+
+
+def run(tasks: list[tuple], engine, work: str, rule: boilerplate.Rule | None = None, n: int = 5, keywords: int = 10,
+        exact_limit: int = EXACT_PAIRS_LIMIT, full: bool | None = None, check=None) -> Corpus:
+    """The corpus pipeline (see the table at the top of this section) over
+    the record ``tasks`` (``record_tasks``), on ``engine``, with its
+    intermediate files in the folder ``work``. ``check(count, skipped)`` is
+    called once the records are made (it may raise). ``full``: keep each
+    speech's text, units and labels in the result (default: up to
+    FULL_LIMIT speeches)."""
+    import os
+    import shutil
+
     rule = rule or boilerplate.Rule()
-    prints = [fingerprint(s) for s in progress(speeches, "fingerprinting")]
-    pairs = similar_pairs(prints, exact_limit, progress)
-    family = families(len(prints), pairs)
-    table, counts = family_counts(prints, family)
-    # how many families other than the speech's own use each of its runs
-    others = [lookup(fp.runs, table, counts) - 1 for fp in prints]
-    recurs = [boilerplate.recurring(o, rule) for o in others]
-    covered = [covered_chars(fp, r) for fp, r in zip(prints, recurs)]
-    book = phrasebook(prints, family, covered, min_families=rule.min_speeches + 1)
-    reports = []
-    words = []
-    for i, fp in enumerate(progress(prints, "summarizing")):
-        labels = boilerplate.label(fp, recurs[i], rule)
-        tokens = analyze.tokenize([s.text for s in fp.speech.sentences])
-        words.append([w for t in tokens for w in t.keyword_candidates])
-        reports.append(
-            SpeechReport(
-                speech=fp.speech,
-                family=family[i],
-                chars=fp.chars,
-                boilerplate=labels.reused,
-                scores=labels.coverage,
-                summary=analyze.summarize(fp.speech, n, keywords),
-                new=new_sentences(fp, labels.labels, n),
-                distinctive=[],
-                units=fp.units,
-                labels=labels,
-            )
-        )
-    for r, kws in zip(reports, distinctive_keywords(words, family, keywords)):
-        r.distinctive = kws
-    return Corpus(reports, pairs, book, rule)
+    infos = engine.map(part_records, tasks, "records")
+    first = 0
+    for info in infos:
+        info.first = first
+        first += info.size
+    count = first
+    skipped = [s for info in infos for s in info.skipped]
+    if check:
+        check(count, skipped)
+    parts = [info for info in infos if info.size]
+    full = count <= FULL_LIMIT if full is None else full
+    stages = os.path.join(work, "stages")
+    shutil.rmtree(stages, ignore_errors=True)  # recomputed each run from the records
+    buckets = engine.buckets
+    names = range(len(parts))
+
+    # candidate pairs
+    if count <= exact_limit:
+        a, b = np.triu_indices(count, k=1)
+        pairs = a.astype(np.int64) * (1 << 32) + b
+    else:
+        engine.map(part_df, [(p.path, buckets, f"{stages}/df/{i}") for i, p in zip(names, parts)], "shingle frequencies")
+        frequent = engine.map(bucket_frequent, [([f"{stages}/df/{i}-{b}.npz" for i in names], frequent_cap(count))
+                                                for b in range(buckets)], "frequent shingles")
+        frequent = np.sort(np.concatenate(frequent)) if frequent else np.zeros(0, np.uint64)
+        engine.map(part_bands, [(p.path, p.first, buckets, f"{stages}/bands/{i}") for i, p in zip(names, parts)],
+                   "LSH bands", engine.share(frequent))
+        found = engine.map(bucket_candidates, [([f"{stages}/bands/{i}-{b}.npz" for i in names],) for b in range(buckets)],
+                           "candidate pairs")
+        pairs = np.unique(np.concatenate(found)) if found else np.zeros(0, np.int64)
+
+    # exact overlaps, one task per block of two partitions
+    starts = np.array([p.first for p in parts], dtype=np.int64)
+    part_a = np.searchsorted(starts, pairs >> 32, side="right") - 1
+    part_b = np.searchsorted(starts, pairs & 0xFFFFFFFF, side="right") - 1
+    block = part_a * len(parts) + part_b
+    order = np.argsort(block, kind="stable")
+    bounds = np.concatenate(([0], np.flatnonzero(np.diff(block[order])) + 1, [len(order)])) if len(order) else np.zeros(1, np.int64)
+    blocks = []
+    for lo, hi in zip(bounds[:-1].tolist(), bounds[1:].tolist()):
+        sel = order[lo:hi]
+        pa, pb = parts[part_a[sel[0]]], parts[part_b[sel[0]]]
+        blocks.append((pa.path, pa.first, pb.path, pb.first, pairs[sel]))
+    overlaps = engine.map(block_overlaps, blocks, "pair overlaps")
+    sizes = np.concatenate([p.set_sizes for p in parts]) if parts else np.zeros(0, np.int64)
+    shared = {}
+    for (_, _, _, _, block_pairs), both in zip(blocks, overlaps):
+        for pair, c in zip(block_pairs.tolist(), both.tolist()):
+            if c:
+                shared[pair >> 32, pair & 0xFFFFFFFF] = c
+    pair_list = [_pair(a, b, int(sizes[a]), int(sizes[b]), c) for (a, b), c in sorted(shared.items())]
+
+    # families, and how many of them hold each shingle
+    family = np.array(families(count, pair_list), dtype=np.int64)
+    members = np.bincount(family, minlength=count) if count else np.zeros(0, np.int64)
+    multi = members[family] > 1
+    per_part = [(family[p.first : p.first + p.size], multi[p.first : p.first + p.size]) for p in parts]
+    engine.map(part_family_counts, [(p.path, f, m, buckets, f"{stages}/fam/{i}") for i, (p, (f, m)) in enumerate(zip(parts, per_part))],
+               "family counts")
+    tables = [f"{stages}/table-{b}.npz" for b in range(buckets)]
+    engine.map(bucket_family_table, [([f"{stages}/fam/{i}-{b}.npz" for i in names], tables[b]) for b in range(buckets)],
+               "recurring shingles")
+
+    # words of each family (distinctive keywords)
+    word_families: Counter = Counter()
+    larger: dict[int, set[str]] = defaultdict(set)
+    for single, more in engine.map(part_words, [(p.path, f, m) for p, (f, m) in zip(parts, per_part)], "keywords"):
+        word_families.update(single)
+        for f, words in more.items():
+            larger[f].update(words)
+    for words in larger.values():
+        word_families.update(words)
+    total_families = len(set(family.tolist()))
+
+    # the rule, what is new, the phrasebook's candidates
+    # Up to exact_limit speeches every sentence may join a phrasebook entry
+    # as a wording of another (two wordings of one stock sentence may share
+    # no run of SHINGLE characters: 重点抓好以下三个/四个方面的工作). Above, only
+    # sentences with a run held by another family are candidates, so the
+    # driver's candidates grow with the reused text, not with the corpus.
+    label_tasks = [LabelTask(p.path, p.first, f, tables, rule, n, keywords, full, count <= exact_limit)
+                   for p, (f, _) in zip(parts, per_part)]
+    reports, sentences, runs = [], [], []
+    for r, s, u in engine.map(part_labels, label_tasks, "labels", engine.share(dict(word_families)), total_families):
+        reports += r
+        sentences += s
+        runs += u
+
+    def holders_of_keys(keys: list[str]) -> list[set[int]]:
+        wanted = np.unique(np.concatenate([shingles(k) for k in keys])) if keys else np.zeros(0, np.uint64)
+        found = engine.map(part_postings, [(p.path, p.first) for p in parts], "phrase holders", engine.share(wanted))
+        hashes = np.concatenate([h for h, _ in found]) if found else np.zeros(0, np.uint64)
+        owners = np.concatenate([o for _, o in found]) if found else np.zeros(0, np.int64)
+        return holders_from_postings(hashes, owners)(keys)
+
+    book = book_from_candidates(sentences, runs, family.tolist(), rule.min_speeches + 1, holders_of_keys)
+    return Corpus(reports, pair_list, book, rule, full)
+
+
+FULL_LIMIT = 2000  # up to this many speeches a run keeps every speech's text, units and labels in memory

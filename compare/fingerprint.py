@@ -68,7 +68,13 @@ class Fingerprint:
 
 def fingerprint(speech: Speech) -> Fingerprint:
     units = units_of(speech)
-    keys = [key(u.text) for u in units]
+    return from_keys(speech, units, [key(u.text) for u in units])
+
+
+def from_keys(speech: Speech, units: list[Unit], keys: list[str]) -> Fingerprint:
+    """The fingerprint of a speech whose units and keys are known (a stored
+    record keeps its keys, not its runs: hashing them again is cheaper than
+    storing 8 bytes per character)."""
     lengths = np.array([len(k) for k in keys], dtype=np.int64)
     # one rolling hash over all keys end to end, then each unit keeps the
     # windows inside it (the same values as shingles(key), without a numpy

@@ -276,6 +276,12 @@ def _check_folder(folder: Path, inputs: Inputs, owned: re.Pattern) -> bool:
     return True
 
 
+def check_folder(folder: str | os.PathLike, inputs: Inputs | Iterable[str] = (), owned: str = r".*") -> None:
+    """Refuse now what ``fresh_folder(folder, inputs, owned)`` would refuse
+    after the work (a link, a file, a folder holding other files or an input)."""
+    _check_folder(Path(folder), _inputs(inputs), re.compile(owned))
+
+
 @contextlib.contextmanager
 def fresh_folder(folder: str | os.PathLike, inputs: Inputs | Iterable[str] = (), owned: str = r".*") -> Iterator[Path]:
     """A new, empty temporary folder next to ``folder``; when the block ends

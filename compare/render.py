@@ -11,6 +11,8 @@ import dataclasses
 import functools
 import json
 import re
+from collections import defaultdict
+from typing import Iterator
 
 from markupsafe import Markup, escape
 
@@ -1273,3 +1275,107 @@ def series_lines(view: dict) -> list[str]:
                    f"boilerplate {_pct(reused(first))} → {_pct(reused(last))}"
                    + (f"; longest-lived sections: {kept}" if kept else ""))
     return out
+
+
+# ---------------------------------------------------------------- a report as a folder of pages
+
+FOLDER_LIMIT = 300
+# Above this many speeches an HTML report is a folder, not one page. The one
+# page lists every speech with its summary, what is new and its neighbours
+# (about 6 KB a speech, plus the matrix up to MATRIX_LIMIT): 300 speeches
+# make a page of about 2 MB, what a browser still opens without a wait.
+# In the folder no page holds more than the fixed numbers below, so every
+# page stays small however large the corpus (tests/test_engine_pages.py
+# renders each kind of page for 100,000 speeches).
+FOLDER_NAME = r"index\.html|list-\d{4,}\.html|[sf]\d{6,}\.html|\d{3,}-\d{3,}\.html"  # what a report folder holds
+LIST_PAGE = 500  # speeches per list page (~1.4 KB a row: its name, figures and shares bar)
+INDEX_FAMILIES = 100  # the largest families on the index page
+INDEX_PAIRS = 100  # the most related pairs on the index page
+BOOK_HOLDERS = 12  # speech numbers shown per phrasebook entry (its count is shown too)
+BOOK_OCCURRENCES = 5  # keyword-in-context lines per phrasebook entry on the index page
+PAGE_NEIGHBOURS = 20  # most related speeches on a speech's page
+PAGE_PHRASES = 30  # phrasebook entries listed on a speech's page
+FAMILY_ROWS = 500  # members listed on a family's page (a row as on a list page)
+
+
+def _page_name(kind: str, number: int) -> str:
+    return f"{kind}{number:06d}.html"
+
+
+class ReportFolder:
+    """The pages of a report written as a folder, from ``report_data``'s
+    plain data (``view``). ``to``: the URL prefix from the index page to the
+    folder ("" when the index is inside it); ``home``: the index page's URL
+    from a page in the folder. Built once (per speech: its family, its
+    nearest speeches and its phrasebook entries, each list cut to the
+    constants above); each page is rendered on demand."""
+
+    def __init__(self, view: dict, to: str = "", home: str = "index.html"):
+        self.view, self.to, self.home = view, to, home
+        speeches = view["speeches"]
+        self.names = {s["id"]: speech_name(s) for s in speeches}
+        self.family_of = {i: f for f, group in enumerate(view["near_duplicate_groups"], 1) for i in group}
+        self.near: dict[int, list[dict]] = {}
+        self.near_total: dict[int, int] = defaultdict(int)
+        for p in view["pairs"]:  # sorted most shared first
+            for me, other, share in ((p["a"], p["b"], p["shared_a"]), (p["b"], p["a"], p["shared_b"])):
+                self.near_total[me] += 1
+                mine = self.near.setdefault(me, [])
+                if len(mine) < PAGE_NEIGHBOURS:
+                    mine.append({"id": other, "shared": share, "diff": p["diff"]})
+        for mine in self.near.values():
+            mine.sort(key=lambda nb: -nb["shared"])
+        self.book = []
+        self.phrases: dict[int, list[dict]] = {}
+        self.phrases_total: dict[int, int] = defaultdict(int)
+        for number, e in enumerate(view["phrasebook"], 1):
+            entry = {"number": number, "kind": e["kind"], "text": e["text"], "frame": e["frame"], "families": e["families"],
+                     "variants": e["variants"], "speeches": e["speeches"], "shown": e["speeches"][:BOOK_HOLDERS],
+                     "kwic": e["occurrences"][:BOOK_OCCURRENCES]}
+            self.book.append(entry)
+            for i in e["speeches"]:
+                self.phrases_total[i] += 1
+                mine = self.phrases.setdefault(i, [])
+                if len(mine) < PAGE_PHRASES:
+                    mine.append(entry)
+        n = len(speeches)
+        self.lists = [{"number": k + 1, "file": f"list-{k + 1:04d}.html", "first": lo + 1, "last": min(n, lo + LIST_PAGE)}
+                      for k, lo in enumerate(range(0, n, LIST_PAGE))]
+        self.figures = {"speeches": n, "families": len(view["near_duplicate_groups"]), "pairs": len(view["pairs"]),
+                        "boilerplate": sum(s["boilerplate"] for s in speeches) / (n or 1)}
+
+    def _render(self, page: str, to: str, home: str, title: str, **context) -> str:
+        return render_html("report_folder.html.j2", page=page, view=self.view, names=self.names, family_of=self.family_of,
+                           lists=self.lists, figures=self.figures, to=to, home=home, title=title, **context)
+
+    def index(self) -> str:
+        groups = sorted(enumerate(self.view["near_duplicate_groups"], 1), key=lambda g: (-len(g[1]), g[0]))[:INDEX_FAMILIES]
+        families = [{"number": f, "size": len(g), "first": g[0]} for f, g in groups]
+        return self._render("index", self.to, "#", f"{self.figures['speeches']} 篇讲话对比报告",
+                            families=families, pairs=self.view["pairs"][:INDEX_PAIRS], book=self.book)
+
+    def pages(self) -> Iterator[tuple[str, int]]:
+        """(file name, what) of every page but the index: list pages,
+        speech pages, family pages."""
+        for p in self.lists:
+            yield p["file"], ("list", p["number"])
+        for s in self.view["speeches"]:
+            yield _page_name("s", s["id"]), ("speech", s["id"])
+        for f in range(1, len(self.view["near_duplicate_groups"]) + 1):
+            yield _page_name("f", f), ("family", f)
+
+    def page(self, what: tuple[str, int]) -> str:
+        kind, number = what
+        speeches = self.view["speeches"]
+        if kind == "list":
+            p = self.lists[number - 1]
+            return self._render("list", "", self.home, f"讲话一览 {p['first']}–{p['last']}", number=number,
+                                rows=speeches[p["first"] - 1 : p["last"]])
+        if kind == "speech":
+            s = speeches[number - 1]
+            return self._render("speech", "", self.home, self.names[number]["short"] + self.names[number]["no"], s=s,
+                                near=self.near.get(number, []), near_total=self.near_total[number],
+                                phrases=self.phrases.get(number, []), phrases_total=self.phrases_total[number])
+        group = self.view["near_duplicate_groups"][number - 1]
+        return self._render("family", "", self.home, f"近似重复第 {number} 组", number=number, size=len(group),
+                            rows=[speeches[i - 1] for i in group[:FAMILY_ROWS]])

@@ -154,6 +154,8 @@ CREATE TABLE results (
 );
 """
 
+RECORD_KIND = "record"  # results.kind of a speech's corpus.SpeechRecord (corpus.encode_record)
+
 # Columns of each table, checked on open (a table of another shape is refused).
 TABLES = {
     "meta": ["name", "value"],
@@ -509,8 +511,59 @@ def _stored_count(conn: Corpus, file_id: int) -> int:
     return conn.execute("SELECT COUNT(*) FROM speeches WHERE file_id = ?", (file_id,)).fetchone()[0]
 
 
+@dataclass
+class Prepared:
+    """One speech of a file, ready to be stored: what ``add_file`` writes,
+    computed outside the database (in parallel, by ``prepare``)."""
+
+    meta: tuple[str, str, str, str, str]  # source, title, date, speaker, text
+    set: bytes  # sorted distinct fingerprint hashes, uint64 little-endian
+    sentences: list[tuple]  # (position, start, end, path, heading, text, key_hash) per unit
+    record: bytes  # corpus.encode_record
+
+
+def prepare(raw: str, source: str, settings: "corpus.RecordSettings" = None) -> list[Prepared]:
+    """The per-speech work of indexing a file's text: clean, split, outline,
+    fingerprints, tokens, summary (``corpus.speech_record``). Pure: runs anywhere."""
+    from . import load_text
+
+    settings = settings or corpus.RecordSettings()
+    out = []
+    for s in load_text(raw, source):
+        record = corpus.speech_record(s, settings)
+        fp = record.fingerprint
+        out.append(Prepared(
+            (s.source, s.title, s.date, s.speaker, s.text), fp.set.astype(_DTYPE).tobytes(),
+            [(u.index, u.start, u.end, u.path, int(u.heading), u.text, key_hash(k)) for u, k in zip(fp.units, fp.keys)],
+            corpus.encode_record(record)))
+    return out
+
+
+def entry_of(path: str | os.PathLike, digest: str, name: str | None = None) -> tuple[str, str]:
+    """(files.path, source name) of a file: its resolved path and base name;
+    text from stdin by ``name``, or ``stdin:`` and the start of its SHA-256."""
+    if name:
+        return name, name
+    if str(path) == "-":
+        return f"stdin:{digest[:12]}", f"stdin:{digest[:12]}"
+    return str(Path(path).resolve()), os.path.basename(str(path))
+
+
 @_guarded
-def add_file(conn: Corpus, path: str | os.PathLike, name: str | None = None) -> tuple[str, int]:
+def unchanged(conn: Corpus, path: str | os.PathLike, digest: str, name: str | None = None) -> int | None:
+    """The stored speech count when this content is already indexed under
+    this entry, intact; else None (it must be prepared and added)."""
+    entry, _ = entry_of(path, digest, name)
+    row = conn.execute("SELECT id, sha256 FROM files WHERE path = ?", (entry,)).fetchone()
+    if row and row[1] == digest and _intact(conn, row[0]):
+        return _stored_count(conn, row[0])
+    return None
+
+
+@_guarded
+def add_file(conn: Corpus, path: str | os.PathLike, name: str | None = None,
+             settings: "corpus.RecordSettings" = None, raw: str | None = None,
+             prepared: "list[Prepared] | None" = None) -> tuple[str, int]:
     """Index the speeches of one file (``-``: stdin). Returns (status,
     speech count): status is added, updated (content changed), repaired (a
     damaged entry written again), unchanged, or duplicate of another entry
@@ -518,26 +571,23 @@ def add_file(conn: Corpus, path: str | os.PathLike, name: str | None = None) -> 
     speeches, if any, are removed).
 
     Entries are keyed by the file's resolved path; text from stdin by
-    ``name``, or without one by ``stdin:`` and the start of its SHA-256."""
-    from . import load_text, read_text
+    ``name``, or without one by ``stdin:`` and the start of its SHA-256.
+    ``raw`` (the file's decoded text) and ``prepared`` (``prepare`` of it,
+    done elsewhere, e.g. on a Dask worker) save reading and computing again."""
+    from . import read_text
 
     if name is not None and (not name.strip() or any(c in name for c in "\r\n\t")):
         raise SpeechdiffError(f"{name!r}: a name must be one line of text")
-    raw = read_text(path)  # decoded and checked: missing, empty and binary files fail here
+    settings = settings or corpus.RecordSettings()
+    raw = read_text(path) if raw is None else raw  # decoded and checked: missing, empty and binary files fail here
     digest = _sha256(raw)
-    if name:
-        entry, source = name, name
-    elif str(path) == "-":
-        entry = source = f"stdin:{digest[:12]}"
-    else:
-        entry, source = str(Path(path).resolve()), os.path.basename(str(path))
+    entry, source = entry_of(path, digest, name)
     row = conn.execute("SELECT id, sha256 FROM files WHERE path = ?", (entry,)).fetchone()
     if row and row[1] == digest and _intact(conn, row[0]):
         return "unchanged", _stored_count(conn, row[0])
-    speeches = load_text(raw, source)
-    if not speeches:
+    prepared = prepared if prepared is not None else prepare(raw, source, settings)
+    if not prepared:
         raise SpeechdiffError(f"{path}: no speech text found after cleaning")
-    prints = [corpus.fingerprint(s) for s in speeches]  # outside the transaction: it is the slow part
     with _write(conn):  # one transaction per file
         row = conn.execute("SELECT id, sha256 FROM files WHERE path = ?", (entry,)).fetchone()
         if row and row[1] == digest and _intact(conn, row[0]):
@@ -554,22 +604,23 @@ def add_file(conn: Corpus, path: str | os.PathLike, name: str | None = None) -> 
             "INSERT INTO files (path, sha256, added) VALUES (?, ?, ?)",
             (entry, digest, datetime.now(timezone.utc).isoformat(timespec="seconds")),
         ).lastrowid
-        for ordinal, fp in enumerate(prints, 1):
-            s = fp.speech
+        for ordinal, item in enumerate(prepared, 1):
+            source_name, title, date, speaker, text = item.meta
             speech_id = conn.execute(
                 "INSERT INTO speeches (file_id, ordinal, source, title, date, speaker, text_sha256, text)"
                 " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                (file_id, ordinal, s.source, s.title, s.date, s.speaker, _sha256(s.text), s.text),
+                (file_id, ordinal, source_name, title, date, speaker, _sha256(text), text),
             ).lastrowid
-            conn.execute("INSERT INTO fingerprints VALUES (?, ?)", (speech_id, fp.set.astype(_DTYPE).tobytes()))
+            conn.execute("INSERT INTO fingerprints VALUES (?, ?)", (speech_id, item.set))
             conn.executemany(
                 "INSERT INTO sentences (speech_id, position, start, end, path, heading, text, key_hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                [(speech_id, u.index, u.start, u.end, u.path, int(u.heading), u.text, key_hash(k)) for u, k in zip(fp.units, fp.keys)],
+                [(speech_id, *sentence) for sentence in item.sentences],
             )
+            conn.execute("INSERT INTO results VALUES (?, ?, ?, ?, ?)", (speech_id, RECORD_KIND, settings.key(), _version(), item.record))
     maintain(conn)
     if not row:
-        return "added", len(speeches)
-    return ("repaired" if row[1] == digest else "updated"), len(speeches)
+        return "added", len(prepared)
+    return ("repaired" if row[1] == digest else "updated"), len(prepared)
 
 
 @_guarded
@@ -891,6 +942,44 @@ def load_speeches(conn: Corpus) -> list[Speech]:
     rows = conn.execute("SELECT id, title, date, speaker, source, text FROM speeches ORDER BY id").fetchall()
     _check_text_rows(conn, rows)
     return [Speech(title, date, speaker, source, text, parse_outline(text)) for _, title, date, speaker, source, text in rows]
+
+
+@_guarded
+def speech_ids(conn: Corpus) -> list[int]:
+    return [r[0] for r in conn.execute("SELECT id FROM speeches ORDER BY id")]
+
+
+@_guarded
+def record_rows(conn: Corpus, ids: list[int], settings_key: str) -> list[tuple[Speech, bytes | None]]:
+    """The speeches ``ids`` (outlined again only when their stored record is
+    missing) and each one's stored record for these settings, or None."""
+    with _reading(conn):
+        rows = conn.execute(
+            "SELECT s.id, s.title, s.date, s.speaker, s.source, r.data, CASE WHEN r.data IS NULL THEN s.text END"
+            " FROM speeches s LEFT JOIN results r ON r.speech_id = s.id AND r.kind = ? AND r.settings = ?"
+            " WHERE s.id IN (SELECT value FROM json_each(?)) ORDER BY s.id",
+            (RECORD_KIND, settings_key, json.dumps(list(ids)))).fetchall()
+    out = []
+    for speech_id, title, date, speaker, source, blob, text in rows:
+        # the row's own columns are checked even when its record is used: a
+        # damaged row is named (and repaired by re-adding), never passed over
+        if not all(isinstance(v, str) for v in (title, date, speaker, source)):
+            raise _damaged_row(conn, speech_id, "speech row")
+        if blob is not None:
+            if not isinstance(blob, bytes):
+                raise _damaged_row(conn, speech_id, "stored record")
+            out.append((None, blob))  # checked when decoded
+        else:
+            if not isinstance(text, str):
+                raise _damaged_row(conn, speech_id, "speech row")
+            out.append((Speech(title, date, speaker, source, text, parse_outline(text)), None))
+    return out
+
+
+def _version() -> str:
+    from . import __version__
+
+    return __version__
 
 
 @_guarded

@@ -372,16 +372,17 @@ class EvolutionView:
 
 
 OCCURRENCES_SHOWN = 20  # keyword-in-context lines per phrasebook entry
-CONTEXT = 12  # characters of context either side
 
 
 def _occurrence(c, o) -> dict:
     """A phrasebook occurrence as a keyword-in-context line."""
-    text = c.speeches[o.speech].speech.text
-    left = text[max(0, o.start - CONTEXT) : o.start].split("\n")[-1]
-    right = text[o.end : o.end + CONTEXT].split("\n")[0]
-    return {"speech": o.speech + 1, "unit": o.unit, "start": o.start, "end": o.end,
-            "left": left, "match": text[o.start : o.end], "right": right}
+    if o.context is not None:  # taken where the speech's text was at hand
+        left, match, right = o.context
+        return {"speech": o.speech + 1, "unit": o.unit, "start": o.start, "end": o.end, "left": left, "match": match, "right": right}
+    from .corpus import _context
+
+    left, match, right = _context(c.speeches[o.speech].speech.text, o.start, o.end)
+    return {"speech": o.speech + 1, "unit": o.unit, "start": o.start, "end": o.end, "left": left, "match": match, "right": right}
 
 
 @dataclass(repr=False)
@@ -436,15 +437,49 @@ class ReportView:
 
 
 def report(speeches: list[Speech], n: int = 5, phrases: int | None = 300, diffs: str = "auto", max_diffs: int = 100,
-           progress: Callable = None, min_speeches: int = 1) -> ReportView:
+           progress: Callable = None, min_speeches: int = 1, engine=None, work_dir: str | None = None) -> ReportView:
     """Compare many speeches (corpus.analyze_corpus) and choose the pairs
     whose side-by-side diffs go with the report. ``min_speeches``: the
-    boilerplate rule's bar (other independent speeches a passage recurs in)."""
+    boilerplate rule's bar (other independent speeches a passage recurs in);
+    ``engine`` (compare.engine.Engine): where the work runs."""
     from . import boilerplate, corpus
 
     c = corpus.analyze_corpus(speeches, n=n, progress=progress or corpus.no_progress,
-                              rule=boilerplate.Rule(min_speeches=min_speeches))
+                              rule=boilerplate.Rule(min_speeches=min_speeches), engine=engine, work_dir=work_dir)
     return ReportView(c, phrases, choose_pairs(c, diffs, max_diffs))
+
+
+def corpus_report(specs=(), db: str | None = None, n: int = 5, phrases: int | None = 300, diffs: str = "auto",
+                  max_diffs: int = 100, min_speeches: int = 1, engine=None, work_dir: str | None = None,
+                  strict: bool = False, check: Callable | None = None) -> ReportView:
+    """A report over speech files (``specs``) and the speeches of a corpus
+    database ``db``, read where the work runs: each partition's task reads
+    its files (or its speeches' stored records) itself, so this process
+    never holds the corpus. ``check(count, skipped)`` runs once the records
+    are made. Pairwise diffs go with it while the speeches' texts are kept
+    (``corpus.FULL_LIMIT``)."""
+    from . import boilerplate, corpus, store
+    from .engine import Engine
+
+    engine = engine or Engine()
+    settings = corpus.RecordSettings(n)
+    with corpus.work_folder(work_dir) as work:
+        tasks = []
+        specs = [str(s) for s in specs]
+        size = engine.partition_for(len(specs))
+        groups = [specs[i : i + size] for i in range(0, len(specs), size)]
+        tasks += corpus.record_tasks("files", groups, settings, work, strict=strict)
+        if db is not None:
+            conn = store.connect(db, create=False)
+            try:
+                ids = store.speech_ids(conn)
+            finally:
+                conn.close()
+            size = engine.partition_for(len(ids))
+            groups = [(str(db), ids[i : i + size]) for i in range(0, len(ids), size)]
+            tasks += corpus.record_tasks("db", groups, settings, work)
+        c = corpus.run(tasks, engine, work, boilerplate.Rule(min_speeches=min_speeches), n=n, check=check)
+    return ReportView(c, phrases, choose_pairs(c, diffs, max_diffs) if c.full else [])
 
 
 # ---------------------------------------------------------------- one passage across many speeches

@@ -163,6 +163,10 @@ def write(view, fmt: str, output: str | os.PathLike | None, inputs=(), options: 
     inputs = inputs if isinstance(inputs, Inputs) else Inputs(inputs)
     to_stdout = output is None or os.fspath(output) == "-"
     if isinstance(view, views.ReportView) and fmt == "html":
+        if not to_stdout and (is_folder(output) or len(view.corpus.speeches) > _folder_limit()):
+            path, pages, count = write_report_folder(view, output, inputs, progress)
+            return [f"wrote {path.resolve()}: {pages} pages" + (f" and {count} pairwise diffs" if count else "")
+                    + ("" if is_folder(output) else f" in {_pages_folder(path).name}/")]
         if not to_stdout:
             path, count = write_report(view, output, inputs, progress)
             series = len(view.series)
@@ -173,6 +177,69 @@ def write(view, fmt: str, output: str | os.PathLike | None, inputs=(), options: 
         return ["note: the report page only; its pairwise diffs are written with -o FILE.html"] if view.pairs else []
     path = write_atomic("-" if to_stdout else output, render(view, fmt, options), inputs)
     return [] if path is None else [f"wrote {path}"]
+
+
+def _folder_limit() -> int:
+    from ..render import FOLDER_LIMIT
+
+    return FOLDER_LIMIT
+
+
+def is_folder(output: str | os.PathLike | None) -> bool:
+    """``-o DIR/``: a name ending in a slash asks for the report as a folder
+    of pages. (An existing folder named without the slash stays an error,
+    as for every output: a typo must not fill a folder with pages.)"""
+    if output is None or os.fspath(output) == "-":
+        return False
+    return os.fspath(output).endswith(("/", os.sep))
+
+
+def _pages_folder(target):
+    return target.with_name(target.stem + "_pages")
+
+
+def write_report_folder(view, output: str | os.PathLike, inputs=(), progress=None):
+    """Write the HTML report as a folder of pages (render.ReportFolder): with
+    ``-o DIR/`` the index is DIR/index.html; with ``-o FILE.html`` (a corpus
+    above render.FOLDER_LIMIT) the index is FILE.html and the other pages are
+    in ``FILE_pages/`` beside it. The folder is written fresh and swapped in
+    whole (output.fresh_folder: an existing one is replaced only if it holds
+    nothing but a report folder's own files); the pairwise diffs of
+    ``view.pairs`` go into it too. Returns (index path, pages, diffs)."""
+    from pathlib import Path
+    from urllib.parse import quote
+
+    from .. import render
+    from ..output import Inputs, check_output, fresh_folder, remove_folder, write_atomic
+
+    inputs = inputs if isinstance(inputs, Inputs) else Inputs(inputs)
+    progress = progress or (lambda items, description: items)
+    inside = is_folder(output)
+    if inside:
+        folder = Path(os.fspath(output))
+        target, to, home = folder / "index.html", "", "index.html"
+    else:
+        target = check_output(output, inputs)
+        folder = _pages_folder(target)
+        to, home = quote(folder.name) + "/", "../" + quote(target.name)
+    links, pages = {}, 0
+    with fresh_folder(folder, inputs, owned=render.FOLDER_NAME) as tmp:
+        for (a, b), page in view.diff_views(progress):
+            name = f"{a + 1:03d}-{b + 1:03d}.html"
+            (tmp / name).write_text(render.diff_html(page.data, page.summaries, {"href": home, "a": a + 1, "b": b + 1}),
+                                    encoding="utf-8")
+            links[(a, b)] = name
+        book = render.ReportFolder(view.with_links(links).data(), to, home)
+        for name, what in progress(list(book.pages()), "writing pages"):
+            (tmp / name).write_text(book.page(what), encoding="utf-8")
+            pages += 1
+        index = book.index()
+        if inside:
+            (tmp / "index.html").write_text(index, encoding="utf-8")
+    if not inside:
+        write_atomic(target, index, inputs)
+        remove_folder(target.with_name(target.stem + "_diffs"), inputs, owned=DIFF_NAME)  # a one-page run's diffs
+    return target, pages + 1, len(links)
 
 
 def write_report(view, output: str | os.PathLike, inputs=(), progress=None):
@@ -203,7 +270,9 @@ def write_report(view, output: str | os.PathLike, inputs=(), progress=None):
     else:
         remove_folder(folder, inputs, owned=DIFF_NAME)  # an earlier run's diffs would not match this report
     pages = write_series(view, target, inputs)
-    return write_atomic(target, render.report_html(view.with_links(links, pages).data()), inputs), len(links)
+    path = write_atomic(target, render.report_html(view.with_links(links, pages).data()), inputs)
+    remove_folder(_pages_folder(target), inputs, owned=render.FOLDER_NAME)  # an earlier run's folder of pages
+    return path, len(links)
 
 
 def write_series(view, target, inputs=()) -> dict[int, str]:
