@@ -189,8 +189,8 @@ def recurring(counts: np.ndarray, rule: Rule) -> np.ndarray:
 
 def pair(fp_a: Fingerprint, fp_b: Fingerprint, rule: Rule = PAIR) -> tuple[Labels, Labels]:
     """The rule for two speeches: each one's runs recur when the other has them."""
-    a = label(fp_a, np.isin(fp_a.runs, fp_b.set).astype(np.int64) >= rule.min_speeches, rule)
-    b = label(fp_b, np.isin(fp_b.runs, fp_a.set).astype(np.int64) >= rule.min_speeches, rule)
+    a = label(fp_a, recurring(np.isin(fp_a.runs, fp_b.set), rule), rule)
+    b = label(fp_b, recurring(np.isin(fp_b.runs, fp_a.set), rule), rule)
     return a, b
 
 

@@ -175,14 +175,15 @@ def _appendix(lines: list[tuple[int, str]], end: int) -> Section:
     start, first = lines[0]
     heading = first.strip()
     explicit = is_appendix_heading(heading)
-    section = Section(level=1, number=None, marker="", heading=heading if explicit else "", span=(start, end), kind="appendix")
+    if not explicit:
+        # a list's first item (never blank: it is the restarted marker's
+        # line, so SENTENCE matches) names it by its first sentence
+        heading = SENTENCE.match(heading).group().rstrip("。！？；")
+    section = Section(level=1, number=None, marker="", heading=heading, span=(start, end), kind="appendix")
     for offset, line in lines[0 if not explicit else 1 :]:
         if line.strip():
             lead = len(line) - len(line.lstrip())
             section.paragraphs.append(_paragraph(line.strip(), offset + lead))
-    if not explicit:
-        first_sentence = SENTENCE.match(heading)
-        section.heading = (first_sentence.group() if first_sentence else heading).rstrip("。！？；")
     return section
 
 

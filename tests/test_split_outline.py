@@ -3,6 +3,7 @@ from hypothesis import given, settings, strategies as st
 
 import compare
 from compare.outline import cn_to_int, parse_outline
+from compare.split import split_speeches
 
 from .conftest import outline_shape, speeches_of
 
@@ -269,3 +270,157 @@ def test_load_many_skips_unreadable_files_unless_strict(tmp_path):
     assert all("\n" not in reason and reason for _, reason in skipped)
     with pytest.raises(compare.SpeechdiffError, match="binary"):
         compare.load_many([str(good), str(binary)], strict=True)
+
+
+# ----- evidence of a new speech, case by case (each case pins one clause of
+# split._outline_restarts / split._counts / split._is_speech_text)
+
+P = "我们要坚持以人民为中心，推动各项工作落地见效，确保取得实实在在的成效。"
+
+
+def _speech_texts(text):
+    return [s.text.split("\n")[1] for s in split_speeches(text)]
+
+
+def _lines(*parts):
+    return "\n".join(parts)
+
+
+@pytest.mark.parametrize(
+    "case, text, starts",
+    [
+        (
+            "a subsection count to exactly two, restarted right under the salutation",
+            _lines("同志们：", P, "（一）抓好春耕生产", P, "（二）抓好安全生产", P, "同志们：", "（一）加强组织领导", P, "（二）强化督导考核", P),
+            [P, "（一）加强组织领导"],
+        ),
+        (
+            "a count that never started at one is no count",
+            _lines("同志们：", P, "（二）抓好安全生产", P, "同志们：", "（一）加强组织领导", P, "（二）强化督导考核", P),
+            [P],
+        ),
+        (
+            "a count that skips a number stops at the last continued one",
+            _lines("同志们：", P, "（一）抓好春耕生产", P, "（三）抓好安全生产", P, "同志们：", "（一）加强组织领导", P, "（二）强化督导考核", P),
+            [P],
+        ),
+        (
+            "a count that restarted before the salutation counts from its restart",
+            _lines("同志们：", P, "（一）抓好春耕生产", P, "（二）抓好安全生产", P, "（一）加强组织领导", P,
+                   "同志们：", "（一）加强组织领导", P, "（二）强化督导考核", P),
+            [P],
+        ),
+        (
+            "a subsection restart is evidence only for the family the text opened with",
+            _lines("同志们：", P, "一、关于春耕", "（一）抓好春耕生产", P, "（二）抓好安全生产", P,
+                   "同志们：", "（一）加强组织领导", P, "（二）强化督导考核", P),
+            [P],
+        ),
+        (
+            "a top-level family opening after the salutation is no restart",
+            _lines("同志们：", P, "（一）抓好春耕生产", P, "同志们：", "一、加强组织领导", P, "二、强化督导考核", P),
+            [P],
+        ),
+        (
+            "a top-level count to two restarts even when the text opened with another family",
+            _lines("同志们：", "首先，我讲一点意见，大家要认真领会，抓好落实。", "一、关于春耕", P, "二、关于安全", P,
+                   "同志们：", "一、加强组织领导", P, "二、强化督导考核", P),
+            ["首先，我讲一点意见，大家要认真领会，抓好落实。", "一、加强组织领导"],
+        ),
+        (
+            "no numbered marker after the salutation: no restart",
+            _lines("同志们：", P, "一、关于春耕", P, "二、关于安全", P, "同志们：", P, P),
+            [P],
+        ),
+        (
+            "最后 (no number) after the salutation is passed over",
+            _lines("同志们：", P, "（一）抓好春耕生产", P, "（二）抓好安全生产", P,
+                   "同志们：", "最后，通报一个情况，大家要高度重视，认真对待。", "（一）加强组织领导", P, "（二）强化督导考核", P),
+            [P, "最后，通报一个情况，大家要高度重视，认真对待。"],
+        ),
+        (
+            "最后 (no number) does not open the text's family",
+            _lines("同志们：", "最后，我再强调一点，大家要高度重视，认真对待。", "（一）抓好春耕生产", P, "（二）抓好安全生产", P,
+                   "同志们：", "（一）加强组织领导", P, "（二）强化督导考核", P),
+            ["最后，我再强调一点，大家要高度重视，认真对待。", "（一）加强组织领导"],
+        ),
+        (
+            "a family first met at three has no count",
+            _lines("同志们：", P, "（三）抓好安全生产", P, "同志们：", "（一）加强组织领导", P, "（二）强化督导考核", P),
+            [P],
+        ),
+    ],
+)
+def test_a_salutation_is_a_new_speech_only_on_outline_evidence(case, text, starts):
+    assert _speech_texts(text) == starts, case
+
+
+def _title_block():
+    return _lines("在全市春耕生产工作会议上的讲话", "（2020年3月18日）", "同志们：", P, P)
+
+
+def _prose_line(n):
+    """A prose line of exactly ``n`` characters."""
+    body = "各级各部门要认真贯彻落实，压实工作责任，" * 20
+    return body[: n - 7] + "确保见到实效。"
+
+
+def test_text_above_the_first_title_block_is_a_speech_only_if_it_has_text():
+    from compare.split import _SPEECH_MIN
+
+    short = "今年以来，全市上下狠抓落实，各项工作取得新进展。"
+    assert len(short) * 3 < _SPEECH_MIN
+    # three short prose lines are a speech of their own ...
+    first, second = split_speeches(_lines(short, short, short, _title_block()))
+    assert first.text.startswith(short) and second.title == "在全市春耕生产工作会议上的讲话"
+    # ... two are the page's head
+    (only,) = split_speeches(_lines(short, short, _title_block()))
+    assert only.title == "在全市春耕生产工作会议上的讲话" and short not in only.text
+    # one line of _SPEECH_MIN characters is a speech, one character less is not
+    assert len(split_speeches(_lines(_prose_line(_SPEECH_MIN), _title_block()))) == 2
+    assert len(split_speeches(_lines(_prose_line(_SPEECH_MIN - 1), _title_block()))) == 1
+
+
+# ----- the outline's end: where an appendix starts, what it holds
+
+
+def _numbered_report():
+    return _lines("一、经济发展", P, "二、社会事业", P, "三、政府建设", P)
+
+
+def test_an_appended_list_keeps_its_first_item_and_offsets():
+    # indented lines, two sentences in the first item, placeholders at its end
+    text = _numbered_report() + "\n　　一、新建农村公路XX公里，改造危桥XX。惠及群众XX万人。\n　　二、新增城镇就业3000人。\n三、改造老旧小区20个。"
+    sections = parse_outline(text)
+    appendix = sections[-1]
+    assert appendix.kind == "appendix"
+    # the heading is the first sentence of the first item, end mark dropped
+    assert appendix.heading == "一、新建农村公路XX公里，改造危桥XX"
+    assert appendix.span == (text.index("　　一、新建"), len(text))
+    assert [p.text for p in appendix.paragraphs] == [
+        "一、新建农村公路XX公里，改造危桥XX。惠及群众XX万人。", "二、新增城镇就业3000人。", "三、改造老旧小区20个。"
+    ]
+    for p in appendix.paragraphs:
+        assert text[p.start:p.end] == p.text
+
+
+def test_an_appendix_heading_is_its_own_line_not_a_paragraph():
+    text = _numbered_report() + "\n附件：名词解释\n　　1.“两个确立”：是指…。\n　　2.“四个意识”：是指…。"
+    appendix = parse_outline(text)[-1]
+    assert appendix.heading == "附件：名词解释"
+    assert appendix.span == (text.index("附件"), len(text))
+    assert [p.text for p in appendix.paragraphs] == ["1.“两个确立”：是指…。", "2.“四个意识”：是指…。"]
+    for p in appendix.paragraphs:
+        assert text[p.start:p.end] == p.text
+
+
+@pytest.mark.parametrize("inline", [False, True])
+def test_a_count_restarted_under_a_new_unnumbered_heading_is_a_new_part(inline):
+    # 过去五年 一、二、 / 今后五年 一、二、: two parts, not a report and an appendix;
+    # ``inline``: each part's 一、 follows its heading at once, its text on the same line
+    one = "一、经济发展。" + P if inline else _lines(P, "一、经济发展", P)
+    other = "一、产业升级。" + P if inline else _lines(P, "一、产业升级", P)
+    text = _lines("过去五年工作回顾", one, "二、社会事业", P, "今后五年的建议", other, "二、城市建设", P)
+    sections = parse_outline(text)
+    assert [(s.kind, s.heading) for s in sections] == [("unnumbered", "过去五年工作回顾"), ("unnumbered", "今后五年的建议")]
+    assert [[c.heading for c in s.children] for s in sections] == [["经济发展", "社会事业"], ["产业升级", "城市建设"]]
