@@ -161,7 +161,9 @@ def label(fp: Fingerprint, recurs: np.ndarray, rule: Rule = PAIR) -> Labels:
         frame = ~slot[lo:hi]
         frame_weight = int(weight[lo:hi][frame].sum())
         share = float(weight[lo:hi][frame & covered[lo:hi]].sum() / frame_weight) if frame_weight else 0.0
-        name = rule.label(share) if len(fp.runs_of(u)) else "local"  # too short to be compared
+        # a unit too short for a run (fingerprint.MIN_KEY) has no covered
+        # character: share 0, so local under every rule (reused > 0)
+        name = rule.label(share)
         labels.append(name)
         coverage.append(share)
         if name == "local":

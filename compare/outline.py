@@ -112,7 +112,7 @@ def _restart_at(lines: list[tuple[int, str]], top_kind: str, top_count_at: dict[
     """The line where the top-level count starts again from 一 and goes on
     to 二 (a list appended after the text), if any."""
     for k, (_, line) in enumerate(lines):
-        count = top_count_at.get(k, 0)
+        count = top_count_at[k]  # _build counted every line of ``lines``
         if count < 2:
             continue
         found = match_marker(line.strip())
@@ -123,7 +123,7 @@ def _restart_at(lines: list[tuple[int, str]], top_kind: str, top_count_at: dict[
             continue  # 一、二、三产业…: an enumeration inside a sentence
         for _, later in lines[k + 1 :]:
             f = match_marker(later.strip())
-            if f and f[0] == top_kind and f[1]:
+            if f and f[0] == top_kind:  # numbered: only 最后 has no number, and it is no top family
                 if f[1] == 2:
                     return k
                 break

@@ -424,3 +424,107 @@ def test_a_count_restarted_under_a_new_unnumbered_heading_is_a_new_part(inline):
     sections = parse_outline(text)
     assert [(s.kind, s.heading) for s in sections] == [("unnumbered", "过去五年工作回顾"), ("unnumbered", "今后五年的建议")]
     assert [[c.heading for c in s.children] for s in sections] == [["经济发展", "社会事业"], ["产业升级", "城市建设"]]
+
+
+def _tops(text):
+    return [s.marker + s.heading for s in parse_outline(text) if s.level == 1 and s.kind != "appendix"]
+
+
+def _appendix_heading(text):
+    return next((s.heading for s in parse_outline(text) if s.kind == "appendix"), None)
+
+
+def test_unnumbered_headings_at_their_limits():
+    from compare.outline import UNNUMBERED_MAX
+
+    # a paragraph of text under a heading is at least 30 characters with a sentence end
+    text30 = ("今年我们要抓好各项工作，确保取得成效" * 2)[:29] + "。"
+    assert len(text30) == 30
+    assert _tops(_lines("引言", text30, "去年经济表现", text30)) == ["引言", "去年经济表现"]
+    assert _tops(_lines("引言", text30[1:], "去年经济表现", text30[1:])) == []
+    # a heading of UNNUMBERED_MAX characters is still one
+    long_heading = ("全面推进乡村振兴加快建设农业强国" * 3)[:UNNUMBERED_MAX]
+    assert _tops(_lines(long_heading, P, "今年经济展望", P)) == [long_heading, "今年经济展望"]
+    assert _tops(_lines(long_heading + "和", P, "今年经济展望", P)) == []
+
+
+def test_an_attachment_label_or_a_bracketed_note_is_no_unnumbered_heading():
+    # an attachment file's first line, a note in brackets: short, unpunctuated, yet no heading
+    for first in ["附件1", "（根据录音整理，有删节）"]:
+        text = _lines(first, P, "去年经济表现", P, "今年经济展望", P)
+        assert _tops(text) == ["去年经济表现", "今年经济展望"], first
+        assert parse_outline(text)[0].level == 0  # it stays in the text before the headings
+
+
+def test_a_list_appended_after_two_sections_is_an_appendix():
+    report = _lines("一、经济发展", P, "二、社会事业", P)
+    text = _lines(report, "一、新建农村公路100公里。", "二、新增城镇就业3000人。")
+    assert _tops(text) == ["一、经济发展", "二、社会事业"]
+    assert _appendix_heading(text) == "一、新建农村公路100公里"
+
+
+def test_a_numbering_slip_is_no_appendix():
+    # 二、 twice (a slip for 三、): the second is text, and the subsection under
+    # the first is no restarted list
+    text = _lines("一、经济发展", P, "二、社会事业", P, "（一）教育", P, "二、政府建设", P)
+    assert _tops(text) == ["一、经济发展", "二、社会事业"]
+    assert _appendix_heading(text) is None
+
+
+@pytest.mark.parametrize(
+    "inside",
+    [
+        "一、二、三产业协调发展，三次产业结构持续优化，发展质量不断提高。",  # an enumeration in a sentence
+        "一、要抓好工业经济，推动产业升级，确保全年目标实现。",  # a stray 一、 not followed by 二、
+    ],
+)
+def test_a_false_restart_inside_a_section_does_not_hide_the_list_after(inside):
+    text = _lines("一、经济发展", P, "二、社会事业", P, "三、产业发展", inside, "四、政府建设", P,
+                  "一、新建农村公路100公里。", "二、新增城镇就业3000人。")
+    assert _tops(text) == ["一、经济发展", "二、社会事业", "三、产业发展", "四、政府建设"]
+    assert _appendix_heading(text) == "一、新建农村公路100公里"
+
+
+@pytest.mark.parametrize("between", ["李四", "某市人民政府市长 张三", "某市人民政府市长"])
+def test_a_title_block_may_have_a_name_or_office_line_above_its_date(between):
+    text = _lines(
+        "在全市春耕生产工作会议上的讲话", between, "（2020年3月18日）", "同志们：", P, P,
+        "在全市安全生产工作会议上的讲话", between, "（2020年4月18日）", "同志们：", P, P,
+    )
+    first, second = split_speeches(text)
+    assert first.title == "在全市春耕生产工作会议上的讲话" and second.title == "在全市安全生产工作会议上的讲话"
+    assert "3月18日" in first.date + first.text and "3月18日" not in second.date + second.text
+
+
+def test_an_exhortation_on_the_first_line_closes_a_speech():
+    # the tail of a speech (its last exhortation) above a new one's salutation
+    last = "让我们团结一心，为全面建设社会主义现代化国家而努力奋斗！"
+    first, second = split_speeches(_lines(last, "同志们：", P, P))
+    assert first.text == last
+    assert second.text.startswith("同志们：")
+
+
+@pytest.mark.parametrize("mark", ["！", "!"])
+def test_an_exhortation_of_either_width_closes_a_speech(mark):
+    text = _lines("同志们：", P, "让我们团结一心，为建设美好家园而努力奋斗" + mark, "同志们：", "今天我们召开安全生产会议，" + P)
+    first, second = split_speeches(text)
+    assert first.text.endswith("努力奋斗" + mark) and second.text.startswith("同志们：\n今天我们召开")
+
+
+def test_outline_evidence_is_read_only_up_to_the_next_salutation():
+    # the middle salutation has no numbered marker before the third: no evidence
+    text = _lines("同志们：", P, "一、关于春耕", P, "二、关于安全", P, "同志们：", P, P,
+                  "同志们：", "一、加强组织领导", P, "二、强化督导考核", P)
+    assert _speech_texts(text) == [P, "一、加强组织领导"]
+
+
+def test_a_title_only_further_above_a_salutation_is_no_evidence():
+    text = _lines("同志们：", P, "在全市春耕生产工作会议上的讲话", P, P, "同志们：", P)
+    assert len(split_speeches(text)) == 1
+
+
+def test_a_title_right_above_the_salutation_opens_the_new_speech():
+    text = _lines("同志们：", P, "谢谢大家！", "在全市安全生产工作会议上的讲话", "同志们：", P)
+    first, second = split_speeches(text)
+    assert second.title == "在全市安全生产工作会议上的讲话" and second.text.startswith("同志们：")
+    assert "安全生产" not in first.text and first.text.endswith("谢谢大家！")
