@@ -528,3 +528,39 @@ def test_a_title_right_above_the_salutation_opens_the_new_speech():
     first, second = split_speeches(text)
     assert second.title == "在全市安全生产工作会议上的讲话" and second.text.startswith("同志们：")
     assert "安全生产" not in first.text and first.text.endswith("谢谢大家！")
+
+
+def test_an_appendix_may_start_on_the_second_line_but_not_the_first():
+    # line 0 that reads 附件1 is the attachment's own label (text before the outline) ...
+    text = _lines("附件1", P, "一、经济发展", P, "二、社会事业", P)
+    assert _appendix_heading(text) is None and _tops(text) == ["一、经济发展", "二、社会事业"]
+    # ... on any later line, even the second, it ends the outline
+    text = _lines(P, "附件1", "1.新建农村公路100公里。", "2.新增城镇就业3000人。")
+    assert _appendix_heading(text) == "附件1"
+    assert [p.text for p in parse_outline(text)[-1].paragraphs] == ["1.新建农村公路100公里。", "2.新增城镇就业3000人。"]
+
+
+def test_a_collection_of_two_is_split_at_its_headers():
+    text = _lines("卫生健康工作讲话稿篇一", "同志们：", P, "卫生健康工作讲话稿篇二", "同志们：", "今天召开安全生产会议，" + P)
+    first, second = split_speeches(text)
+    assert (first.title, first.text) == ("卫生健康工作讲话稿篇一", _lines("同志们：", P))
+    assert (second.title, second.text) == ("卫生健康工作讲话稿篇二", _lines("同志们：", "今天召开安全生产会议，" + P))
+
+
+def test_a_collection_header_is_a_short_line():
+    # up to 60 characters: a header; longer, a sentence that happens to end in 篇二
+    def header(n, k):
+        return ("卫生健康工作讲话稿汇编" * 7)[: n - 2] + "篇" + k
+
+    ok = _lines(header(60, "一"), "同志们：", P, header(60, "二"), "同志们：", P)
+    assert [s.title for s in split_speeches(ok)] == [header(60, "一"), header(60, "二")]
+    too_long = _lines(header(61, "一"), "同志们：", P, header(61, "二"), "同志们：", P)
+    assert len(split_speeches(too_long)) == 1
+
+
+def test_a_page_title_block_above_the_documents_own_does_not_hide_later_speeches():
+    head = _lines("在全市春耕生产工作会议上的讲话", "（2020年3月18日）")
+    text = _lines(head, head, "同志们：", P, P, "在全市安全生产工作会议上的讲话", "（2020年4月18日）", "同志们：", P)
+    assert [(s.title, s.date) for s in split_speeches(text)] == [
+        ("在全市春耕生产工作会议上的讲话", "2020年3月18日"), ("在全市安全生产工作会议上的讲话", "2020年4月18日")
+    ]
