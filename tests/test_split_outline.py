@@ -371,8 +371,9 @@ def test_text_above_the_first_title_block_is_a_speech_only_if_it_has_text():
     short = "今年以来，全市上下狠抓落实，各项工作取得新进展。"
     assert len(short) * 3 < _SPEECH_MIN
     # three short prose lines are a speech of their own ...
-    first, second = split_speeches(_lines(short, short, short, _title_block()))
-    assert first.text.startswith(short) and second.title == "在全市春耕生产工作会议上的讲话"
+    three = [short, "一季度，全市经济运行总体平稳，主要指标好于预期。", "二季度，重点项目加快推进，投资增速稳步回升。"]
+    first, second = split_speeches(_lines(*three, _title_block()))
+    assert first.text == _lines(*three) and second.title == "在全市春耕生产工作会议上的讲话"
     # ... two are the page's head
     (only,) = split_speeches(_lines(short, short, _title_block()))
     assert only.title == "在全市春耕生产工作会议上的讲话" and short not in only.text
@@ -564,3 +565,37 @@ def test_a_page_title_block_above_the_documents_own_does_not_hide_later_speeches
     assert [(s.title, s.date) for s in split_speeches(text)] == [
         ("在全市春耕生产工作会议上的讲话", "2020年3月18日"), ("在全市安全生产工作会议上的讲话", "2020年4月18日")
     ]
+
+
+def test_speakers_come_from_the_title_or_stay_empty():
+    # 刘建平同志在……讲话: the name leaves the title and is the speaker
+    text = _lines("刘建平同志在全市春耕生产工作会议上的讲话", "（2020年3月18日）", "同志们：", P,
+                  "刘建平同志在全市安全生产工作会议上的讲话", "（2020年4月18日）", "同志们：", P)
+    assert [(s.title, s.speaker) for s in split_speeches(text)] == [
+        ("在全市春耕生产工作会议上的讲话", "刘建平"), ("在全市安全生产工作会议上的讲话", "刘建平")
+    ]
+    # a page head naming nobody, speeches naming nobody: the speaker is empty, not missing
+    text = _lines("讲话汇编", "在全市春耕生产工作会议上的讲话", "（2020年3月18日）", "同志们：", P,
+                  "在全市安全生产工作会议上的讲话", "（2020年4月18日）", "同志们：", P)
+    assert [s.speaker for s in split_speeches(text)] == ["", ""]
+    assert [s.speaker for s in split_speeches(_lines("同志们：", P, "谢谢大家！", "同志们：", P))] == ["", ""]
+
+
+def test_resumed_text_boundaries_inside_the_text_only():
+    # ``boundaries`` from ingest: a line where text resumes after a footer
+    two = _lines("同志们：", P, "谢谢大家！", "同志们：", P)
+    n = len(two.split("\n"))
+    # at the first line or past the last, a boundary says nothing: the salutations decide
+    assert len(split_speeches(two, boundaries=[0])) == len(split_speeches(two, boundaries=[n])) == 2
+    # at line 1, the text above it is a speech when it is text enough
+    long = _prose_line(250)
+    first, second = split_speeches(_lines(long, "同志们：", P, P), boundaries=[1])
+    assert first.text == long and second.text.startswith("同志们：")
+
+
+def test_sentences_after_spaces_slice_back():
+    text = "今天开会。 大家好。　各位辛苦了。"
+    (section,) = parse_outline(text)
+    assert [s.text for s in section.sentences] == ["今天开会。", "大家好。", "各位辛苦了。"]
+    for s in section.sentences:
+        assert text[s.start:s.end] == s.text
