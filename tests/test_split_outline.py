@@ -574,6 +574,11 @@ def test_speakers_come_from_the_title_or_stay_empty():
     assert [(s.title, s.speaker) for s in split_speeches(text)] == [
         ("在全市春耕生产工作会议上的讲话", "刘建平"), ("在全市安全生产工作会议上的讲话", "刘建平")
     ]
+    # the same in a collection's 篇 headers
+    text = _lines("刘建平同志在全市春耕生产工作会议上的讲话篇一", "同志们：", P, "刘建平同志在全市安全生产工作会议上的讲话篇二", "同志们：", P)
+    assert [(s.title, s.speaker) for s in split_speeches(text)] == [
+        ("在全市春耕生产工作会议上的讲话篇一", "刘建平"), ("在全市安全生产工作会议上的讲话篇二", "刘建平")
+    ]
     # a page head naming nobody, speeches naming nobody: the speaker is empty, not missing
     text = _lines("讲话汇编", "在全市春耕生产工作会议上的讲话", "（2020年3月18日）", "同志们：", P,
                   "在全市安全生产工作会议上的讲话", "（2020年4月18日）", "同志们：", P)
@@ -599,3 +604,29 @@ def test_sentences_after_spaces_slice_back():
     assert [s.text for s in section.sentences] == ["今天开会。", "大家好。", "各位辛苦了。"]
     for s in section.sentences:
         assert text[s.start:s.end] == s.text
+
+
+@pytest.mark.parametrize(
+    "marks, appendix",
+    [
+        (("第一部分 ", "第二部分 "), True),  # parts, then a list of parts: the list is an appendix
+        (("（一）", "（二）"), True),  # subsections as the top level: the same
+        (("1.", "2."), False),  # items as the top level: a new count of items is text, not an appendix
+    ],
+)
+def test_which_top_levels_end_in_an_appended_list(marks, appendix):
+    one, two = marks
+    text = _lines(f"{one}经济发展", P, f"{two}社会事业", P, f"{one}新建农村公路100公里。", f"{two}新增城镇就业3000人。")
+    assert _tops(text)[:2] == [f"{one}经济发展", f"{two}社会事业"]
+    assert (_appendix_heading(text) is not None) == appendix
+
+
+def test_a_restart_is_a_new_part_only_with_headings_above_both_counts():
+    report = _lines("一、经济发展", P, "二、社会事业", P)
+    listed = _lines("一、新建农村公路100公里。", "二、新增城镇就业3000人。")
+    # a heading above the report, none above the list: the list is an appendix
+    text = _lines("过去五年工作回顾", P, report, listed)
+    assert _appendix_heading(text) == "一、新建农村公路100公里"
+    # a heading above the list, none above the report: an appendix too
+    text = _lines(report, "今后五年的建议", P, listed)
+    assert _appendix_heading(text) == "一、新建农村公路100公里"
