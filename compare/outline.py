@@ -164,10 +164,7 @@ def parse_outline(text: str) -> list[Section]:
     end = lines[appendix][0] if appendix is not None else len(text)
     if appendix is not None:
         sections.append(_appendix(lines[appendix:], len(text)))
-    _close_spans([s for s in sections if s.kind != "appendix"], end)
-    for s in sections:
-        if s.kind == "appendix":
-            s.span = (s.span[0], len(text))
+    _close_spans([s for s in sections if s.kind != "appendix"], end)  # the appendix already runs to len(text)
     return sections
 
 
@@ -192,8 +189,8 @@ def _build(
 ) -> tuple[list[Section], str, dict[int, int]]:
     """The tree of ``lines``; the family of the top level; for each line, how
     far the top-level count had gone before it."""
-    root = Section(level=0, number=None, marker="", heading="", span=(0, len(text)))
-    preamble = Section(level=0, number=None, marker="", heading="", span=(0, 0))
+    top: list[Section] = []  # the top-level sections
+    preamble = Section(level=0, number=None, marker="", heading="")  # its span is set when it is kept
     stack: list[Section] = []  # open headings, outermost first
     current = preamble
     top_kind = ""
@@ -206,7 +203,7 @@ def _build(
         if k in unnumbered:
             section = Section(level=1, number=None, marker="", heading=line.strip(), span=(start, start), kind="unnumbered")
             stack[:] = [section]
-            root.children.append(section)
+            top.append(section)
             top_kind = top_kind or "unnumbered"
             current = section
             continue
@@ -238,7 +235,7 @@ def _build(
             stack.pop()
         if stack and stack[-1].kind == kind:
             stack.pop()
-        (stack[-1].children if stack else root.children).append(section)
+        (stack[-1].children if stack else top).append(section)
         stack.append(section)
         section.level = len(stack)
         if section.level == 1:
@@ -250,7 +247,7 @@ def _build(
             lead = len(body) - len(body.lstrip())
             section.paragraphs.append(_paragraph(body.strip(), body_start + lead))
         current = section
-    sections = root.children
+    sections = top
     if preamble.paragraphs:
         preamble.span = (0, sections[0].span[0] if sections else len(text))
         sections.insert(0, preamble)

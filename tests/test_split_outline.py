@@ -398,6 +398,13 @@ def test_an_appended_list_keeps_its_first_item_and_offsets():
     # the heading is the first sentence of the first item, end mark dropped
     assert appendix.heading == "一、新建农村公路XX公里，改造危桥XX"
     assert appendix.span == (text.index("　　一、新建"), len(text))
+    # the sections before it close where it starts, each at the next one's start
+    tops = sections[:-1]
+    assert [s.span for s in tops] == [
+        (text.index("一、经济"), text.index("二、社会")),
+        (text.index("二、社会"), text.index("三、政府")),
+        (text.index("三、政府"), appendix.span[0]),
+    ]
     assert [p.text for p in appendix.paragraphs] == [
         "一、新建农村公路XX公里，改造危桥XX。惠及群众XX万人。", "二、新增城镇就业3000人。", "三、改造老旧小区20个。"
     ]
@@ -454,7 +461,8 @@ def test_an_attachment_label_or_a_bracketed_note_is_no_unnumbered_heading():
     for first in ["附件1", "（根据录音整理，有删节）"]:
         text = _lines(first, P, "去年经济表现", P, "今年经济展望", P)
         assert _tops(text) == ["去年经济表现", "今年经济展望"], first
-        assert parse_outline(text)[0].level == 0  # it stays in the text before the headings
+        preamble = parse_outline(text)[0]  # it stays in the text before the headings
+    assert (preamble.level, preamble.marker, preamble.heading, preamble.span) == (0, "", "", (0, text.index("去年经济表现")))
 
 
 def test_a_list_appended_after_two_sections_is_an_appendix():
