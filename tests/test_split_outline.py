@@ -638,3 +638,19 @@ def test_a_restart_is_a_new_part_only_with_headings_above_both_counts():
     # a heading above the list, none above the report: an appendix too
     text = _lines(report, "今后五年的建议", P, listed)
     assert _appendix_heading(text) == "一、新建农村公路100公里"
+
+
+def test_blank_lines_and_placeholder_headings_in_the_outline():
+    # a blank line is skipped, not the end of the outline; a heading keeps its trailing XX
+    text = _lines("一、推进XX。" + P, "", "二、建设XX", P)
+    sections = parse_outline(text)
+    assert [(s.marker, s.heading) for s in sections] == [("一、", "推进XX"), ("二、", "建设XX")]
+    assert sections[1].span == (text.index("二、"), len(text))
+
+
+def test_unnumbered_headings_span_from_their_own_line():
+    para = "这一年，我们坚持稳中求进，经济社会发展取得了新的成绩，群众生活持续改善。"
+    text = _lines("引言", para, "去年经济表现", para, "今年经济展望", para)
+    sections = parse_outline(text)
+    starts = [text.index(h) for h in ("引言", "去年经济表现", "今年经济展望")]
+    assert [s.span for s in sections] == list(zip(starts, starts[1:] + [len(text)]))
