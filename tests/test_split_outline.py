@@ -642,9 +642,12 @@ def test_a_restart_is_a_new_part_only_with_headings_above_both_counts():
 
 def test_blank_lines_and_placeholder_headings_in_the_outline():
     # a blank line is skipped, not the end of the outline; a heading keeps its trailing XX
-    text = _lines("一、推进XX。" + P, "", "二、建设XX", P)
+    text = _lines("一、推进XX。 " + P, "", "二、建设XX", P)
     sections = parse_outline(text)
     assert [(s.marker, s.heading) for s in sections] == [("一、", "推进XX"), ("二、", "建设XX")]
+    # the text after the heading on its line starts after the space
+    (para,) = sections[0].paragraphs
+    assert para.text == P and text[para.start:para.end] == P
     assert sections[1].span == (text.index("二、"), len(text))
 
 
