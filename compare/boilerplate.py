@@ -161,7 +161,9 @@ def label(fp: Fingerprint, recurs: np.ndarray, rule: Rule = PAIR) -> Labels:
         frame = ~slot[lo:hi]
         frame_weight = int(weight[lo:hi][frame].sum())
         share = float(weight[lo:hi][frame & covered[lo:hi]].sum() / frame_weight) if frame_weight else 0.0
-        name = rule.label(share) if len(fp.runs_of(u)) else "local"  # too short to be compared
+        # a unit too short for a run (fingerprint.MIN_KEY) has no covered
+        # character: share 0, so local under every rule (reused > 0)
+        name = rule.label(share)
         labels.append(name)
         coverage.append(share)
         if name == "local":
@@ -189,8 +191,8 @@ def recurring(counts: np.ndarray, rule: Rule) -> np.ndarray:
 
 def pair(fp_a: Fingerprint, fp_b: Fingerprint, rule: Rule = PAIR) -> tuple[Labels, Labels]:
     """The rule for two speeches: each one's runs recur when the other has them."""
-    a = label(fp_a, np.isin(fp_a.runs, fp_b.set).astype(np.int64) >= rule.min_speeches, rule)
-    b = label(fp_b, np.isin(fp_b.runs, fp_a.set).astype(np.int64) >= rule.min_speeches, rule)
+    a = label(fp_a, recurring(np.isin(fp_a.runs, fp_b.set), rule), rule)
+    b = label(fp_b, recurring(np.isin(fp_b.runs, fp_a.set), rule), rule)
     return a, b
 
 

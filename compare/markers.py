@@ -85,15 +85,14 @@ def cn_to_int(token: str) -> int | None:
         return int(token)
     if len(token) == 1 and "\u2460" <= token <= "\u2473":
         return ord(token) - 0x245F
+    # keys are single characters, so a token of two or more is never one of them
     digits = {c: i for i, c in enumerate("零一二三四五六七八九")}
     if "十" in token:
         tens, _, ones = token.partition("十")
-        if len(ones) > 1 or len(tens) > 1:
-            return None
         if (tens and tens not in digits) or (ones and ones not in digits):
             return None
         return (digits[tens] if tens else 1) * 10 + (digits[ones] if ones else 0)
-    return digits.get(token) if len(token) == 1 else None
+    return digits.get(token)
 
 
 @functools.lru_cache(maxsize=1 << 16)

@@ -112,7 +112,7 @@ def _restart_at(lines: list[tuple[int, str]], top_kind: str, top_count_at: dict[
     """The line where the top-level count starts again from 一 and goes on
     to 二 (a list appended after the text), if any."""
     for k, (_, line) in enumerate(lines):
-        count = top_count_at.get(k, 0)
+        count = top_count_at[k]  # _build counted every line of ``lines``
         if count < 2:
             continue
         found = match_marker(line.strip())
@@ -123,7 +123,7 @@ def _restart_at(lines: list[tuple[int, str]], top_kind: str, top_count_at: dict[
             continue  # 一、二、三产业…: an enumeration inside a sentence
         for _, later in lines[k + 1 :]:
             f = match_marker(later.strip())
-            if f and f[0] == top_kind and f[1]:
+            if f and f[0] == top_kind:  # numbered: only 最后 has no number, and it is no top family
                 if f[1] == 2:
                     return k
                 break
@@ -164,10 +164,7 @@ def parse_outline(text: str) -> list[Section]:
     end = lines[appendix][0] if appendix is not None else len(text)
     if appendix is not None:
         sections.append(_appendix(lines[appendix:], len(text)))
-    _close_spans([s for s in sections if s.kind != "appendix"], end)
-    for s in sections:
-        if s.kind == "appendix":
-            s.span = (s.span[0], len(text))
+    _close_spans([s for s in sections if s.kind != "appendix"], end)  # the appendix already runs to len(text)
     return sections
 
 
@@ -175,14 +172,15 @@ def _appendix(lines: list[tuple[int, str]], end: int) -> Section:
     start, first = lines[0]
     heading = first.strip()
     explicit = is_appendix_heading(heading)
-    section = Section(level=1, number=None, marker="", heading=heading if explicit else "", span=(start, end), kind="appendix")
+    if not explicit:
+        # a list's first item (never blank: it is the restarted marker's
+        # line, so SENTENCE matches) names it by its first sentence
+        heading = SENTENCE.match(heading).group().rstrip("。！？；")
+    section = Section(level=1, number=None, marker="", heading=heading, span=(start, end), kind="appendix")
     for offset, line in lines[0 if not explicit else 1 :]:
         if line.strip():
             lead = len(line) - len(line.lstrip())
             section.paragraphs.append(_paragraph(line.strip(), offset + lead))
-    if not explicit:
-        first_sentence = SENTENCE.match(heading)
-        section.heading = (first_sentence.group() if first_sentence else heading).rstrip("。！？；")
     return section
 
 
@@ -191,8 +189,8 @@ def _build(
 ) -> tuple[list[Section], str, dict[int, int]]:
     """The tree of ``lines``; the family of the top level; for each line, how
     far the top-level count had gone before it."""
-    root = Section(level=0, number=None, marker="", heading="", span=(0, len(text)))
-    preamble = Section(level=0, number=None, marker="", heading="", span=(0, 0))
+    top: list[Section] = []  # the top-level sections
+    preamble = Section(level=0, number=None, marker="", heading="")  # its span is set when it is kept
     stack: list[Section] = []  # open headings, outermost first
     current = preamble
     top_kind = ""
@@ -205,7 +203,7 @@ def _build(
         if k in unnumbered:
             section = Section(level=1, number=None, marker="", heading=line.strip(), span=(start, start), kind="unnumbered")
             stack[:] = [section]
-            root.children.append(section)
+            top.append(section)
             top_kind = top_kind or "unnumbered"
             current = section
             continue
@@ -237,7 +235,7 @@ def _build(
             stack.pop()
         if stack and stack[-1].kind == kind:
             stack.pop()
-        (stack[-1].children if stack else root.children).append(section)
+        (stack[-1].children if stack else top).append(section)
         stack.append(section)
         section.level = len(stack)
         if section.level == 1:
@@ -249,7 +247,7 @@ def _build(
             lead = len(body) - len(body.lstrip())
             section.paragraphs.append(_paragraph(body.strip(), body_start + lead))
         current = section
-    sections = root.children
+    sections = top
     if preamble.paragraphs:
         preamble.span = (0, sections[0].span[0] if sections else len(text))
         sections.insert(0, preamble)

@@ -234,3 +234,54 @@ def test_the_rule_lives_in_one_place(monkeypatch, tmp_path):
     store.add_file(conn, tmp_path / "b.txt")
     marking = store.mark(conn, one(stock + "\n汉江二桥将于十月建成通车。", "new"))
     assert calls == ["new#1"] and set(marking.labels.labels) == {"local"} and marking.share == 0
+
+
+# ----- edges of the rule (each pins a branch of boilerplate.label / _runs)
+
+
+def test_a_sentence_without_frame_has_coverage_zero():
+    # a unit of numbers only has no frame to recur: its coverage is 0, not 0/0
+    fp = fingerprint(one("2020。"))
+    labels = boilerplate.label(fp, np.ones(len(fp.runs), dtype=bool))
+    u = len(fp.keys) - 1
+    assert fp.keys[u] == "\u24cd"
+    assert labels.coverage[u] == 0.0 and labels.labels[u] == "local"
+
+
+def test_a_speech_without_text_is_all_local():
+    # a head block alone (title and date, no body): no key characters at all
+    (empty,) = compare.load_text("在全市春耕生产工作会议上的讲话\n（2020年3月18日）")
+    fp = fingerprint(empty)
+    assert fp.chars == 0
+    other = fingerprint(one("今天开会，研究部署下一步工作，大家要认真抓好落实。"))
+    for labels in (boilerplate.label(fp, np.zeros(0, dtype=bool)), boilerplate.pair(fp, other)[0]):
+        assert labels.labels == []
+        assert labels.shares == {"boilerplate": 0.0, "edited": 0.0, "fill": 0.0, "local": 1.0}
+        assert labels.reused == 0.0
+
+
+def test_flags_may_be_given_as_zeros_and_ones():
+    # ``recurs`` flags runs; 0/1 integers mean the same as booleans (never indices)
+    a = fingerprint(one(FRAME.format("11.2%", "1,234", "2.5%") + "\n汉江二桥将于十月建成通车。"))
+    b = fingerprint(one(FRAME.format("8.5%", "987", "2.1%")))
+    flags = np.isin(a.runs, b.set)
+    assert 0 < flags.sum() < len(flags)
+    as_bool = boilerplate.label(a, flags)
+    for given in (flags.astype(np.int64), flags.astype(np.int64).tolist()):
+        as_int = boilerplate.label(a, given)
+        assert as_int.labels == as_bool.labels and as_int.coverage == as_bool.coverage
+        assert as_int.shares == as_bool.shares
+
+
+def test_a_fill_at_the_very_end_of_a_sentence_is_a_fill():
+    # the run that does not recur is the sentence's last key characters
+    stock = "在市委、市政府的坚强领导下，全市上下团结一心，圆满完成了全年目标任务，建设幸福{}。"
+    a = fingerprint(one(stock.format("安康")))
+    b = fingerprint(one(stock.format("汉中")))
+    la, _ = boilerplate.pair(a, b)
+    u = unit_with(a, "坚强领导")
+    spans = la.spans(a, u)
+    text = a.speech.text
+    assert la.labels[u] == "boilerplate"
+    assert [(text[s:e], cat) for s, e, cat in spans][-1] == ("安康", "fill")
+    assert [cat for _, _, cat in spans] == ["boilerplate", "fill"]

@@ -3,6 +3,7 @@ from hypothesis import given, settings, strategies as st
 
 import compare
 from compare.outline import cn_to_int, parse_outline
+from compare.split import split_speeches
 
 from .conftest import outline_shape, speeches_of
 
@@ -269,3 +270,390 @@ def test_load_many_skips_unreadable_files_unless_strict(tmp_path):
     assert all("\n" not in reason and reason for _, reason in skipped)
     with pytest.raises(compare.SpeechdiffError, match="binary"):
         compare.load_many([str(good), str(binary)], strict=True)
+
+
+# ----- evidence of a new speech, case by case (each case pins one clause of
+# split._outline_restarts / split._counts / split._is_speech_text)
+
+P = "我们要坚持以人民为中心，推动各项工作落地见效，确保取得实实在在的成效。"
+
+
+def _speech_texts(text):
+    return [s.text.split("\n")[1] for s in split_speeches(text)]
+
+
+def _lines(*parts):
+    return "\n".join(parts)
+
+
+@pytest.mark.parametrize(
+    "case, text, starts",
+    [
+        (
+            "a subsection count to exactly two, restarted right under the salutation",
+            _lines("同志们：", P, "（一）抓好春耕生产", P, "（二）抓好安全生产", P, "同志们：", "（一）加强组织领导", P, "（二）强化督导考核", P),
+            [P, "（一）加强组织领导"],
+        ),
+        (
+            "a count that never started at one is no count",
+            _lines("同志们：", P, "（二）抓好安全生产", P, "同志们：", "（一）加强组织领导", P, "（二）强化督导考核", P),
+            [P],
+        ),
+        (
+            "a count that skips a number stops at the last continued one",
+            _lines("同志们：", P, "（一）抓好春耕生产", P, "（三）抓好安全生产", P, "同志们：", "（一）加强组织领导", P, "（二）强化督导考核", P),
+            [P],
+        ),
+        (
+            "a count that restarted before the salutation counts from its restart",
+            _lines("同志们：", P, "（一）抓好春耕生产", P, "（二）抓好安全生产", P, "（一）加强组织领导", P,
+                   "同志们：", "（一）加强组织领导", P, "（二）强化督导考核", P),
+            [P],
+        ),
+        (
+            "a subsection restart is evidence only for the family the text opened with",
+            _lines("同志们：", P, "一、关于春耕", "（一）抓好春耕生产", P, "（二）抓好安全生产", P,
+                   "同志们：", "（一）加强组织领导", P, "（二）强化督导考核", P),
+            [P],
+        ),
+        (
+            "a top-level family opening after the salutation is no restart",
+            _lines("同志们：", P, "（一）抓好春耕生产", P, "同志们：", "一、加强组织领导", P, "二、强化督导考核", P),
+            [P],
+        ),
+        (
+            "a top-level count to two restarts even when the text opened with another family",
+            _lines("同志们：", "首先，我讲一点意见，大家要认真领会，抓好落实。", "一、关于春耕", P, "二、关于安全", P,
+                   "同志们：", "一、加强组织领导", P, "二、强化督导考核", P),
+            ["首先，我讲一点意见，大家要认真领会，抓好落实。", "一、加强组织领导"],
+        ),
+        (
+            "no numbered marker after the salutation: no restart",
+            _lines("同志们：", P, "一、关于春耕", P, "二、关于安全", P, "同志们：", P, P),
+            [P],
+        ),
+        (
+            "最后 (no number) after the salutation is passed over",
+            _lines("同志们：", P, "（一）抓好春耕生产", P, "（二）抓好安全生产", P,
+                   "同志们：", "最后，通报一个情况，大家要高度重视，认真对待。", "（一）加强组织领导", P, "（二）强化督导考核", P),
+            [P, "最后，通报一个情况，大家要高度重视，认真对待。"],
+        ),
+        (
+            "最后 (no number) does not open the text's family",
+            _lines("同志们：", "最后，我再强调一点，大家要高度重视，认真对待。", "（一）抓好春耕生产", P, "（二）抓好安全生产", P,
+                   "同志们：", "（一）加强组织领导", P, "（二）强化督导考核", P),
+            ["最后，我再强调一点，大家要高度重视，认真对待。", "（一）加强组织领导"],
+        ),
+        (
+            "a family first met at three has no count",
+            _lines("同志们：", P, "（三）抓好安全生产", P, "同志们：", "（一）加强组织领导", P, "（二）强化督导考核", P),
+            [P],
+        ),
+    ],
+)
+def test_a_salutation_is_a_new_speech_only_on_outline_evidence(case, text, starts):
+    assert _speech_texts(text) == starts, case
+
+
+def _title_block():
+    return _lines("在全市春耕生产工作会议上的讲话", "（2020年3月18日）", "同志们：", P, P)
+
+
+def _prose_line(n):
+    """A prose line of exactly ``n`` characters."""
+    body = "各级各部门要认真贯彻落实，压实工作责任，" * 20
+    return body[: n - 7] + "确保见到实效。"
+
+
+def test_text_above_the_first_title_block_is_a_speech_only_if_it_has_text():
+    from compare.split import _SPEECH_MIN
+
+    short = "今年以来，全市上下狠抓落实，各项工作取得新进展。"
+    assert len(short) * 3 < _SPEECH_MIN
+    # three short prose lines are a speech of their own ...
+    three = [short, "一季度，全市经济运行总体平稳，主要指标好于预期。", "二季度，重点项目加快推进，投资增速稳步回升。"]
+    first, second = split_speeches(_lines(*three, _title_block()))
+    assert first.text == _lines(*three) and second.title == "在全市春耕生产工作会议上的讲话"
+    # ... two are the page's head
+    (only,) = split_speeches(_lines(short, short, _title_block()))
+    assert only.title == "在全市春耕生产工作会议上的讲话" and short not in only.text
+    # one line of _SPEECH_MIN characters is a speech, one character less is not
+    assert len(split_speeches(_lines(_prose_line(_SPEECH_MIN), _title_block()))) == 2
+    assert len(split_speeches(_lines(_prose_line(_SPEECH_MIN - 1), _title_block()))) == 1
+
+
+# ----- the outline's end: where an appendix starts, what it holds
+
+
+def _numbered_report():
+    return _lines("一、经济发展", P, "二、社会事业", P, "三、政府建设", P)
+
+
+def test_an_appended_list_keeps_its_first_item_and_offsets():
+    # indented lines, two sentences in the first item, placeholders at its end
+    text = _numbered_report() + "\n　　一、新建农村公路XX公里，改造危桥XX。惠及群众XX万人。\n　　二、新增城镇就业3000人。\n三、改造老旧小区20个。"
+    sections = parse_outline(text)
+    appendix = sections[-1]
+    assert appendix.kind == "appendix"
+    # the heading is the first sentence of the first item, end mark dropped
+    assert appendix.heading == "一、新建农村公路XX公里，改造危桥XX"
+    assert appendix.span == (text.index("　　一、新建"), len(text))
+    # the sections before it close where it starts, each at the next one's start
+    tops = sections[:-1]
+    assert [s.span for s in tops] == [
+        (text.index("一、经济"), text.index("二、社会")),
+        (text.index("二、社会"), text.index("三、政府")),
+        (text.index("三、政府"), appendix.span[0]),
+    ]
+    assert [p.text for p in appendix.paragraphs] == [
+        "一、新建农村公路XX公里，改造危桥XX。惠及群众XX万人。", "二、新增城镇就业3000人。", "三、改造老旧小区20个。"
+    ]
+    for p in appendix.paragraphs:
+        assert text[p.start:p.end] == p.text
+
+
+def test_an_appendix_heading_is_its_own_line_not_a_paragraph():
+    text = _numbered_report() + "\n附件：名词解释\n　　1.“两个确立”：是指…。\n　　2.“四个意识”：是指…。"
+    appendix = parse_outline(text)[-1]
+    assert appendix.heading == "附件：名词解释"
+    assert appendix.span == (text.index("附件"), len(text))
+    assert [p.text for p in appendix.paragraphs] == ["1.“两个确立”：是指…。", "2.“四个意识”：是指…。"]
+    for p in appendix.paragraphs:
+        assert text[p.start:p.end] == p.text
+
+
+@pytest.mark.parametrize("inline", [False, True])
+def test_a_count_restarted_under_a_new_unnumbered_heading_is_a_new_part(inline):
+    # 过去五年 一、二、 / 今后五年 一、二、: two parts, not a report and an appendix;
+    # ``inline``: each part's 一、 follows its heading at once, its text on the same line
+    one = "一、经济发展。" + P if inline else _lines(P, "一、经济发展", P)
+    other = "一、产业升级。" + P if inline else _lines(P, "一、产业升级", P)
+    text = _lines("过去五年工作回顾", one, "二、社会事业", P, "今后五年的建议", other, "二、城市建设", P)
+    sections = parse_outline(text)
+    assert [(s.kind, s.heading) for s in sections] == [("unnumbered", "过去五年工作回顾"), ("unnumbered", "今后五年的建议")]
+    assert [[c.heading for c in s.children] for s in sections] == [["经济发展", "社会事业"], ["产业升级", "城市建设"]]
+
+
+def _tops(text):
+    return [s.marker + s.heading for s in parse_outline(text) if s.level == 1 and s.kind != "appendix"]
+
+
+def _appendix_heading(text):
+    return next((s.heading for s in parse_outline(text) if s.kind == "appendix"), None)
+
+
+def test_unnumbered_headings_at_their_limits():
+    from compare.outline import UNNUMBERED_MAX
+
+    # a paragraph of text under a heading is at least 30 characters with a sentence end
+    text30 = ("今年我们要抓好各项工作，确保取得成效" * 2)[:29] + "。"
+    assert len(text30) == 30
+    assert _tops(_lines("引言", text30, "去年经济表现", text30)) == ["引言", "去年经济表现"]
+    assert _tops(_lines("引言", text30[1:], "去年经济表现", text30[1:])) == []
+    # a heading of UNNUMBERED_MAX characters is still one
+    long_heading = ("全面推进乡村振兴加快建设农业强国" * 3)[:UNNUMBERED_MAX]
+    assert _tops(_lines(long_heading, P, "今年经济展望", P)) == [long_heading, "今年经济展望"]
+    assert _tops(_lines(long_heading + "和", P, "今年经济展望", P)) == []
+
+
+def test_an_attachment_label_or_a_bracketed_note_is_no_unnumbered_heading():
+    # an attachment file's first line, a note in brackets: short, unpunctuated, yet no heading
+    for first in ["附件1", "（根据录音整理，有删节）"]:
+        text = _lines(first, P, "去年经济表现", P, "今年经济展望", P)
+        assert _tops(text) == ["去年经济表现", "今年经济展望"], first
+        preamble = parse_outline(text)[0]  # it stays in the text before the headings
+    assert (preamble.level, preamble.marker, preamble.heading, preamble.span) == (0, "", "", (0, text.index("去年经济表现")))
+
+
+def test_a_list_appended_after_two_sections_is_an_appendix():
+    report = _lines("一、经济发展", P, "二、社会事业", P)
+    text = _lines(report, "一、新建农村公路100公里。", "二、新增城镇就业3000人。")
+    assert _tops(text) == ["一、经济发展", "二、社会事业"]
+    assert _appendix_heading(text) == "一、新建农村公路100公里"
+
+
+def test_a_numbering_slip_is_no_appendix():
+    # 二、 twice (a slip for 三、): the second is text, and the subsection under
+    # the first is no restarted list
+    text = _lines("一、经济发展", P, "二、社会事业", P, "（一）教育", P, "二、政府建设", P)
+    assert _tops(text) == ["一、经济发展", "二、社会事业"]
+    assert _appendix_heading(text) is None
+
+
+@pytest.mark.parametrize(
+    "inside",
+    [
+        "一、二、三产业协调发展，三次产业结构持续优化，发展质量不断提高。",  # an enumeration in a sentence
+        "一、要抓好工业经济，推动产业升级，确保全年目标实现。",  # a stray 一、 not followed by 二、
+    ],
+)
+def test_a_false_restart_inside_a_section_does_not_hide_the_list_after(inside):
+    text = _lines("一、经济发展", P, "二、社会事业", P, "三、产业发展", inside, "四、政府建设", P,
+                  "一、新建农村公路100公里。", "二、新增城镇就业3000人。")
+    assert _tops(text) == ["一、经济发展", "二、社会事业", "三、产业发展", "四、政府建设"]
+    assert _appendix_heading(text) == "一、新建农村公路100公里"
+
+
+@pytest.mark.parametrize("between", ["李四", "某市人民政府市长 张三", "某市人民政府市长"])
+def test_a_title_block_may_have_a_name_or_office_line_above_its_date(between):
+    text = _lines(
+        "在全市春耕生产工作会议上的讲话", between, "（2020年3月18日）", "同志们：", P, P,
+        "在全市安全生产工作会议上的讲话", between, "（2020年4月18日）", "同志们：", P, P,
+    )
+    first, second = split_speeches(text)
+    assert first.title == "在全市春耕生产工作会议上的讲话" and second.title == "在全市安全生产工作会议上的讲话"
+    assert "3月18日" in first.date + first.text and "3月18日" not in second.date + second.text
+
+
+def test_an_exhortation_on_the_first_line_closes_a_speech():
+    # the tail of a speech (its last exhortation) above a new one's salutation
+    last = "让我们团结一心，为全面建设社会主义现代化国家而努力奋斗！"
+    first, second = split_speeches(_lines(last, "同志们：", P, P))
+    assert first.text == last
+    assert second.text.startswith("同志们：")
+
+
+@pytest.mark.parametrize("mark", ["！", "!"])
+def test_an_exhortation_of_either_width_closes_a_speech(mark):
+    text = _lines("同志们：", P, "让我们团结一心，为建设美好家园而努力奋斗" + mark, "同志们：", "今天我们召开安全生产会议，" + P)
+    first, second = split_speeches(text)
+    assert first.text.endswith("努力奋斗" + mark) and second.text.startswith("同志们：\n今天我们召开")
+
+
+def test_outline_evidence_is_read_only_up_to_the_next_salutation():
+    # the middle salutation has no numbered marker before the third: no evidence
+    text = _lines("同志们：", P, "一、关于春耕", P, "二、关于安全", P, "同志们：", P, P,
+                  "同志们：", "一、加强组织领导", P, "二、强化督导考核", P)
+    assert _speech_texts(text) == [P, "一、加强组织领导"]
+
+
+def test_a_title_only_further_above_a_salutation_is_no_evidence():
+    text = _lines("同志们：", P, "在全市春耕生产工作会议上的讲话", P, P, "同志们：", P)
+    assert len(split_speeches(text)) == 1
+
+
+def test_a_title_right_above_the_salutation_opens_the_new_speech():
+    text = _lines("同志们：", P, "谢谢大家！", "在全市安全生产工作会议上的讲话", "同志们：", P)
+    first, second = split_speeches(text)
+    assert second.title == "在全市安全生产工作会议上的讲话" and second.text.startswith("同志们：")
+    assert "安全生产" not in first.text and first.text.endswith("谢谢大家！")
+
+
+def test_an_appendix_may_start_on_the_second_line_but_not_the_first():
+    # line 0 that reads 附件1 is the attachment's own label (text before the outline) ...
+    text = _lines("附件1", P, "一、经济发展", P, "二、社会事业", P)
+    assert _appendix_heading(text) is None and _tops(text) == ["一、经济发展", "二、社会事业"]
+    # ... on any later line, even the second, it ends the outline
+    text = _lines(P, "附件1", "1.新建农村公路100公里。", "2.新增城镇就业3000人。")
+    assert _appendix_heading(text) == "附件1"
+    assert [p.text for p in parse_outline(text)[-1].paragraphs] == ["1.新建农村公路100公里。", "2.新增城镇就业3000人。"]
+
+
+def test_a_collection_of_two_is_split_at_its_headers():
+    text = _lines("卫生健康工作讲话稿篇一", "同志们：", P, "卫生健康工作讲话稿篇二", "同志们：", "今天召开安全生产会议，" + P)
+    first, second = split_speeches(text)
+    assert (first.title, first.text) == ("卫生健康工作讲话稿篇一", _lines("同志们：", P))
+    assert (second.title, second.text) == ("卫生健康工作讲话稿篇二", _lines("同志们：", "今天召开安全生产会议，" + P))
+
+
+def test_a_collection_header_is_a_short_line():
+    # up to 60 characters: a header; longer, a sentence that happens to end in 篇二
+    def header(n, k):
+        return ("卫生健康工作讲话稿汇编" * 7)[: n - 2] + "篇" + k
+
+    ok = _lines(header(60, "一"), "同志们：", P, header(60, "二"), "同志们：", P)
+    assert [s.title for s in split_speeches(ok)] == [header(60, "一"), header(60, "二")]
+    too_long = _lines(header(61, "一"), "同志们：", P, header(61, "二"), "同志们：", P)
+    assert len(split_speeches(too_long)) == 1
+
+
+def test_a_page_title_block_above_the_documents_own_does_not_hide_later_speeches():
+    head = _lines("在全市春耕生产工作会议上的讲话", "（2020年3月18日）")
+    text = _lines(head, head, "同志们：", P, P, "在全市安全生产工作会议上的讲话", "（2020年4月18日）", "同志们：", P)
+    assert [(s.title, s.date) for s in split_speeches(text)] == [
+        ("在全市春耕生产工作会议上的讲话", "2020年3月18日"), ("在全市安全生产工作会议上的讲话", "2020年4月18日")
+    ]
+
+
+def test_speakers_come_from_the_title_or_stay_empty():
+    # 刘建平同志在……讲话: the name leaves the title and is the speaker
+    text = _lines("刘建平同志在全市春耕生产工作会议上的讲话", "（2020年3月18日）", "同志们：", P,
+                  "刘建平同志在全市安全生产工作会议上的讲话", "（2020年4月18日）", "同志们：", P)
+    assert [(s.title, s.speaker) for s in split_speeches(text)] == [
+        ("在全市春耕生产工作会议上的讲话", "刘建平"), ("在全市安全生产工作会议上的讲话", "刘建平")
+    ]
+    # the same in a collection's 篇 headers
+    text = _lines("刘建平同志在全市春耕生产工作会议上的讲话篇一", "同志们：", P, "刘建平同志在全市安全生产工作会议上的讲话篇二", "同志们：", P)
+    assert [(s.title, s.speaker) for s in split_speeches(text)] == [
+        ("在全市春耕生产工作会议上的讲话篇一", "刘建平"), ("在全市安全生产工作会议上的讲话篇二", "刘建平")
+    ]
+    # a page head naming nobody, speeches naming nobody: the speaker is empty, not missing
+    text = _lines("讲话汇编", "在全市春耕生产工作会议上的讲话", "（2020年3月18日）", "同志们：", P,
+                  "在全市安全生产工作会议上的讲话", "（2020年4月18日）", "同志们：", P)
+    assert [s.speaker for s in split_speeches(text)] == ["", ""]
+    assert [s.speaker for s in split_speeches(_lines("同志们：", P, "谢谢大家！", "同志们：", P))] == ["", ""]
+
+
+def test_resumed_text_boundaries_inside_the_text_only():
+    # ``boundaries`` from ingest: a line where text resumes after a footer
+    two = _lines("同志们：", P, "谢谢大家！", "同志们：", P)
+    n = len(two.split("\n"))
+    # at the first line or past the last, a boundary says nothing: the salutations decide
+    assert len(split_speeches(two, boundaries=[0])) == len(split_speeches(two, boundaries=[n])) == 2
+    # at line 1, the text above it is a speech when it is text enough
+    long = _prose_line(250)
+    first, second = split_speeches(_lines(long, "同志们：", P, P), boundaries=[1])
+    assert first.text == long and second.text.startswith("同志们：")
+
+
+def test_sentences_after_spaces_slice_back():
+    text = "今天开会。 大家好。　各位辛苦了。"
+    (section,) = parse_outline(text)
+    assert [s.text for s in section.sentences] == ["今天开会。", "大家好。", "各位辛苦了。"]
+    for s in section.sentences:
+        assert text[s.start:s.end] == s.text
+
+
+@pytest.mark.parametrize(
+    "marks, appendix",
+    [
+        (("第一部分 ", "第二部分 "), True),  # parts, then a list of parts: the list is an appendix
+        (("（一）", "（二）"), True),  # subsections as the top level: the same
+        (("1.", "2."), False),  # items as the top level: a new count of items is text, not an appendix
+    ],
+)
+def test_which_top_levels_end_in_an_appended_list(marks, appendix):
+    one, two = marks
+    text = _lines(f"{one}经济发展", P, f"{two}社会事业", P, f"{one}新建农村公路100公里。", f"{two}新增城镇就业3000人。")
+    assert _tops(text)[:2] == [f"{one}经济发展", f"{two}社会事业"]
+    assert (_appendix_heading(text) is not None) == appendix
+
+
+def test_a_restart_is_a_new_part_only_with_headings_above_both_counts():
+    report = _lines("一、经济发展", P, "二、社会事业", P)
+    listed = _lines("一、新建农村公路100公里。", "二、新增城镇就业3000人。")
+    # a heading above the report, none above the list: the list is an appendix
+    text = _lines("过去五年工作回顾", P, report, listed)
+    assert _appendix_heading(text) == "一、新建农村公路100公里"
+    # a heading above the list, none above the report: an appendix too
+    text = _lines(report, "今后五年的建议", P, listed)
+    assert _appendix_heading(text) == "一、新建农村公路100公里"
+
+
+def test_blank_lines_and_placeholder_headings_in_the_outline():
+    # a blank line is skipped, not the end of the outline; a heading keeps its trailing XX
+    text = _lines("一、推进XX。 " + P, "", "二、建设XX", P)
+    sections = parse_outline(text)
+    assert [(s.marker, s.heading) for s in sections] == [("一、", "推进XX"), ("二、", "建设XX")]
+    # the text after the heading on its line starts after the space
+    (para,) = sections[0].paragraphs
+    assert para.text == P and text[para.start:para.end] == P
+    assert sections[1].span == (text.index("二、"), len(text))
+
+
+def test_unnumbered_headings_span_from_their_own_line():
+    para = "这一年，我们坚持稳中求进，经济社会发展取得了新的成绩，群众生活持续改善。"
+    text = _lines("引言", para, "去年经济表现", para, "今年经济展望", para)
+    sections = parse_outline(text)
+    starts = [text.index(h) for h in ("引言", "去年经济表现", "今年经济展望")]
+    assert [s.span for s in sections] == list(zip(starts, starts[1:] + [len(text)]))
