@@ -193,23 +193,6 @@ class Phrase:
         return self.families * len(self.text)
 
 
-def _sentence_groups(prints: list[Fingerprint]) -> list[list[tuple[int, int]]]:
-    """Units grouped by key, then wordings of one sentence (placeholder
-    filled, a few characters edited) merged via MinHash LSH candidates."""
-    by_key: dict[str, list[tuple[int, int]]] = defaultdict(list)
-    for s, p in enumerate(prints):
-        for u, k in enumerate(p.keys):
-            if len(k) >= MIN_PHRASE:
-                by_key[k].append((s, u))
-    keys = list(by_key)
-    candidates = lsh_candidates((shingles(k, 3) for k in keys), threshold=0.5)
-    edges = [(j, i) for j, i in candidates if _same_sentence(keys[j], keys[i])]
-    groups: dict[int, list[tuple[int, int]]] = defaultdict(list)
-    for k, label in zip(keys, components(len(keys), edges)):
-        groups[int(label)].extend(by_key[k])
-    return list(groups.values())
-
-
 def _same_sentence(a: str, b: str) -> bool:
     _, _, similarity = char_diff(Unit(0, a, 0, len(a), "", False), Unit(0, b, 0, len(b), "", False))
     return similarity >= SENTENCE_VARIANT
@@ -226,93 +209,12 @@ def _entry(kind: str, family: list[int], occs: list[Occurrence], wording_of, min
                   sorted(occs, key=lambda o: (o.speech, o.start)), ranked[:10])
 
 
-def phrasebook(prints: list[Fingerprint], family: list[int], covered: list[np.ndarray], min_families: int = 2) -> list[Phrase]:
-    """The passages this corpus reuses, heaviest first (``Phrase.weight``):
-    whole sentences, and phrases reused inside otherwise different
-    sentences. ``covered``: per speech, its characters that recur in enough
-    other families (``covered_chars`` of ``boilerplate.recurring``);
-    ``min_families``: independent speeches an entry needs."""
-    entries = []
-    for occs in _sentence_groups(prints):
-        found = [Occurrence(s, u, prints[s].units[u].start, prints[s].units[u].end) for s, u in occs]
-        entry = _entry("sentence", family, found, lambda o: prints[o.speech].units[o.unit].text, min_families)
-        if entry:
-            entries.append(entry)
-    in_reused = {(o.speech, o.unit) for e in entries for o in e.occurrences}
-    entries += shared_phrases(prints, family, covered, skip=in_reused, min_families=min_families)
-    entries.sort(key=lambda e: (-e.weight, -e.families, e.kind != "sentence", e.text))
-    return entries
-
-
 # A shorter phrase folds into a longer one that contains it when most of its
 # speeches are the longer one's too (Jaccard of the two speech sets): then
 # it is a clause variant (市政府的坚强领导 / 市政府的坚强领导下), not a phrase
 # of its own. 中国特色社会主义, used far more widely than any one longer
 # phrase holding it, stays its own entry.
 FOLD_OVERLAP = 0.6
-
-
-def shared_phrases(prints: list[Fingerprint], family: list[int], covered: list[np.ndarray],
-                   skip: set[tuple[int, int]] = frozenset(), min_families: int = 2) -> list[Phrase]:
-    """Maximal runs of text that recur in other speeches, inside sentences
-    not reused whole (``skip``): the 套话 phrases a drafter weaves into new
-    sentences. Each run's speeches are those holding all its fingerprints
-    (looked up in one sorted posting array); a run contained in a longer
-    one with mostly the same speeches is folded into it as a variant."""
-    found: dict[str, list[tuple[Occurrence, str]]] = defaultdict(list)
-    for s, p in enumerate(prints):
-        for u, (unit, k) in enumerate(zip(p.units, p.keys)):
-            reused = covered[s][p.offsets[u] : p.offsets[u + 1]]
-            if (s, u) in skip or not reused.any():
-                continue
-            spans = None
-            for start, end in _true_runs(reused):
-                if end - start >= MIN_PHRASE:
-                    spans = spans or key_spans(unit.text)[1]
-                    a, b = spans[start][0], spans[end - 1][1]
-                    found[k[start:end]].append((Occurrence(s, u, unit.start + a, unit.start + b), unit.text[a:b]))
-    if not found:
-        return []
-    hashes = np.concatenate([p.set for p in prints])
-    owners = np.concatenate([np.full(len(p.set), i, dtype=np.int32) for i, p in enumerate(prints)])
-    order = np.argsort(hashes, kind="stable")
-    hashes, owners = hashes[order], owners[order]
-    holders_of: dict[str, set[int]] = {}
-    for phrase_key in found:
-        holders = None
-        for h in np.unique(shingles(phrase_key)):
-            lo, hi = np.searchsorted(hashes, h, "left"), np.searchsorted(hashes, h, "right")
-            these = set(owners[lo:hi].tolist())
-            holders = these if holders is None else holders & these
-        if len({family[i] for i in holders or ()}) >= min_families:
-            holders_of[phrase_key] = holders
-    # fold: longest first, each shorter key joins the first kept key that
-    # contains it and shares most of its speeches
-    kept: list[str] = []
-    members: dict[str, list[str]] = {}
-    for phrase_key in sorted(holders_of, key=lambda k: (-len(k), k)):
-        mine = holders_of[phrase_key]
-        home = next((longer for longer in kept if phrase_key in longer
-                     and len(mine & holders_of[longer]) / len(mine | holders_of[longer]) >= FOLD_OVERLAP), None)
-        if home is None:
-            kept.append(phrase_key)
-            members[phrase_key] = [phrase_key]
-        else:
-            members[home].append(phrase_key)
-    entries = []
-    for phrase_key in kept:
-        occs = [pair for k in members[phrase_key] for pair in found[k]]
-        speeches = set().union(*(holders_of[k] for k in members[phrase_key]))
-        wording = {id(o): w.strip("，。；：！？、") for o, w in occs}
-        entry = _entry("phrase", family, [o for o, _ in occs], lambda o: wording[id(o)], min_families)
-        if entry:
-            # the speeches holding the phrase, whether or not a drafter's
-            # sentence around it was itself reused (then it is in ``skip``)
-            entry.speeches = sorted(speeches)
-            entry.families = len({family[i] for i in speeches})
-            entry.text = _longest_common_wording(entry, phrase_key, found)
-            entries.append(entry)
-    return entries
 
 
 def _longest_common_wording(entry: Phrase, phrase_key: str, found) -> str:
