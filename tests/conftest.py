@@ -3,11 +3,18 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from hypothesis import settings as _hypothesis_settings
 
 import compare
 from compare.cli import cli
 
 from .browser import chromium_path
+
+# Property tests check behaviour, never speed: hypothesis' default 200 ms
+# deadline per example is a timing assertion that fails under coverage on a
+# loaded CI machine (test_lis took 265 ms once). Speed lives in benchmarks/.
+_hypothesis_settings.register_profile("speechdiff", deadline=None)
+_hypothesis_settings.load_profile("speechdiff")
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = ROOT / "samples"
