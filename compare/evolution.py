@@ -61,8 +61,7 @@ def speech_date(speech: Speech) -> tuple[int, ...] | None:
     """(year, month, day) of a speech as ``track --order date`` sorts it:
     its date line, else the year its title names (``2024年保定市政府工作报告``
     read without its date line); None when it has neither."""
-    when = track.speech_date(speech)
-    return None if when == track.speech_date(Speech("", "", "", "", "")) else when  # the undated sort last
+    return track.dated(speech)
 
 
 def title_pattern(title: str) -> str:

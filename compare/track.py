@@ -375,7 +375,13 @@ def speech_date(speech: Speech) -> tuple[int, ...]:
     lost is still the 2020 one, month and day 0 so a dated speech of that
     year sorts after it); else last (9999), in the order given (sorted is
     stable)."""
-    return date_key(speech.date) or date_key(speech.title) or (9999,)
+    return dated(speech) or (9999,)
+
+
+def dated(speech: Speech) -> tuple[int, ...] | None:
+    """(year, month, day) of a speech's date line, else of the year its
+    title names (month and day 0); None when it has neither."""
+    return date_key(speech.date) or date_key(speech.title)
 
 
 def date_key(date: str) -> tuple[int, ...] | None:
