@@ -272,6 +272,41 @@ def char_diff(a: Unit, b: Unit) -> tuple[list[Piece], list[Piece], float]:
     return pieces_a, pieces_b, similarity
 
 
+def similarity(a: str, b: str, cutoff: float = 0.0) -> float:
+    """The placeholder-aware similarity ``char_diff`` reports for two
+    sentences (same and filled characters over all), without building their
+    pieces: the phrasebook asks it of hundreds of thousands of candidate
+    pairs of wordings and needs only the number. Below ``cutoff`` it may
+    return any value below ``cutoff`` (0.0): without a placeholder slot on
+    either side there is no fill, so the share of equal characters is at
+    most the longest common subsequence's (rapidfuzz's Indel similarity),
+    and a pair that cannot reach ``cutoff`` is rejected from that bound alone."""
+    na, nb = normalize(a)[0], normalize(b)[0]
+    if na == nb:
+        return 1.0
+    total = len(na) + len(nb)
+    if cutoff and SLOT not in na and SLOT not in nb and Indel.normalized_similarity(na, nb) < cutoff:
+        return 0.0
+    # _blocks' similarity: equal runs, plus change runs (adjacent non-equal
+    # opcodes) that are fills; a change run ends where the next equal starts
+    shared, open_i, open_j = 0, None, None
+    for tag, i1, i2, j1, j2 in Levenshtein.opcodes(na, nb).as_list():
+        if tag == "equal":
+            if open_i is not None:
+                left, right = na[open_i:i1], nb[open_j:j1]
+                if _is_fill(left, right) or _is_fill(right, left):
+                    shared += len(left) + len(right)
+                open_i = None
+            shared += (i2 - i1) + (j2 - j1)
+        elif open_i is None:
+            open_i, open_j = i1, j1
+    if open_i is not None:
+        left, right = na[open_i:], nb[open_j:]
+        if _is_fill(left, right) or _is_fill(right, left):
+            shared += len(left) + len(right)
+    return shared / total if total else 1.0
+
+
 def _merge(pieces: list[Piece]) -> list[Piece]:
     out: list[Piece] = []
     for p in pieces:

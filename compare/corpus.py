@@ -12,6 +12,7 @@ mirrored speech does not make its own text look like boilerplate.
 
 from __future__ import annotations
 
+import functools
 import math
 from collections import Counter, defaultdict
 from contextlib import contextmanager
@@ -22,9 +23,9 @@ from scipy import sparse
 from scipy.sparse.csgraph import connected_components
 
 from . import analyze, boilerplate
-from .align import MIN_SHARED_CLAUSE, Unit, char_diff
+from .align import MIN_SHARED_CLAUSE, Unit, similarity
 from .model import Speech
-from .fingerprint import MIN_KEY, SHINGLE, Fingerprint, covered_chars, fingerprint, from_keys, lookup, shingles  # noqa: F401 (re-exported)
+from .fingerprint import MIN_KEY, SHINGLE, Fingerprint, covered_chars, fingerprint, from_keys, key_runs, lookup, shingles  # noqa: F401 (re-exported)
 from .textkey import NUMBER, key, key_spans  # noqa: F401 (key re-exported)
 
 NEAR_DUPLICATE = 0.8  # Jaccard of two speeches' fingerprints: copies of one speech
@@ -89,21 +90,88 @@ def _pair(a: int, b: int, size_a: int, size_b: int, both: int) -> Pair:
     return Pair(a, b, both / union if union else 0.0, both / size_a if size_a else 0.0, both / size_b if size_b else 0.0)
 
 
-def lsh_candidates(hash_sets, threshold: float):
-    """(j, i) with j < i for each pair of hash sets whose Jaccard is likely
-    at least ``threshold``, from MinHash LSH (datasketch) rather than all pairs."""
+def lsh_candidates(hash_sets, threshold: float) -> list[tuple[int, int]]:
+    """(j, i) with j < i, sorted, for each pair of hash sets whose Jaccard is
+    likely at least ``threshold``: the pairs datasketch's ``MinHashLSH`` (its
+    band layout for ``threshold`` and NUM_PERM) returns when each set is
+    queried and then inserted in order, with ``MinHash(scheme="affine64")``
+    sketches over the hashes as they are.
+
+    Computed as arrays rather than one sketch and one query per set (a
+    Python loop over each set's hashes, then a dict lookup per band: 6.7 s
+    for the 30,000 sentence keys of 1,000 speeches): every set's sketch is
+    the minimum over its hashes of datasketch's permutations applied to the
+    mixed hash (the same ``a``, ``b`` and MurmurHash3 finalizer), and two
+    sets are candidates when some band of ``r`` sketch values is equal in
+    both, which is when datasketch's band hash tables meet. Same pairs
+    (tests/test_corpus.py compares them with datasketch's own loop)."""
+    sets = [np.asarray(s, dtype=np.uint64) for s in hash_sets]
+    n = len(sets)
+    if n < 2:
+        return []
+    bands, rows, a, b = _lsh_layout(threshold)
+    signature = _sketches(sets, a, b)
+    found = []
+    for band in range(bands):
+        values = signature[:, band * rows : (band + 1) * rows]
+        order = np.lexsort(values.T[::-1])  # equal bands next to each other, each run in index order
+        ranked = values[order]
+        starts = np.flatnonzero(np.concatenate(([True], (ranked[1:] != ranked[:-1]).any(axis=1), [True])))
+        sizes = np.diff(starts)
+        for lo, size in zip(starts[:-1][sizes > 1].tolist(), sizes[sizes > 1].tolist()):
+            members = order[lo : lo + size]
+            j, i = np.triu_indices(size, k=1)
+            found.append(members[j].astype(np.int64) << 32 | members[i])
+    if not found:
+        return []
+    pairs = np.unique(np.concatenate(found))
+    return list(zip((pairs >> 32).tolist(), (pairs & 0xFFFFFFFF).tolist()))
+
+
+@functools.cache
+def _lsh_layout(threshold: float) -> tuple[int, int, np.ndarray, np.ndarray]:
+    """datasketch's band count and rows per band for ``threshold`` and
+    NUM_PERM, and the affine64 permutations every MinHash(num_perm=NUM_PERM)
+    draws (seed 1)."""
     from datasketch import MinHash, MinHashLSH
 
     lsh = MinHashLSH(threshold=threshold, num_perm=NUM_PERM)
-    # MinHash.generator draws the permutations once (seed 1, as every
-    # MinHash(num_perm=NUM_PERM) would) and copies them into each sketch:
-    # building a MinHash from scratch redraws them, which was most of the
-    # phrasebook's time. The sketches, and so the candidates, are unchanged.
-    sketches = MinHash.generator(hash_sets, num_perm=NUM_PERM, hashfunc=_identity, scheme="affine64")
-    for i, m in enumerate(sketches):
-        for j in lsh.query(m):
-            yield int(j), i
-        lsh.insert(i, m)
+    a, b = MinHash(num_perm=NUM_PERM, scheme="affine64").permutations
+    return lsh.b, lsh.r, a.astype(np.uint64), b.astype(np.uint64)
+
+
+_FMIX64 = (np.uint64(33), np.uint64(0xFF51AFD7ED558CCD), np.uint64(33), np.uint64(0xC4CEB9FE1A85EC53), np.uint64(33))
+_EMPTY_SKETCH = np.uint64((1 << 64) - 1)  # datasketch's value for a set with no hashes
+
+
+def _sketches(sets: list[np.ndarray], a: np.ndarray, b: np.ndarray, chunk: int = 1 << 16) -> np.ndarray:
+    """MinHash values (len(sets) x len(a)): per set and permutation, the
+    minimum of ``a * fmix64(h) + b`` (mod 2**64) over its hashes, in blocks
+    of about ``chunk`` hashes so the (hashes x permutations) product stays
+    small (64 K x 64 x 8 bytes = 32 MB)."""
+    s1, m1, s2, m2, s3 = _FMIX64
+    out = np.full((len(sets), len(a)), _EMPTY_SKETCH, dtype=np.uint64)
+    lengths = np.fromiter((len(s) for s in sets), dtype=np.int64, count=len(sets))
+    start = 0
+    with np.errstate(over="ignore"):
+        while start < len(sets):
+            stop, total = start, 0
+            while stop < len(sets) and (stop == start or total + lengths[stop] <= chunk):
+                total += lengths[stop]
+                stop += 1
+            nonempty = [i for i in range(start, stop) if lengths[i]]
+            if nonempty:
+                h = np.concatenate([sets[i] for i in nonempty])
+                h = h ^ (h >> s1)
+                h = h * m1
+                h = h ^ (h >> s2)
+                h = h * m2
+                h = h ^ (h >> s3)
+                values = h[:, None] * a[None, :] + b[None, :]
+                offsets = np.concatenate(([0], np.cumsum(lengths[nonempty])[:-1]))
+                out[nonempty] = np.minimum.reduceat(values, offsets, axis=0)
+            start = stop
+    return out
 
 
 def candidate_pairs(sets: list[np.ndarray], threshold: float = CANDIDATE) -> set[tuple[int, int]]:
@@ -194,8 +262,7 @@ class Phrase:
 
 
 def _same_sentence(a: str, b: str) -> bool:
-    _, _, similarity = char_diff(Unit(0, a, 0, len(a), "", False), Unit(0, b, 0, len(b), "", False))
-    return similarity >= SENTENCE_VARIANT
+    return similarity(a, b, SENTENCE_VARIANT) >= SENTENCE_VARIANT
 
 
 def _entry(kind: str, family: list[int], occs: list[Occurrence], wording_of, min_families: int) -> Phrase | None:
@@ -1095,38 +1162,80 @@ def _phrases(found: dict[str, list], family: list[int], min_families: int, holde
 
 def holders_from_postings(hashes: np.ndarray, owners: np.ndarray):
     """``holders_of_keys`` over (hash, speech) postings: the speeches holding
-    every shingle of a key. The postings are sorted by hash, then speech, so
-    each hash's holders are a sorted slice; every key's slices are found by
-    one searchsorted over all keys at once, and a key's holders are its
-    smallest slice narrowed by the others (smallest first, stopping when
-    none is left) — never a Python set of a common shingle's holders."""
+    every shingle of a key.
+
+    All keys at once, as arrays: a key's holders are among the holders of
+    its narrowest shingle (the one the fewest speeches hold), so each key
+    proposes those (key, speech) candidates, and a candidate is a holder
+    when every shingle of the key has a posting for that speech. The
+    postings are numbered (rank of the hash x speeches + speech), sorted,
+    so each check is one ``searchsorted`` over all candidates' shingles;
+    the work is the sum over keys of (narrowest holders x shingles), never
+    a Python set or loop per shingle. Keys are taken in blocks of about
+    HOLDERS_BLOCK such checks, so memory stays flat however many keys come."""
     order = np.lexsort((owners, hashes))
-    hashes, owners = hashes[order], owners[order]
+    hashes, owners = hashes[order], owners[order].astype(np.int64)
+    width = int(owners.max()) + 1 if len(owners) else 1
+    rank = np.cumsum(np.concatenate(([0], hashes[1:] != hashes[:-1]))) if len(hashes) else np.zeros(0, np.int64)
+    coded = rank * width + owners  # sorted: by hash, then speech
 
     def holders_of_keys(keys: list[str]) -> list[set[int]]:
-        if not keys:
-            return []
-        per = [np.unique(shingles(k)) for k in keys]
-        flat = np.concatenate(per)
-        lo, hi = np.searchsorted(hashes, flat, "left"), np.searchsorted(hashes, flat, "right")
-        out, at = [], 0
-        for p in per:
-            los, his = lo[at : at + len(p)], hi[at : at + len(p)]
-            at += len(p)
-            sizes = his - los
-            if not len(p) or not sizes.min():
-                out.append(set())
-                continue
-            narrowest = np.argsort(sizes, kind="stable")
-            held = owners[los[narrowest[0]] : his[narrowest[0]]]
-            for j in narrowest[1:]:
-                held = held[_isin_sorted(held, owners[los[j] : his[j]])]
-                if not len(held):
-                    break
-            out.append(set(held.tolist()))
+        n = len(keys)
+        runs, offsets = key_runs(keys)
+        key_of = np.repeat(np.arange(n), np.diff(offsets))
+        # each key's distinct shingles (a key may repeat a run), grouped by key
+        order = np.lexsort((runs, key_of))
+        runs, key_of = runs[order], key_of[order]
+        keep = np.concatenate(([True], (runs[1:] != runs[:-1]) | (key_of[1:] != key_of[:-1])))[: len(runs)]
+        runs, key_of = runs[keep], key_of[keep]
+        distinct, back = np.unique(runs, return_inverse=True)  # sorted queries: a cache-friendly searchsorted
+        lo = np.searchsorted(hashes, distinct, "left")[back]
+        size = np.searchsorted(hashes, distinct, "right")[back] - lo
+        counts = np.bincount(key_of, minlength=n)
+        starts = np.concatenate(([0], np.cumsum(counts)[:-1]))
+        # the narrowest shingle of each key: its holders are the candidates
+        # (0 holders: the key has none; a key without runs holds nothing)
+        narrow = np.full(n, -1, dtype=np.int64)
+        narrow[counts > 0] = np.lexsort((size, key_of))[starts[counts > 0]]
+        take = np.where(narrow >= 0, size[np.maximum(narrow, 0)], 0) if len(size) else np.zeros(n, np.int64)
+        work = np.cumsum(take * counts)  # checks: each candidate against each shingle of its key
+        out: list[set[int]] = [set() for _ in range(n)]
+        at = 0
+        while at < n:  # blocks of keys of about HOLDERS_BLOCK checks (a key more is always taken)
+            stop = max(at + 1, int(np.searchsorted(work, (work[at - 1] if at else 0) + HOLDERS_BLOCK, "right")))
+            mine = np.arange(at, stop)
+            mine = mine[take[mine] > 0]
+            if len(mine):
+                _holders_block(mine, take[mine], lo[narrow[mine]], counts[mine], starts[mine], lo, size,
+                               owners, rank, coded, width, out)
+            at = stop
         return out
 
     return holders_of_keys
+
+
+HOLDERS_BLOCK = 1 << 22  # checks per block of keys: ~4 M (some 100 MB of int64 arrays in flight)
+
+
+def _holders_block(mine, take, first, counts, starts, lo, size, owners, rank, coded, width, out) -> None:
+    """Adds to ``out[k]`` the holders of each key ``k`` in ``mine``, which
+    has ``take`` candidates (its narrowest shingle's postings, from
+    ``first``) and ``counts`` distinct shingles (rows ``starts``... of
+    ``lo``/``size``)."""
+    cand_key = np.repeat(mine, take)
+    cand_owner = owners[np.repeat(first - np.concatenate(([0], np.cumsum(take)[:-1])), take) + np.arange(int(take.sum()))]
+    per = np.repeat(counts, take)  # shingles to check for each candidate
+    base = np.repeat(starts, take)
+    row = np.repeat(base - np.concatenate(([0], np.cumsum(per)[:-1])), per) + np.arange(int(per.sum()))
+    have = size[row] > 0
+    probe = rank[np.where(have, lo[row], 0)] * width + np.repeat(cand_owner, per)
+    order = np.argsort(probe)  # sorted queries: a cache-friendly searchsorted
+    hit = np.empty(len(probe), dtype=bool)
+    hit[order] = _isin_sorted(probe[order], coded)
+    hit &= have
+    held = np.add.reduceat(hit.astype(np.int64), np.concatenate(([0], np.cumsum(per)[:-1]))) == per
+    for k, o in zip(cand_key[held].tolist(), cand_owner[held].tolist()):
+        out[k].add(o)
 
 
 # ----- the run
@@ -1272,7 +1381,7 @@ def run(tasks: list[tuple], engine, work: str, rule: boilerplate.Rule | None = N
         runs += u
 
     def holders_of_keys(keys: list[str]) -> list[set[int]]:
-        wanted = np.unique(np.concatenate([shingles(k) for k in keys])) if keys else np.zeros(0, np.uint64)
+        wanted = np.unique(key_runs(keys)[0])
         found = engine.map(part_postings, [(p.path, p.first) for p in parts], "phrase holders", engine.share(wanted))
         hashes = np.concatenate([h for h, _ in found]) if found else np.zeros(0, np.uint64)
         owners = np.concatenate([o for _, o in found]) if found else np.zeros(0, np.int64)

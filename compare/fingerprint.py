@@ -75,10 +75,22 @@ def from_keys(speech: Speech, units: list[Unit], keys: list[str]) -> Fingerprint
     """The fingerprint of a speech whose units and keys are known (a stored
     record keeps its keys, not its runs: hashing them again is cheaper than
     storing 8 bytes per character)."""
+    all_runs, run_offsets = key_runs(keys)
+    return Fingerprint(
+        speech, units, keys, all_runs,
+        offsets=np.concatenate(([0], np.cumsum([len(k) for k in keys], dtype=np.int64))),
+        run_offsets=run_offsets,
+        set=np.unique(all_runs),
+    )
+
+
+def key_runs(keys: list[str]) -> tuple[np.ndarray, np.ndarray]:
+    """``shingles(k)`` of every key laid end to end, and the offsets of each
+    key's runs in that array (key ``i``: ``offsets[i]:offsets[i + 1]``).
+    One rolling hash over all keys joined, then each key keeps the windows
+    inside it: the same values as ``shingles(k)``, without a numpy call per
+    key (the cost when a corpus has tens of thousands of them)."""
     lengths = np.array([len(k) for k in keys], dtype=np.int64)
-    # one rolling hash over all keys end to end, then each unit keeps the
-    # windows inside it (the same values as shingles(key), without a numpy
-    # call per sentence)
     whole = shingles("".join(keys)) if lengths.sum() >= SHINGLE else np.zeros(0, dtype=np.uint64)
     runs, pos = [], 0
     for k, n in zip(keys, lengths.tolist()):
@@ -86,12 +98,7 @@ def from_keys(speech: Speech, units: list[Unit], keys: list[str]) -> Fingerprint
         pos += n
     run_counts = [len(r) for r in runs]
     all_runs = np.concatenate(runs) if runs else np.zeros(0, dtype=np.uint64)
-    return Fingerprint(
-        speech, units, keys, all_runs,
-        offsets=np.concatenate(([0], np.cumsum(lengths))),
-        run_offsets=np.concatenate(([0], np.cumsum(run_counts, dtype=np.int64))),
-        set=np.unique(all_runs),
-    )
+    return all_runs, np.concatenate(([0], np.cumsum(run_counts, dtype=np.int64)))
 
 
 def covered_chars(fp: Fingerprint, flags: np.ndarray) -> np.ndarray:

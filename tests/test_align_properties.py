@@ -158,3 +158,23 @@ def test_sparse_matching_equals_dense_assignment(n_rows, n_cols, data):
     dense = np.where(keep, weights, 0.0)
     r, c = linear_sum_assignment(dense, maximize=True)
     assert sum(weights[r_, c_] for r_, c_ in chosen) == pytest.approx(dense[r, c].sum())
+
+
+# Texts where fills, edits and chance matches all occur: placeholders (X,
+# xx, the key's slot), digits, sentence punctuation and a few CJK words.
+fragments = st.lists(st.sampled_from(["XX", "x", "Ⓧ", "12", "3.5%", "县", "安康", "新建", "公路", "。", "，", "的", "三个", "GDP"]),
+                     max_size=12).map("".join)
+
+
+@given(fragments, fragments, st.sampled_from([0.0, 0.5, 0.75, 0.9]))
+def test_similarity_is_char_diffs_number(a, b, cutoff):
+    """align.similarity (the phrasebook's check, without pieces) equals the
+    similarity char_diff reports, and its cutoff only ever lowers a value
+    that is below the cutoff anyway."""
+    expected = align.char_diff(align.Unit(0, a, 0, len(a), "", False), align.Unit(0, b, 0, len(b), "", False))[2]
+    got = align.similarity(a, b, cutoff)
+    if expected >= cutoff:
+        assert got == expected
+    else:
+        assert got < cutoff
+    assert align.similarity(a, b) == expected
