@@ -288,15 +288,20 @@ def engine_options(f):
     f = click.option("--scheduler", metavar="tcp://HOST:8786",
                      help="Run on a running Dask cluster (dask scheduler / dask worker, dask-jobqueue, Kubernetes).")(f)
     f = click.option("--workers", type=click.IntRange(1, 1024), metavar="N",
-                     help="Run on N worker processes of a local Dask cluster (default: in this process).")(f)
+                     help="Run on N worker processes of a local Dask cluster (default: this machine, see --jobs).")(f)
+    f = click.option("--jobs", type=click.IntRange(1, 1024), metavar="N",
+                     help="Without a cluster: processes on this machine for the per-speech and per-partition work "
+                          "(default: one per core, for a corpus of 64 speeches or more; 1: this process only).")(f)
     return f
 
 
-def _engine(workers, scheduler, progress):
+def _engine(workers, scheduler, progress, jobs=None):
     from .engine import Engine
 
+    if jobs is not None and (workers is not None or scheduler is not None):
+        raise click.UsageError("--jobs is for a run on this machine: give it or --workers/--scheduler, not both")
     try:
-        return Engine(workers=workers, scheduler=scheduler, progress=progress)
+        return Engine(workers=workers, scheduler=scheduler, progress=progress, processes=jobs)
     except ValueError as e:
         raise click.UsageError(str(e)) from None
 
@@ -427,7 +432,8 @@ def diff(a, b, threshold, db, fmt, output, color):
 @click.option("--strict", is_flag=True, help="Stop at the first unreadable file instead of skipping it with a warning.")
 @engine_options
 @output_options(views.ReportView)
-def report(specs, db, n, phrases, diffs, max_diffs, table, min_speeches, strict, workers, scheduler, work_dir, fmt, output, color):
+def report(specs, db, n, phrases, diffs, max_diffs, table, min_speeches, strict, workers, scheduler, jobs, work_dir, fmt, output,
+           color):
     """Compare many speeches: similarity matrix, near-duplicates, the
     boilerplate phrasebook, and what is new in each speech.
 
@@ -454,7 +460,7 @@ def report(specs, db, n, phrases, diffs, max_diffs, table, min_speeches, strict,
         for _, reason in skipped:  # one unreadable file among many is not the end of the run
             click.echo(f"warning: skipped {reason}", err=True)
 
-    with _engine(workers, scheduler, progress) as engine:
+    with _engine(workers, scheduler, progress, jobs) as engine:
         view = views.corpus_report(specs, db, n=n, phrases=phrases or None, diffs=diffs, max_diffs=max_diffs,
                                    min_speeches=min_speeches, engine=engine, work_dir=work_dir, strict=strict, check=check)
     dest.emit(view, progress)
@@ -497,12 +503,16 @@ def index():
 @click.option("--workers", type=click.IntRange(1, 1024), metavar="N",
               help="Clean, outline, fingerprint and summarize on N worker processes of a local Dask cluster.")
 @click.option("--scheduler", metavar="tcp://HOST:8786", help="... or on a running Dask cluster.")
-def index_add(files, db, name, workers, scheduler):
+@click.option("--jobs", type=click.IntRange(1, 1024), metavar="N",
+              help="Without a cluster: processes on this machine for the per-speech and per-partition work "
+                   "(default: one per core, for a corpus of 64 speeches or more; 1: this process only).")
+def index_add(files, db, name, workers, scheduler, jobs):
     """Add the speeches of FILES to the corpus (re-adding is a no-op; a
     changed file replaces its speeches). Bad files are reported and skipped.
     Each file is stored in its own transaction as soon as it is computed, so
     an interrupted run, started again, skips what it stored."""
     from . import store
+    from .engine import LOCAL_SPLIT
 
     if name is not None and "-" not in files:
         raise click.UsageError("--name names the text read from stdin: give - among the files")
@@ -516,9 +526,9 @@ def index_add(files, db, name, workers, scheduler):
         click.echo(f"error: {error_line(e)}", err=True)
 
     # the cluster first: a bad --workers/--scheduler creates no database
-    with _engine(workers, scheduler, progress) as engine:
+    with _engine(workers, scheduler, progress, jobs) as engine:
         conn = store.connect(db)
-        if not engine.distributed:
+        if not engine.distributed and (len(files) < LOCAL_SPLIT or engine.local_processes() < 2):
             for path in progress(files, "indexing"):
                 try:
                     status, count = store.add_file(conn, path, name=name if path == "-" else None)
@@ -534,43 +544,52 @@ def index_add(files, db, name, workers, scheduler):
         raise click.exceptions.Exit(2)
 
 
+_PREPARE_GROUP = 8  # files per task of index add's per-speech work
+
+
 def _index_on_cluster(conn, files, name, engine, fail) -> None:
-    """index add with the per-speech work on the cluster: files are read and
-    checked here (unchanged ones skipped), prepared on the workers a batch
-    at a time, and each stored in its own transaction as its batch returns."""
+    """index add with the per-speech work on the cluster or a local pool of
+    processes, a batch of files at a time: the batch is read and checked
+    here (unchanged files skipped), prepared on the workers, and each file
+    stored in its own transaction as its result arrives (from a local pool
+    while the next ones are computed)."""
     from . import read_text, store
     from .corpus import RecordSettings
 
     settings = RecordSettings()
-    todo = []
-    for path in files:
-        label = name if path == "-" else None
-        try:
-            raw = read_text(path)
-            digest = store._sha256(raw)
-            count = store.unchanged(conn, path, digest, label)
-        except (SpeechdiffError, OSError) as e:
-            fail(e)
-            continue
-        if count is not None:
-            click.echo(f"unchanged: {path} ({_speeches(count)})")
-        else:
-            todo.append((path, label, raw, store.entry_of(path, digest, label)[1]))
-    batch = max(1, 2 * engine.partition)
-    for lo in range(0, len(todo), batch):
-        chunk = todo[lo : lo + batch]
-        prepared = engine.map(_prepare_files, [chunk[i : i + 8] for i in range(0, len(chunk), 8)],
-                              f"indexing {lo + 1}-{lo + len(chunk)} of {len(todo)}", settings)
-        for (path, label, raw, _), result in zip(chunk, [r for group in prepared for r in group]):
-            if isinstance(result, Exception):
-                fail(result)
-                continue
+    batch = max(1, 2 * engine.partition) if engine.distributed else _LOCAL_BATCH
+    for lo in range(0, len(files), batch):
+        todo = []
+        for path in files[lo : lo + batch]:
+            label = name if path == "-" else None
             try:
-                status, count = store.add_file(conn, path, name=label, settings=settings, raw=raw, prepared=result)
+                raw = read_text(path)
+                digest = store._sha256(raw)
+                count = store.unchanged(conn, path, digest, label)
             except (SpeechdiffError, OSError) as e:
                 fail(e)
                 continue
-            click.echo(f"{status}: {path} ({_speeches(count)})")
+            if count is not None:
+                click.echo(f"unchanged: {path} ({_speeches(count)})")
+            else:
+                todo.append((path, label, raw, store.entry_of(path, digest, label)[1]))
+        groups = [todo[i : i + _PREPARE_GROUP] for i in range(0, len(todo), _PREPARE_GROUP)]
+        done = engine.imap(_prepare_files, groups, f"indexing {lo + 1}-{lo + len(files[lo : lo + batch])} of {len(files)}",
+                           settings)
+        for group, results in zip(groups, done):
+            for (path, label, raw, _), result in zip(group, results):
+                if isinstance(result, Exception):
+                    fail(result)
+                    continue
+                try:
+                    status, count = store.add_file(conn, path, name=label, settings=settings, raw=raw, prepared=result)
+                except (SpeechdiffError, OSError) as e:
+                    fail(e)
+                    continue
+                click.echo(f"{status}: {path} ({_speeches(count)})")
+
+
+_LOCAL_BATCH = 2000  # files read at a time for a local pool (their texts are held until stored)
 
 
 def _prepare_files(items, settings):

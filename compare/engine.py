@@ -1,7 +1,12 @@
 """Where the corpus work runs: in this process, or on a Dask cluster.
 
-``Engine()`` runs every task here, one after another (the default: nothing
-to start, nothing running in the background). ``Engine(workers=N)`` starts a
+``Engine()`` runs every task on this machine, with nothing to start and
+nothing left running: one after another in this process, or, when a stage
+has two tasks or more and this machine more than one core, in a pool of
+forked processes (``processes``: how many; 1: never) that lives as long as
+the engine. Forked children inherit what this process has loaded (jieba's
+dictionary, the records' folder) and run the same functions on the same
+partitions, so the results are the same as one after another. ``Engine(workers=N)`` starts a
 ``distributed.LocalCluster`` of N worker *processes* with one thread each
 (jieba and TextRank are CPU-bound Python: threads would share one core
 through the GIL). ``Engine(scheduler="tcp://HOST:8786")`` sends the tasks to
@@ -21,12 +26,17 @@ from __future__ import annotations
 
 import os
 import re
-from typing import Callable, Iterable
+from typing import Callable, Iterable, Iterator
 
 from .model import SpeechdiffError
 
 PARTITION = 250  # speeches per partition: what one task holds in memory (~50 KB of record each, ~15 MB with its arrays)
 BUCKETS = 16  # hash buckets of the shuffles (document frequencies, LSH bands); each reduce task holds 1/BUCKETS of a table
+# Corpora from this many speeches are split for a local pool (smaller ones
+# stay one task: forking and a child's loading of jieba's dictionary, ~2 s,
+# cost more than a few dozen speeches take), in partitions of at least a
+# quarter of it.
+LOCAL_SPLIT = 64
 _ADDRESS = re.compile(r"^(tcp|tls|ws|wss|ucx|inproc)://[^\s/]+$")
 
 
@@ -45,7 +55,7 @@ class Engine:
     Use as a context manager (a local cluster is stopped on exit)."""
 
     def __init__(self, workers: int | None = None, scheduler: str | None = None, partition: int = PARTITION,
-                 buckets: int = BUCKETS, progress: Callable = no_progress):
+                 buckets: int = BUCKETS, progress: Callable = no_progress, processes: int | None = None):
         if workers is not None and (not isinstance(workers, int) or isinstance(workers, bool) or workers < 1):
             raise ValueError(f"workers must be an integer >= 1, got {workers!r}")
         if scheduler is not None:
@@ -53,6 +63,11 @@ class Engine:
                 raise ValueError(f"scheduler must be an address like tcp://HOST:8786, got {scheduler!r}")
             if workers is not None:
                 raise ValueError("give workers (a local cluster) or scheduler (a running one), not both")
+        if processes is not None:
+            if not isinstance(processes, int) or isinstance(processes, bool) or processes < 1:
+                raise ValueError(f"processes must be an integer >= 1 (1: one process), got {processes!r}")
+            if workers is not None or scheduler is not None:
+                raise ValueError("processes is for a run on this machine without a cluster: give it or workers/scheduler, not both")
         if not isinstance(partition, int) or isinstance(partition, bool) or partition < 1:
             raise ValueError(f"partition must be an integer >= 1 (speeches per task), got {partition!r}")
         if not isinstance(buckets, int) or isinstance(buckets, bool) or not 1 <= buckets <= 4096:
@@ -62,16 +77,37 @@ class Engine:
         self.partition = partition
         self.buckets = buckets
         self.progress = progress
+        self.processes = processes
         self.client = None
         self._cluster = None
+        self._pool = None
 
     def __repr__(self) -> str:
-        where = f"workers={self.workers}" if self.workers else f"scheduler={self.scheduler!r}" if self.scheduler else "in-process"
+        where = f"workers={self.workers}" if self.workers else f"scheduler={self.scheduler!r}" if self.scheduler else \
+            f"processes={self.processes}" if self.processes else "this machine"
         return f"Engine({where}, partition={self.partition}, buckets={self.buckets})"
 
     @property
     def distributed(self) -> bool:
         return self.workers is not None or self.scheduler is not None
+
+    def local_processes(self) -> int:
+        """Processes a stage of two tasks or more runs on without a cluster:
+        ``processes``, else the cores this process may use; 1 where this
+        process cannot fork safely (no fork start method, a daemonic worker
+        such as a Dask nanny's or a pool's, or other threads running: a
+        fork copies their locks as they are)."""
+        import multiprocessing
+        import threading
+
+        if self.distributed or self.processes == 1:
+            return 1
+        if "fork" not in multiprocessing.get_all_start_methods() or multiprocessing.current_process().daemon:
+            return 1
+        if self._pool is None and threading.active_count() > 1:
+            return 1
+        available = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+        return max(1, min(self.processes or available, available))
 
     # ----- lifetime
 
@@ -98,6 +134,9 @@ class Engine:
         return self
 
     def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)  # tasks not started are dropped; results are stored as they arrive
+            self._pool = None
         if self.client is not None:
             self.client.close()
             self.client = None
@@ -121,10 +160,14 @@ class Engine:
         """Speeches per partition for a corpus of ``count``: ``partition``,
         or on a cluster fewer, so that every worker gets about four record
         tasks (84 files in one partition of 250 would keep one worker busy
-        and the others idle). The result does not depend on it: partitions
+        and the others idle); the same for a local pool of processes from
+        LOCAL_SPLIT speeches. The result does not depend on it: partitions
         only decide which task computes what."""
         if self.client is None:
-            return self.partition
+            processes = self.local_processes()
+            if processes < 2 or count < LOCAL_SPLIT:
+                return self.partition
+            return max(LOCAL_SPLIT // 4, min(self.partition, -(-count // (4 * processes))))
         workers = max(1, sum(self.client.nthreads().values()))
         return max(1, min(self.partition, -(-count // (4 * workers))))
 
@@ -142,7 +185,7 @@ class Engine:
         tasks run in parallel and a failed task raises its own exception here."""
         items = list(items)
         if self.client is None:
-            return [fn(item, *shared) for item in self.progress(items, description)]
+            return list(self.imap(fn, items, description, *shared))
         from distributed import as_completed
 
         futures = self.client.map(fn, items, *[[s] * len(items) for s in shared], pure=False)
@@ -156,6 +199,54 @@ class Engine:
             for f in futures:
                 f.release()
         return out
+
+
+    def imap(self, fn: Callable, items: Iterable, description: str, *shared) -> Iterator:
+        """``map``'s results one at a time, in order, as they come: from a
+        local pool the caller uses each while the pool computes the next
+        (index add stores a file meanwhile). On a cluster: ``map``."""
+        items = list(items)
+        if self.client is not None:
+            yield from self.map(fn, items, description, *shared)
+            return
+        if len(items) < 2 or self.local_processes() < 2:
+            yield from (fn(item, *shared) for item in self.progress(items, description))
+            return
+        if self._pool is None:
+            import multiprocessing
+            from concurrent.futures import ProcessPoolExecutor
+
+            # concurrent.futures, not multiprocessing.Pool: with fork it
+            # starts every worker at once, before its manager thread (no
+            # fork while another thread may hold a lock), never forks a
+            # replacement later, and a worker that dies (killed, out of
+            # memory) breaks the pool with an error instead of leaving
+            # imap waiting forever for the task it held.
+            self._pool = ProcessPoolExecutor(self.local_processes(), mp_context=multiprocessing.get_context("fork"))
+        done = self._results(self._pool.map(_Call(fn, shared), items))
+        yield from (self.progress(done, description, total=len(items)) if _takes_total(self.progress)
+                    else self.progress(done, description))
+
+    @staticmethod
+    def _results(results: Iterator) -> Iterator:
+        from concurrent.futures.process import BrokenProcessPool
+
+        try:
+            yield from results
+        except BrokenProcessPool:
+            raise SpeechdiffError("a worker process of this run died (killed, or out of memory); "
+                                  "run again with --jobs 1, or fewer --jobs") from None
+
+
+class _Call:
+    """``fn(item, *shared)`` as one picklable callable for a pool's ``imap``
+    (``fn`` is a module-level function: pickled by name)."""
+
+    def __init__(self, fn: Callable, shared: tuple):
+        self.fn, self.shared = fn, shared
+
+    def __call__(self, item):
+        return self.fn(item, *self.shared)
 
 
 def _takes_total(progress: Callable) -> bool:

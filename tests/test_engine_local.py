@@ -1,0 +1,133 @@
+"""The corpus work on this machine's cores, without a cluster: a pool of
+forked processes (``Engine(processes=N)``, ``--jobs N``) gives the very
+results one process gives, for report and for index add; it is used only
+where forking is safe and worth it; a worker that dies is one clear error,
+never a hang; bad --jobs is one line and exit 2."""
+
+from __future__ import annotations
+
+import json
+import os
+import threading
+
+import pytest
+
+import compare
+from compare import cli, corpus, engine, views
+from compare.engine import Engine
+from compare.model import SpeechdiffError
+
+from .conftest import SAMPLES, run
+from .test_engine import one_line, stored
+
+SAMPLE_FILES = sorted(SAMPLES.glob("*.txt"))
+
+
+def speeches():
+    return [s for p in SAMPLE_FILES for s in compare.load(p)]
+
+
+def test_a_pool_of_processes_gives_the_one_process_corpus():
+    """Small partitions and few buckets put every stage (records, the
+    shuffles, overlaps, labels, phrase holders) on the pool, in many tasks."""
+    texts = speeches()
+    alone = corpus.analyze_corpus(texts, exact_limit=3, engine=Engine(partition=4, buckets=3, processes=1))
+    with Engine(partition=4, buckets=3, processes=2) as pooled:
+        together = corpus.analyze_corpus(texts, exact_limit=3, engine=pooled)
+        assert pooled._pool is not None  # the stages did run on the pool
+    assert pooled._pool is None  # and it is shut down with the engine
+    assert views.report_data(together) == views.report_data(alone)
+    assert alone.pairs and alone.phrasebook
+
+
+def pid_of(_item):
+    return os.getpid()
+
+
+def test_tasks_run_in_other_processes_and_come_back_in_order():
+    with Engine(processes=2) as pooled:
+        assert pooled.map(pow, [2, 3, 5], "squares", 2) == [4, 9, 25]
+        assert os.getpid() not in set(pooled.map(pid_of, range(8), "pids"))
+
+
+def test_one_task_and_one_process_stay_in_this_process():
+    with Engine() as default:
+        assert default.map(pid_of, [0], "one task") == [os.getpid()]  # a single task is not worth a fork
+        assert default._pool is None
+    with Engine(processes=1) as alone:
+        assert set(alone.map(pid_of, range(4), "pids")) == {os.getpid()}
+
+
+def test_no_fork_while_another_thread_runs():
+    """A fork copies other threads' locks as they stand: with a thread
+    running, the engine stays in this process."""
+    stop = threading.Event()
+    other = threading.Thread(target=stop.wait)
+    other.start()
+    try:
+        assert Engine(processes=2).local_processes() == 1
+    finally:
+        stop.set()
+        other.join()
+    assert Engine(processes=2).local_processes() == min(2, len(os.sched_getaffinity(0)))
+
+
+def die(_item):
+    os._exit(3)
+
+
+def test_a_worker_that_dies_is_an_error_not_a_hang():
+    with Engine(processes=2) as pooled, pytest.raises(SpeechdiffError, match="worker process .* died"):
+        pooled.map(die, range(4), "dying")
+
+
+@pytest.mark.parametrize("kwargs", [{"processes": 0}, {"processes": True}, {"processes": "2"},
+                                    {"processes": 2, "workers": 2}, {"processes": 2, "scheduler": "tcp://127.0.0.1:9"}])
+def test_bad_processes_are_refused(kwargs):
+    with pytest.raises(ValueError, match="processes"):
+        Engine(**kwargs)
+
+
+def test_partitions_shrink_for_a_pool_only_from_local_split():
+    pooled = Engine(processes=2)
+    assert pooled.partition_for(engine.LOCAL_SPLIT - 1) == engine.PARTITION
+    assert pooled.partition_for(1000) == 125  # four tasks per process
+    assert pooled.partition_for(engine.LOCAL_SPLIT) == engine.LOCAL_SPLIT // 4
+    assert Engine(processes=1).partition_for(1000) == engine.PARTITION
+
+
+def test_index_add_with_jobs_stores_what_one_process_stores(tmp_path, monkeypatch):
+    """The pool's path of index add (read here, prepare on the pool a
+    group at a time, store each as it comes) against one process."""
+    monkeypatch.setattr(engine, "LOCAL_SPLIT", 2)
+    monkeypatch.setattr(cli, "_PREPARE_GROUP", 1)
+    files = [str(p) for p in SAMPLE_FILES]
+    one, two = tmp_path / "one.sqlite", tmp_path / "two.sqlite"
+    a = run("index", "add", *files, "--db", one, "--jobs", "1")
+    b = run("index", "add", *files, "--db", two, "--jobs", "2")
+    assert a.exit_code == 0 and b.exit_code == 0, (a.output, b.output)
+    assert a.stdout == b.stdout  # added: FILE (N speeches), in the order given
+    assert stored(two) == stored(one)
+    again = run("index", "add", *files, "--db", two, "--jobs", "2")
+    assert again.exit_code == 0 and all(line.startswith("unchanged:") for line in again.stdout.splitlines())
+
+
+def test_report_with_jobs_gives_the_one_process_json(tmp_path, monkeypatch):
+    monkeypatch.setattr(engine, "LOCAL_SPLIT", 8)  # the samples' 19 speeches in partitions of 2-3
+    want = run("report", *SAMPLE_FILES, "--format", "json", "--jobs", "1")
+    got = run("report", *SAMPLE_FILES, "--format", "json", "--jobs", "2")
+    assert want.exit_code == 0 and got.exit_code == 0, (want.output, got.output)
+    a, b = json.loads(want.stdout), json.loads(got.stdout)
+    assert a == b and a["speeches"]
+
+
+@pytest.mark.parametrize("command", [["report", *SAMPLE_FILES[:2]], ["index", "add", SAMPLE_FILES[0], "--db", "{db}"]])
+@pytest.mark.parametrize("options, needles", [
+    (["--jobs", "0"], ["--jobs"]),
+    (["--jobs", "two"], ["--jobs"]),
+    (["--jobs", "2", "--workers", "2"], ["--jobs", "not both"]),
+])
+def test_bad_jobs_is_one_line(command, options, needles, tmp_path):
+    args = [str(a).replace("{db}", str(tmp_path / "c.sqlite")) for a in command]
+    one_line(run(*args, *options), *needles)
+    assert not (tmp_path / "c.sqlite").exists()
