@@ -32,6 +32,12 @@ NEAR_DUPLICATE = 0.8  # Jaccard of two speeches' fingerprints: copies of one spe
 RELATED = 0.1  # a pair sharing at least this much (Pair.shared, balanced) is worth a diff
 CANDIDATE = 0.05  # MinHash LSH proposes pairs above this Jaccard (related speeches: about 0.05-0.2)
 SENTENCE_VARIANT = 0.75  # placeholder-aware similarity for two wordings of one sentence
+# A band bucket of more sentence keys than this gives a chain of neighbours,
+# not every pair, to the wordings' check. A bucket of 300 is 45,000 checks
+# (~1.5 s); the largest of 1,000 generated speeches holds 249 keys, of 10,000
+# speeches some thousands (one frame filled by every town), whose every pair
+# would be checked. Chained, a crowd costs its size.
+WORDING_CAP = 100
 MIN_PHRASE = MIN_SHARED_CLAUSE
 EXACT_PAIRS_LIMIT = 150  # up to this many speeches compare every pair; above, MinHash LSH proposes
 NUM_PERM = 64
@@ -90,7 +96,7 @@ def _pair(a: int, b: int, size_a: int, size_b: int, both: int) -> Pair:
     return Pair(a, b, both / union if union else 0.0, both / size_a if size_a else 0.0, both / size_b if size_b else 0.0)
 
 
-def lsh_candidates(hash_sets, threshold: float) -> list[tuple[int, int]]:
+def lsh_candidates(hash_sets, threshold: float, cap: int | None = None) -> list[tuple[int, int]]:
     """(j, i) with j < i, sorted, for each pair of hash sets whose Jaccard is
     likely at least ``threshold``: the pairs datasketch's ``MinHashLSH`` (its
     band layout for ``threshold`` and NUM_PERM) returns when each set is
@@ -104,7 +110,12 @@ def lsh_candidates(hash_sets, threshold: float) -> list[tuple[int, int]]:
     mixed hash (the same ``a``, ``b`` and MurmurHash3 finalizer), and two
     sets are candidates when some band of ``r`` sketch values is equal in
     both, which is when datasketch's band hash tables meet. Same pairs
-    (tests/test_corpus.py compares them with datasketch's own loop)."""
+    (tests/test_corpus.py compares them with datasketch's own loop).
+
+    ``cap``: a bucket of more members gives only its consecutive members
+    (in index order) as pairs, as BAND_CAP does for speeches: every pair
+    of a crowd is quadratic in the corpus (the same frame filled by every
+    town of a province), and its true pairs mostly meet in other bands."""
     sets = [np.asarray(s, dtype=np.uint64) for s in hash_sets]
     n = len(sets)
     if n < 2:
@@ -119,13 +130,22 @@ def lsh_candidates(hash_sets, threshold: float) -> list[tuple[int, int]]:
         starts = np.flatnonzero(np.concatenate(([True], (ranked[1:] != ranked[:-1]).any(axis=1), [True])))
         sizes = np.diff(starts)
         for lo, size in zip(starts[:-1][sizes > 1].tolist(), sizes[sizes > 1].tolist()):
-            members = order[lo : lo + size]
-            j, i = np.triu_indices(size, k=1)
-            found.append(members[j].astype(np.int64) << 32 | members[i])
+            members = order[lo : lo + size].astype(np.int64)
+            if cap is not None and size > cap:
+                found.append(members[:-1] << 32 | members[1:])
+                continue
+            j, i = _pairs_of(size)
+            found.append(members[j] << 32 | members[i])
     if not found:
         return []
     pairs = np.unique(np.concatenate(found))
     return list(zip((pairs >> 32).tolist(), (pairs & 0xFFFFFFFF).tolist()))
+
+
+@functools.lru_cache(maxsize=1024)
+def _pairs_of(size: int) -> tuple[np.ndarray, np.ndarray]:
+    """(j, i) with j < i of ``range(size)``: most buckets have 2-5 members."""
+    return np.triu_indices(size, k=1)
 
 
 @functools.cache
@@ -1084,16 +1104,23 @@ def part_postings(task, wanted: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 # ----- the phrasebook from the candidates (driver)
 
 
+def same_sentences(pairs: list[tuple[str, str]]) -> list[bool]:
+    """Stage ``sentence wordings``: is each pair of keys two wordings of one sentence?"""
+    return [_same_sentence(a, b) for a, b in pairs]
+
+
 def book_from_candidates(sentences: list[tuple], runs: list[tuple], family: list[int], min_families: int,
-                         holders_of_keys) -> list[Phrase]:
+                         holders_of_keys, same=same_sentences) -> list[Phrase]:
     """The phrasebook (as ``phrasebook``) from the partitions' candidates.
-    ``holders_of_keys(keys)``: per key, the speeches holding all its shingles."""
+    ``holders_of_keys(keys)``: per key, the speeches holding all its shingles;
+    ``same(pairs)``: ``same_sentences`` (run on the engine by ``run``)."""
     by_key: dict[str, list[tuple]] = defaultdict(list)
     for item in sentences:
         by_key[item[0]].append(item)
     keys = list(by_key)
-    candidates = lsh_candidates((shingles(k, 3) for k in keys), threshold=0.5)
-    edges = [(j, i) for j, i in candidates if _same_sentence(keys[j], keys[i])]
+    grams, bounds = key_runs(keys, 3)
+    candidates = lsh_candidates(np.split(grams, bounds[1:-1]), threshold=0.5, cap=WORDING_CAP)
+    edges = [pair for pair, yes in zip(candidates, same([(keys[j], keys[i]) for j, i in candidates])) if yes]
     groups: dict[int, list[tuple]] = defaultdict(list)
     for k, label in zip(keys, components(len(keys), edges)):
         groups[int(label)].extend(by_key[k])
@@ -1387,8 +1414,14 @@ def run(tasks: list[tuple], engine, work: str, rule: boilerplate.Rule | None = N
         owners = np.concatenate([o for _, o in found]) if found else np.zeros(0, np.int64)
         return holders_from_postings(hashes, owners)(keys)
 
-    book = book_from_candidates(sentences, runs, family.tolist(), rule.min_speeches + 1, holders_of_keys)
+    def same(pairs: list[tuple[str, str]]) -> list[bool]:
+        step = max(SAME_CHUNK, -(-len(pairs) // 16))
+        done = engine.map(same_sentences, [pairs[i : i + step] for i in range(0, len(pairs), step)], "sentence wordings")
+        return [yes for chunk in done for yes in chunk]
+
+    book = book_from_candidates(sentences, runs, family.tolist(), rule.min_speeches + 1, holders_of_keys, same)
     return Corpus(reports, pair_list, book, rule, full)
 
 
+SAME_CHUNK = 20_000  # candidate pairs of wordings per task at least (~0.5 s of checks: a task is worth sending)
 FULL_LIMIT = 2000  # up to this many speeches a run keeps every speech's text, units and labels in memory

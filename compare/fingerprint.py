@@ -84,17 +84,17 @@ def from_keys(speech: Speech, units: list[Unit], keys: list[str]) -> Fingerprint
     )
 
 
-def key_runs(keys: list[str]) -> tuple[np.ndarray, np.ndarray]:
-    """``shingles(k)`` of every key laid end to end, and the offsets of each
+def key_runs(keys: list[str], k: int = SHINGLE) -> tuple[np.ndarray, np.ndarray]:
+    """``shingles(key, k)`` of every key laid end to end, and the offsets of each
     key's runs in that array (key ``i``: ``offsets[i]:offsets[i + 1]``).
     One rolling hash over all keys joined, then each key keeps the windows
     inside it: the same values as ``shingles(k)``, without a numpy call per
     key (the cost when a corpus has tens of thousands of them)."""
     lengths = np.array([len(k) for k in keys], dtype=np.int64)
-    whole = shingles("".join(keys)) if lengths.sum() >= SHINGLE else np.zeros(0, dtype=np.uint64)
+    whole = shingles("".join(keys), k) if lengths.sum() >= max(k, MIN_KEY) else np.zeros(0, dtype=np.uint64)
     runs, pos = [], 0
-    for k, n in zip(keys, lengths.tolist()):
-        runs.append(whole[pos : pos + n - SHINGLE + 1] if n >= SHINGLE else shingles(k))
+    for key, n in zip(keys, lengths.tolist()):
+        runs.append(whole[pos : pos + n - k + 1] if n >= max(k, MIN_KEY) else shingles(key, k))
         pos += n
     run_counts = [len(r) for r in runs]
     all_runs = np.concatenate(runs) if runs else np.zeros(0, dtype=np.uint64)
