@@ -7,7 +7,10 @@ nothing else. Report: a fresh process running ``speechdiff report FILES
 --format json -o report.json --diffs none`` (the comparison itself: per-speech
 TextRank summaries, fingerprints, pairs, families, phrasebook, shares; no
 pairwise diff pages, whose number the user chooses). Both best of 2, with
-each process's own peak memory (VmHWM). Goal: report at most 3x the floor.
+each process's own peak memory (VmHWM; the report's main process: its pool
+processes are not counted) and the CPU seconds of the run (pool processes
+included): the report uses every core by default, the floor one. Goal:
+report at most 3x the floor.
 
 Corpora: the development corpus (samples/ and tests/realworld/, 89 files)
 and 1,000 synthetic speeches (common.synthetic_corpus).
@@ -32,16 +35,25 @@ import compare
 count = sum(len(compare.load(p)) for p in sys.argv[2:])
 """
 
-def _measure(script: str, args: list[str], peak_file: Path, repeats: int = 2) -> tuple[float, float]:
+def _cpu() -> float:
+    """CPU seconds of the waited-for children so far (a report's pool processes included)."""
+    import resource
+
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def _measure(script: str, args: list[str], peak_file: Path, repeats: int = 2) -> tuple[float, float, float]:
     best = None
     for _ in range(repeats):
+        cpu = _cpu()
         start = time.perf_counter()
         result = subprocess.run([sys.executable, "-c", script, str(peak_file), *args], capture_output=True, text=True,
                                 cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)})
         wall = time.perf_counter() - start
         if result.returncode:
             raise SystemExit(f"failed: {result.stderr[-500:]}")
-        run = (wall, int(peak_file.read_text()) / 1024)
+        run = (wall, int(peak_file.read_text()) / 1024, _cpu() - cpu)
         best = run if best is None or run[0] < best[0] else best
     return best
 
@@ -49,8 +61,9 @@ def _measure(script: str, args: list[str], peak_file: Path, repeats: int = 2) ->
 def run() -> None:
     print("## report against the read + segment floor (issue 11)\n")
     print(f"load average at start: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores\n")
-    print("| corpus | files | characters | floor s | floor MB | report s | report MB | report / floor |")
-    print("|---|---:|---:|---:|---:|---:|---:|---:|")
+    print("| corpus | files | characters | floor s | floor MB | report s | report MB | report / floor | "
+          "report CPU s / floor CPU s |")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
     with tempfile.TemporaryDirectory(prefix="speechdiff-bench-") as tmp:
         folder = Path(tmp)
         dev = sorted((ROOT / "samples").glob("*.txt")) + sorted((ROOT / "tests" / "realworld").glob("*.txt"))
@@ -58,9 +71,10 @@ def run() -> None:
         for name, paths in (("development (samples + realworld)", dev), ("synthetic, 1,000 speeches", synthetic)):
             files = [str(p) for p in paths]
             chars = sum(len(p.read_text(encoding="utf-8", errors="replace")) for p in paths)
-            floor_s, floor_mb = _measure(FLOOR, files, folder / "peak")
+            floor_s, floor_mb, floor_cpu = _measure(FLOOR, files, folder / "peak")
             args = ["report", *files, "--format", "json", "-o", str(folder / "report.json"), "--diffs", "none"]
-            report_s, report_mb = _measure(MEASURED_CLI, args, folder / "peak")
+            report_s, report_mb, report_cpu = _measure(MEASURED_CLI, args, folder / "peak")
             print(f"| {name} | {len(files)} | {chars:,} | {floor_s:.1f} | {floor_mb:.0f} | {report_s:.1f} | "
-                  f"{report_mb:.0f} | {report_s / floor_s:.1f}x |", flush=True)
+                  f"{report_mb:.0f} | {report_s / floor_s:.1f}x | {report_cpu:.1f} / {floor_cpu:.1f} = "
+                  f"{report_cpu / floor_cpu:.1f}x |", flush=True)
     print(f"\nload average at end: {os.getloadavg()[0]:.1f}\n")

@@ -1,14 +1,16 @@
 """Scale: `index add` and `report` on synthetic corpora of 1,000 to 30,000
-speeches, in this process and on a 2-worker Dask LocalCluster.
+speeches, on this machine without a cluster (the default engine: a pool of
+forked processes, one per core) and on a 2-worker Dask LocalCluster.
 
     python benchmarks/run.py scale
     SPEECHDIFF_SCALE_SIZES=1000,3000 python benchmarks/run.py scale   # a quick run
-    SPEECHDIFF_SCALE_WORKERS=0 ...                                      # in-process only (0,2: both)
+    SPEECHDIFF_SCALE_WORKERS=0 ...                                      # no cluster only (0,2: both)
 
 Every command runs in a fresh child process that reports its own peak
 memory (VmHWM); with --workers the child also asks each worker process for
 its VmHWM before the cluster stops (the cluster's own report of its
-processes). Times are wall seconds; the machine's load (``uptime``) is
+processes); without a cluster, the largest pool process's peak (the
+children's maximum resident size, getrusage). Times are wall seconds; the machine's load (``uptime``) is
 printed with them, since other work shares its 2 cores.
 
 The corpus (``scale_corpus``) is not recombined from a few samples: each
@@ -189,7 +191,11 @@ def vmhwm():
         if line.startswith('VmHWM:'):
             return int(line.split()[1]) * 1024
 def done():
+    import resource
     peaks["main"] = vmhwm()
+    if not peaks["workers"]:  # a local pool's processes (waited for at the engine's close): the largest one's peak
+        children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss * 1024
+        peaks["workers"] = [children] if children else []
     open(out, 'w').write(json.dumps(peaks))
 atexit.register(done)
 from compare import engine
@@ -281,7 +287,7 @@ def run(sizes: tuple[int, ...] = SIZES) -> None:
             for workers in engines:
                 r = measure(folder, paths, size, workers)
                 rows.append(r)
-                print(f"| {size:,} | {'2 workers' if workers else 'in-process'} | {r['add']:.1f} s |"
+                print(f"| {size:,} | {'2 Dask workers' if workers else 'this machine'} | {r['add']:.1f} s |"
                       f" {_gb(r['add_main'])} / {_gb(r['add_workers'])} | {r['report']:.1f} s |"
                       f" {_gb(r['report_main'])} / {_gb(r['report_workers'])} | {r['pairs']} | {r['families']} |"
                       f" {r['phrasebook']} | {r['load']} |", flush=True)
@@ -293,7 +299,7 @@ def run(sizes: tuple[int, ...] = SIZES) -> None:
             if lo < hi:
                 for what in ("add", "report"):
                     k = math.log(mine[hi][what] / mine[lo][what]) / math.log(hi / lo)
-                    print(f"  {'2 workers' if workers else 'in-process'} {what}: time grows n^{k:.2f} from {lo:,} to {hi:,}")
+                    print(f"  {'2 Dask workers' if workers else 'this machine'} {what}: time grows n^{k:.2f} from {lo:,} to {hi:,}")
         print(f"  uptime: {subprocess.run(['uptime'], capture_output=True, text=True).stdout.strip()}")
         shutil.rmtree(folder / "s", ignore_errors=True)
 

@@ -14,6 +14,7 @@ slot placeholders only, so a changed figure still shows as a change there.
 
 from __future__ import annotations
 
+import itertools
 import re
 
 # A placeholder: a run of X or x that is not part of a Latin word (GDP, Xi'an).
@@ -40,12 +41,12 @@ def normalize(text: str, numbers: bool = False) -> tuple[str, list[tuple[int, in
     out, spans, pos = [], [], 0
     for m in pattern.finditer(text):
         out.append(text[pos:m.start()])
-        spans.extend((i, i + 1) for i in range(pos, m.start()))
+        spans.extend(zip(range(pos, m.start()), range(pos + 1, m.start() + 1)))
         out.append(SLOT)
         spans.append((m.start(), m.end()))
         pos = m.end()
     out.append(text[pos:])
-    spans.extend((i, i + 1) for i in range(pos, len(text)))
+    spans.extend(zip(range(pos, len(text)), range(pos + 1, len(text) + 1)))
     return "".join(out), spans
 
 
@@ -57,7 +58,15 @@ def key(text: str) -> str:
 
 
 def key_spans(text: str) -> tuple[str, list[tuple[int, int]]]:
-    """``key(text)`` and, for each of its characters, its span in ``text``."""
+    """``key(text)`` and, for each of its characters, its span in ``text``.
+    (The corpus labels call it for every reused sentence: the dropped
+    characters are found by one regex pass and the rest taken with
+    ``itertools.compress``, not a match per character.)"""
     norm, spans = normalize(text, numbers=True)
-    kept = [i for i, ch in enumerate(norm) if not _NOT_KEY.match(ch)]
-    return "".join(norm[i] for i in kept), [spans[i] if spans else (i, i + 1) for i in kept]
+    keep = bytearray(b"\x01") * len(norm)
+    for m in _NOT_KEY.finditer(norm):  # each match is one character
+        keep[m.start()] = 0
+    kept = itertools.compress(range(len(norm)), keep)
+    if spans is None:
+        return "".join(itertools.compress(norm, keep)), [(i, i + 1) for i in kept]
+    return "".join(itertools.compress(norm, keep)), [spans[i] for i in kept]

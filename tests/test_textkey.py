@@ -56,3 +56,16 @@ def test_key_rule_on_built_examples():
     # ... but the pair diff's character form keeps them, so a changed figure shows
     assert comparable("增长11.2%") == "增长11.2%"
     assert comparable("XX市增长11.2%") == SLOT + "市增长11.2%"
+
+
+def key_spans_by_character(text):
+    """The first key_spans (a regex match per character): the oracle of the faster one."""
+    norm, spans = normalize(text, numbers=True)
+    kept = [i for i, ch in enumerate(norm) if not __import__("compare.textkey").textkey._NOT_KEY.match(ch)]
+    return "".join(norm[i] for i in kept), [spans[i] if spans else (i, i + 1) for i in kept]
+
+
+@settings(max_examples=400, deadline=None)
+@given(TEXT)
+def test_key_spans_match_the_character_by_character_rule(text):
+    assert key_spans(text) == key_spans_by_character(text)
