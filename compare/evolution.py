@@ -366,13 +366,27 @@ def evolve(series: Series, speeches: list[Speech], shares: list[dict[str, float]
     return Evolution(series, members, four, rows)
 
 
-def of_corpus(c, min_size: int = MIN_SERIES) -> list[Evolution]:
+def of_corpus(c, min_size: int = MIN_SERIES, engine=None) -> list[Evolution]:
     """Every series of a compared corpus (``corpus.Corpus``), evolved, with
-    each speech's four shares as the corpus report computed them."""
+    each speech's four shares as the corpus report computed them; with an
+    ``engine`` (compare.engine.Engine) each series is a task (the section
+    pairing of consecutive speeches, ~10 ms a pair, is most of a report's
+    time after the comparison itself)."""
     reports = c.speeches
     speeches = [r.speech for r in reports]
     if any(s is None for s in speeches):
         return []  # a corpus compared without keeping its texts (too large) has no outlines to follow
     family = [r.family for r in reports]
     shares = [r.shares for r in reports]
-    return [evolve(s, speeches, shares) for s in find_series(speeches, family, min_size)]
+    found = find_series(speeches, family, min_size)
+    if engine is None:
+        return [evolve(s, speeches, shares) for s in found]
+    # a task carries its series' speeches only (by corpus index: evolve
+    # reads speeches[i] and shares[i] for the series' members)
+    tasks = [(s, {i: speeches[i] for i in s.speeches}, {i: shares[i] for i in s.speeches}) for s in found]
+    return engine.map(_evolve_task, tasks, "series")
+
+
+def _evolve_task(task) -> Evolution:
+    series, speeches, shares = task
+    return evolve(series, speeches, shares)

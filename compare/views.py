@@ -479,7 +479,11 @@ def corpus_report(specs=(), db: str | None = None, n: int = 5, phrases: int | No
             groups = [(str(db), ids[i : i + size]) for i in range(0, len(ids), size)]
             tasks += corpus.record_tasks("db", groups, settings, work)
         c = corpus.run(tasks, engine, work, boilerplate.Rule(min_speeches=min_speeches), n=n, check=check)
-    return ReportView(c, phrases, choose_pairs(c, diffs, max_diffs) if c.full else [])
+    view = ReportView(c, phrases, choose_pairs(c, diffs, max_diffs) if c.full else [])
+    from . import evolution
+
+    view._series = evolution.of_corpus(c, engine=engine)  # each series followed as a task, while the engine runs
+    return view
 
 
 # ---------------------------------------------------------------- one passage across many speeches

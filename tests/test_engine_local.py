@@ -21,6 +21,17 @@ from .conftest import SAMPLES, run
 from .test_engine import one_line, stored
 
 SAMPLE_FILES = sorted(SAMPLES.glob("*.txt"))
+TEST_PROCESS = os.getpid()
+
+
+@pytest.fixture(autouse=True)
+def no_other_threads(monkeypatch, request):
+    """The engine forks only when no other thread runs. This test process
+    may keep idle threads of an earlier test's Dask cluster (a CLI run
+    never has any), so the pool tests see only their own thread; the
+    thread rule itself is tested with real threads below."""
+    if "real_threads" not in request.keywords:
+        monkeypatch.setattr(threading, "active_count", lambda: 1)
 
 
 def speeches():
@@ -58,7 +69,8 @@ def test_one_task_and_one_process_stay_in_this_process():
         assert set(alone.map(pid_of, range(4), "pids")) == {os.getpid()}
 
 
-def test_no_fork_while_another_thread_runs():
+@pytest.mark.real_threads
+def test_no_fork_while_another_thread_runs(monkeypatch):
     """A fork copies other threads' locks as they stand: with a thread
     running, the engine stays in this process."""
     stop = threading.Event()
@@ -66,13 +78,17 @@ def test_no_fork_while_another_thread_runs():
     other.start()
     try:
         assert Engine(processes=2).local_processes() == 1
+        assert set(Engine(processes=2).map(pid_of, range(4), "pids")) == {os.getpid()}
     finally:
         stop.set()
         other.join()
+    monkeypatch.setattr(threading, "active_count", lambda: 1)  # alone (whatever an earlier test left behind)
     assert Engine(processes=2).local_processes() == min(2, len(os.sched_getaffinity(0)))
 
 
 def die(_item):
+    if os.getpid() == TEST_PROCESS:  # never end the test run itself
+        raise RuntimeError("the task ran in the test process, not in a pool")
     os._exit(3)
 
 
