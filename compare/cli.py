@@ -104,16 +104,21 @@ def _decode_warnings():
     """A file decoded with a few bad bytes replaced: one line on stderr."""
     from .ingest import DecodeWarning
 
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always", DecodeWarning)
-        try:
+    caught: list = []
+    try:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", DecodeWarning)
             yield
-        finally:
-            for w in caught:
-                if issubclass(w.category, DecodeWarning):
-                    click.echo(f"warning: {w.message}", err=True)
-                else:
-                    warnings.showwarning(w.message, w.category, w.filename, w.lineno)
+    finally:
+        # shown once the recording has stopped: inside the block showwarning
+        # appends to ``caught`` itself, so re-showing another library's
+        # warning (Dask's "Sending large graph") there never ended and
+        # filled the memory
+        for w in caught:
+            if issubclass(w.category, DecodeWarning):
+                click.echo(f"warning: {w.message}", err=True)
+            else:
+                warnings.showwarning(w.message, w.category, w.filename, w.lineno)
 
 
 def error_line(e: OSError | SpeechdiffError) -> str:

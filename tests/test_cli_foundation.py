@@ -5,7 +5,7 @@ from click.testing import CliRunner
 
 from compare.cli import cli
 
-from .conftest import SAMPLES
+from .conftest import ROOT, SAMPLES
 
 
 @pytest.fixture
@@ -130,3 +130,27 @@ def test_shell_completion():
     assert _complete("speechdiff diff samp", 2).output.splitlines() == ["file,samp"]  # the shell completes file names
     assert "plain,--format" in _complete("speechdiff report --fo", 2).output.splitlines()
     assert _complete("speechdiff report --format ", 3).output.splitlines() == [f"plain,{f}" for f in ("text", "json", "md", "html", "csv")]
+
+
+def test_another_librarys_warning_is_shown_once_after_the_command(tmp_path):
+    """A warning that is not a decode warning (Dask's "Sending large graph"
+    on a large report) is shown once when the command ends. It used to be
+    re-shown while warnings were still being recorded, which appended it to
+    the list being read: a loop that filled the memory. The child runs under
+    a 1 GB address-space limit so that loop fails fast instead."""
+    import subprocess
+    import sys
+
+    code = (
+        "import resource, warnings\n"
+        "resource.setrlimit(resource.RLIMIT_AS, (1 << 30, 1 << 30))\n"
+        "from compare.cli import _decode_warnings\n"
+        "with _decode_warnings():\n"
+        "    warnings.warn('a large graph', UserWarning)\n"
+        "print('done')\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120,
+                            cwd=ROOT, env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"})
+    assert result.returncode == 0, result.stderr[-500:]
+    assert result.stdout == "done\n"
+    assert result.stderr.count("a large graph") == 1
