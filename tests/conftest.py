@@ -8,7 +8,7 @@ from hypothesis import settings as _hypothesis_settings
 import compare
 from compare.cli import cli
 
-from .browser import chromium_path
+from .browser import Browser, chromium_path
 
 # Property tests check behaviour, never speed: hypothesis' default 200 ms
 # deadline per example is a timing assertion that fails under coverage on a
@@ -44,3 +44,12 @@ def run(*args):
 needs_chromium = pytest.mark.skipif(
     not chromium_path(), reason="chromium not installed (Debian package 'chromium'; .ci/run installs it)"
 )
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """One headless chromium for a test module's page checks (skipped, saying why, where it is missing)."""
+    if not chromium_path():
+        pytest.skip("chromium not installed (Debian package 'chromium'; .ci/run installs it)")
+    with Browser() as b:
+        yield b

@@ -419,16 +419,6 @@ def test_evolution_page_escapes_headings():
 # ---------------------------------------------------------------- the page in a browser
 
 
-@pytest.fixture(scope="module")
-def browser():
-    from .browser import Browser, chromium_path
-
-    if not chromium_path():
-        pytest.skip("chromium not installed")
-    with Browser() as b:
-        yield b
-
-
 def _overflow(page) -> int:
     return page.eval("document.scrollingElement.scrollWidth")
 

@@ -18,7 +18,7 @@ import pytest
 from compare import render
 from compare.textkey import PLACEHOLDER
 
-from .browser import Browser, pdf_pages
+from .browser import pdf_pages
 from .conftest import SAMPLES, needs_chromium, run
 
 ANKANG = SAMPLES / "ankang_2020_transport_and_health.txt"
@@ -61,20 +61,6 @@ def template_pair(pages):
     for out in (html, data):
         assert run("diff", TEMPLATE, filled, "-o", out).exit_code == 0
     return html, json.loads(data.read_text(encoding="utf-8"))
-
-
-@pytest.fixture(scope="module")
-def browser():
-    if not chromium_installed():
-        pytest.skip("chromium not installed")
-    with Browser() as b:
-        yield b
-
-
-def chromium_installed() -> bool:
-    from .browser import chromium_path
-
-    return chromium_path() is not None
 
 
 def pair_doc(tmp_path: Path, a: str, b: str) -> tuple[Path, Path]:
