@@ -542,7 +542,7 @@ def index_add(files, db, name, workers, scheduler, jobs):
                     continue
                 click.echo(f"{status}: {path} ({_speeches(count)})")
         else:
-            _index_on_cluster(conn, files, name, engine, fail)
+            _index_in_batches(conn, files, name, engine, fail)
     totals = store.counts(conn)
     click.echo(f"{db}: {totals['files']} files, {totals['speeches']} speeches, {totals['sentences']} sentences", err=True)
     if failed:
@@ -552,7 +552,7 @@ def index_add(files, db, name, workers, scheduler, jobs):
 _PREPARE_GROUP = 8  # files per task of index add's per-speech work
 
 
-def _index_on_cluster(conn, files, name, engine, fail) -> None:
+def _index_in_batches(conn, files, name, engine, fail) -> None:
     """index add with the per-speech work on the cluster or a local pool of
     processes, a batch of files at a time: the batch is read and checked
     here (unchanged files skipped), prepared on the workers, and each file

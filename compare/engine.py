@@ -6,10 +6,10 @@ has two tasks or more and this machine more than one core, in a pool of
 forked processes (``processes``: how many; 1: never) that lives as long as
 the engine. Forked children inherit what this process has loaded (jieba's
 dictionary, the records' folder) and run the same functions on the same
-partitions, so the results are the same as one after another. ``Engine(workers=N)`` starts a
-``distributed.LocalCluster`` of N worker *processes* with one thread each
-(jieba and TextRank are CPU-bound Python: threads would share one core
-through the GIL). ``Engine(scheduler="tcp://HOST:8786")`` sends the tasks to
+partitions, so the results are the same as one after another.
+``Engine(workers=N)`` starts a ``distributed.LocalCluster`` of N worker
+*processes* with one thread each (jieba and TextRank are CPU-bound Python:
+threads would share one core through the GIL). ``Engine(scheduler="tcp://HOST:8786")`` sends the tasks to
 a running cluster (``dask scheduler`` + ``dask worker``, dask-jobqueue on
 SLURM/PBS, dask-kubernetes): the workers must be able to import this
 speechdiff and to read and write the work folder.

@@ -458,7 +458,7 @@ def corpus_report(specs=(), db: str | None = None, n: int = 5, phrases: int | No
     never holds the corpus. ``check(count, skipped)`` runs once the records
     are made. Pairwise diffs go with it while the speeches' texts are kept
     (``corpus.FULL_LIMIT``)."""
-    from . import boilerplate, corpus, store
+    from . import boilerplate, corpus, evolution, store
     from .engine import Engine
 
     engine = engine or Engine()
@@ -480,8 +480,6 @@ def corpus_report(specs=(), db: str | None = None, n: int = 5, phrases: int | No
             tasks += corpus.record_tasks("db", groups, settings, work)
         c = corpus.run(tasks, engine, work, boilerplate.Rule(min_speeches=min_speeches), n=n, check=check)
     view = ReportView(c, phrases, choose_pairs(c, diffs, max_diffs) if c.full else [])
-    from . import evolution
-
     view._series = evolution.of_corpus(c, engine=engine)  # each series followed as a task, while the engine runs
     return view
 
