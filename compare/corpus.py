@@ -740,12 +740,12 @@ def part_records(task) -> PartInfo:
     kind, items, settings, path = task[:4]
     skipped: list[tuple[str, str]] = []
     if not os.path.exists(path):
-        blobs = []
+        made: list[SpeechRecord | bytes] = []  # a record computed here, or a stored one's bytes
         if kind == "files":
             from . import load_many
 
             speeches, skipped = load_many(items, strict=settings_strict(task))
-            blobs = [encode_record(speech_record(s, settings)) for s in speeches]
+            made = [speech_record(s, settings) for s in speeches]
         elif kind == "db":
             from . import store
 
@@ -754,12 +754,14 @@ def part_records(task) -> PartInfo:
                 rows = store.record_rows(conn, items[1], settings.key())
             finally:
                 conn.close()
-            blobs = [blob if blob is not None else encode_record(speech_record(s, settings)) for s, blob in rows]
+            made = [blob if blob is not None else speech_record(s, settings) for s, blob in rows]
         elif kind == "speeches":
-            blobs = [encode_record(speech_record(s, settings)) for s in items]
+            made = [speech_record(s, settings) for s in items]
         else:
-            blobs = [blob if blob is not None else encode_record(speech_record(s, settings)) for s, blob in items]
-        records = [decode_record(b) for b in blobs]
+            made = [blob if blob is not None else speech_record(s, settings) for s, blob in items]
+        # computed records are encoded, stored ones decoded: each once
+        blobs = [m if isinstance(m, bytes) else encode_record(m) for m in made]
+        records = [decode_record(m) if isinstance(m, bytes) else m for m in made]
         _write_parquet(path, {
             "record": blobs,
             "set": [r.fingerprint.set.astype("<u8").tobytes() for r in records],

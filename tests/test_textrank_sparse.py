@@ -96,21 +96,31 @@ def test_the_hmm_is_a_setting_of_a_tokenizer_with_its_own_cache():
     assert with_hmm.cache_info().currsize == without.cache_info().currsize == len(set(sentences))
 
 
-def test_pos_tagging_runs_once_per_distinct_sentence(monkeypatch):
-    posseg = analyze._jieba()
+@pytest.mark.parametrize("hmm", [False, True])
+def test_pos_tagging_runs_once_per_distinct_sentence(monkeypatch, hmm):
     calls = []
-    real_cut = posseg.cut
+    if hmm:  # each sentence through jieba
+        posseg = analyze._jieba()
+        real_cut = posseg.cut
 
-    def counting_cut(sentence, *args, **kwargs):
-        calls.append(sentence)
-        return real_cut(sentence, *args, **kwargs)
+        def counting_cut(sentence, *args, **kwargs):
+            calls.append(sentence)
+            return real_cut(sentence, *args, **kwargs)
 
-    monkeypatch.setattr(posseg, "cut", counting_cut)
+        monkeypatch.setattr(posseg, "cut", counting_cut)
+    else:  # a speech's sentences tagged together
+        real_tag = analyze._tag_sentences
+
+        def counting_tag(sentences):
+            calls.extend(sentences)
+            return real_tag(sentences)
+
+        monkeypatch.setattr(analyze, "_tag_sentences", counting_tag)
     base = speeches_of("ankang_2021_midyear")[0].text
     lines = base.splitlines()
     text = "\n".join(lines + lines[:40] + lines[10:30])  # paragraphs repeated, as templates do
     speech = speech_of(text)
-    ranker = analyze.TextRank(tokenizer=analyze.Tokenizer())
+    ranker = analyze.TextRank(tokenizer=analyze.Tokenizer(hmm=hmm))
     ranker.summarize(speech, 5, 10, per_section=True)
     distinct = {s.text for s in speech.sentences}
     assert len(speech.sentences) > len(distinct)
