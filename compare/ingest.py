@@ -1002,26 +1002,49 @@ def clean(raw: str) -> str:
 _FRAGMENT = 8
 
 
-def _breaks_a_word(a: str, b: str) -> bool:
-    """Whether the break between ``a`` and ``b`` falls inside a word:
-    干 / 部职工 segments as 干部 across the break (jieba's dictionary
-    segmentation, HMM off, through ``tagger``: no jieba loading, ~1.5 s of a
-    process' start)."""
+def _junction(a: str, b: str) -> tuple[str, int] | None:
+    """The han block (``tagger.HAN_BLOCK``) the break between ``a`` and ``b``
+    falls in, from three characters each side, and where in it the break
+    is; None when the break is not between two Chinese characters."""
     left, right = a[-3:], b[:3]
     if not (re.match(f"[{CJK}]", left[-1:]) and re.match(f"[{CJK}]", right[:1])):
-        return False
+        return None
     from . import tagger
 
     for block in tagger.HAN_BLOCK.finditer(left + right):
-        if block.start() < len(left) < block.end():  # the block the break lies in
-            tagged = tagger.tag_blocks([block.group()])
-            pos = block.start()
-            for word in tagged.word.tolist():
-                size = len(tagged.pair(word)[0])
-                if pos < len(left) < pos + size:
-                    return True
-                pos += size
-    return False
+        if block.start() < len(left) < block.end():
+            return block.group(), len(left) - block.start()
+    return None
+
+
+def _words_broken(junctions: list[tuple[str, int]]) -> list[bool]:
+    """For each (block, cut): does a word of the block span the cut? The
+    blocks are segmented together (jieba's dictionary segmentation, HMM off,
+    through ``tagger``: no jieba loading, ~1.5 s of a process' start)."""
+    from . import tagger
+
+    tagged = tagger.tag_blocks([block for block, _ in junctions])
+    out = []
+    for i, (_, cut) in enumerate(junctions):
+        pos, spans = 0, False
+        for word in tagged.word[tagged.offsets[i] : tagged.offsets[i + 1]].tolist():
+            size = len(tagged.pair(word)[0])
+            spans = spans or pos < cut < pos + size
+            pos += size
+        out.append(spans)
+    return out
+
+
+def _breaks_a_word(a: str, b: str, known: dict | None = None) -> bool:
+    """Whether the break between ``a`` and ``b`` falls inside a word:
+    干 / 部职工 segments as 干部 across the break. ``known``: answers
+    worked out in advance for junctions (one batch for a whole text)."""
+    junction = _junction(a, b)
+    if junction is None:
+        return False
+    if known is not None and junction in known:
+        return known[junction]
+    return _words_broken([junction])[0]
 
 
 def _hard_wrap_width(lines: list[str]) -> int | None:
@@ -1050,7 +1073,8 @@ def _bare_heading(line: str) -> bool:
     return starts_with_marker(line) and not _SENTENCE_END_MARK.search(line) and len(line) <= 60
 
 
-def _joins(a: str, b: str, width: int | None, b_indented: bool, fragment: bool, after_fragment: bool) -> bool:
+def _joins(a: str, b: str, width: int | None, b_indented: bool, fragment: bool, after_fragment: bool,
+           known: dict | None = None) -> bool:
     """Whether ``b`` continues the paragraph ``a`` (see :func:`rejoin_broken_lines`)."""
     if is_standalone(a) and not after_fragment:
         return False  # a title, date or salutation takes nothing more
@@ -1078,7 +1102,7 @@ def _joins(a: str, b: str, width: int | None, b_indented: bool, fragment: bool, 
         return True  # a full line of a hard-wrapped text
     if inner_sentence and len(a) >= 30:
         return True  # a paragraph of several sentences broken at a page end
-    return len(a) >= 10 and _breaks_a_word(a, b)
+    return len(a) >= 10 and _breaks_a_word(a, b, known)
 
 
 def _rejoin(lines: list[str], indented: list[bool] | None = None) -> tuple[list[str], list[int]]:
@@ -1100,12 +1124,18 @@ def _rejoin(lines: list[str], indented: list[bool] | None = None) -> tuple[list[
             return True
         return len(x) <= _FRAGMENT and (counts[x] >= 2 or len(x) <= 3 and len(lines[i - 1]) >= _FRAGMENT)
 
+    # the word-break check for every pair of neighbouring lines, segmented in
+    # one batch (one at a time, each costs ~1 ms of numpy calls); a joined
+    # line's end can differ from its last line's (conversion at the
+    # junction), and then that check is made on its own
+    junctions = list(dict.fromkeys(filter(None, (_junction(x, y) for x, y in zip(lines, lines[1:])))))
+    known = dict(zip(junctions, _words_broken(junctions))) if junctions else {}
     out: list[str] = []
     starts: list[int] = []
     glue_next = False  # the last piece was a fragment: the sentence goes on
     for i, line in enumerate(lines):
         fragment = is_fragment(i)
-        if out and _joins(out[-1], line, width, indented[i], fragment, glue_next):
+        if out and _joins(out[-1], line, width, indented[i], fragment, glue_next, known):
             out[-1] = _join(out[-1], line)
             # after a short piece without marks, the sentence goes on
             glue_next = fragment or (len(line) <= _FRAGMENT and not re.search(r"[，。、；：！？]", line))

@@ -227,3 +227,21 @@ def test_broken_words_of_the_corpus_found_as_jieba_finds_them():
     cuts = [(s[:i], s[i:]) for s in sentences for i in range(3, len(s) - 3, 9)]
     assert len(cuts) > 2_000
     assert [_breaks_a_word(a, b) for a, b in cuts] == [breaks_a_word_with_jieba(a, b) for a, b in cuts]
+
+
+def test_rejoined_lines_the_same_with_the_checks_made_in_one_batch(monkeypatch):
+    from compare import ingest
+
+    paths = sorted((ROOT / "samples").glob("*.txt")) + sorted((ROOT / "tests" / "realworld").glob("*.txt"))
+    texts = [ingest.decode(p.read_bytes()) for p in paths]
+    batched = [ingest.clean(t) for t in texts]
+    one_by_one = ingest._breaks_a_word
+    asked = []
+
+    def alone(a, b, known=None):
+        asked.append((a, b))
+        return one_by_one(a, b)
+
+    monkeypatch.setattr(ingest, "_breaks_a_word", alone)
+    assert [ingest.clean(t) for t in texts] == batched
+    assert len(asked) > 100  # the check matters on these files
