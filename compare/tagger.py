@@ -343,7 +343,7 @@ def _tag_chunk(blocks: Sequence[str], dic: Dictionary, extra: dict) -> tuple[np.
     block_start = block_end - sizes
     hasher = _Hasher(codes)
 
-    # 2. edges: best[p, L - 1] = log(freq) - log(total) of the word text[p:p+L]
+    # 2. edges: edge[p, L - 1] = log(freq) - log(total) of the word text[p:p+L] (-inf: none)
     width = dic.longest
     edge = np.full((n, width), -np.inf)
     edge_key = np.full((n, width), -1, dtype=np.int32)
