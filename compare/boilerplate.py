@@ -154,27 +154,33 @@ def label(fp: Fingerprint, recurs: np.ndarray, rule: Rule = PAIR) -> Labels:
     joined = "".join(fp.keys)
     slot = np.frombuffer(joined.encode("utf-32-le"), dtype=np.uint32) == ord(SLOT)
     weight = slot_weights(fp)
-    category = np.full(fp.chars, _LOCAL, dtype=np.int8)
-    labels, coverage = [], []
-    for u in range(len(fp.keys)):
-        lo, hi = int(fp.offsets[u]), int(fp.offsets[u + 1])
-        frame = ~slot[lo:hi]
-        frame_weight = int(weight[lo:hi][frame].sum())
-        share = float(weight[lo:hi][frame & covered[lo:hi]].sum() / frame_weight) if frame_weight else 0.0
-        # a unit too short for a run (fingerprint.MIN_KEY) has no covered
-        # character: share 0, so local under every rule (reused > 0)
-        name = rule.label(share)
-        labels.append(name)
-        coverage.append(share)
-        if name == "local":
-            continue
-        cats = np.where(covered[lo:hi], _BOILERPLATE if name == "boilerplate" else _EDITED, _LOCAL).astype(np.int8)
-        # short runs that do not recur, inside a reused sentence, are fills
-        for start, end in _runs(~covered[lo:hi] & frame):
-            if end - start <= rule.max_fill:
-                cats[start:end] = _FILL
-        cats[slot[lo:hi]] = _FILL  # numbers and placeholders are always the speech's own
-        category[lo:hi] = cats
+    # every unit at once: ``unit`` is the unit of each key character
+    sizes = np.diff(fp.offsets)
+    unit = np.repeat(np.arange(len(sizes)), sizes)
+    frame = ~slot
+    frame_weight = np.bincount(unit, weights=weight * frame, minlength=len(sizes))
+    covered_weight = np.bincount(unit, weights=weight * (frame & covered), minlength=len(sizes))
+    # (sums of integer weights, exact in doubles: the share is the same
+    # quotient as integer sums divided); a unit too short for a run
+    # (fingerprint.MIN_KEY) has no covered character: share 0, so local
+    # under every rule (reused > 0)
+    share = np.divide(covered_weight, frame_weight, out=np.zeros(len(sizes)), where=frame_weight > 0)
+    coverage = share.tolist()
+    labels = [rule.label(c) for c in coverage]
+    code = {"boilerplate": _BOILERPLATE, "edited": _EDITED, "local": _LOCAL}
+    unit_category = np.array([code[name] for name in labels], dtype=np.int8)[unit]
+    reused = unit_category != _LOCAL
+    category = np.where(reused & covered, unit_category, _LOCAL).astype(np.int8)
+    # short runs that do not recur, inside a reused sentence, are fills: runs
+    # of ``gap`` characters, a run ending where its unit ends
+    gap = ~covered & frame
+    starts = gap & np.r_[True, ~gap[:-1] | (unit[1:] != unit[:-1])]
+    run = np.cumsum(starts) - 1
+    run_length = np.bincount(run[gap], minlength=int(starts.sum()))
+    fill = gap & reused
+    fill[fill] = run_length[run[fill]] <= rule.max_fill
+    category[fill] = _FILL
+    category[slot & reused] = _FILL  # numbers and placeholders are always the speech's own
     total = int(weight.sum())
     sums = np.bincount(category, weights=weight, minlength=len(CATEGORIES))
     shares = {c: float(sums[i] / total) if total else 0.0 for i, c in enumerate(CATEGORIES)}
@@ -194,9 +200,3 @@ def pair(fp_a: Fingerprint, fp_b: Fingerprint, rule: Rule = PAIR) -> tuple[Label
     a = label(fp_a, recurring(np.isin(fp_a.runs, fp_b.set), rule), rule)
     b = label(fp_b, recurring(np.isin(fp_b.runs, fp_a.set), rule), rule)
     return a, b
-
-
-def _runs(mask: np.ndarray):
-    """(start, end) of each run of True in a boolean array."""
-    edges = np.flatnonzero(np.diff(np.concatenate(([0], mask.astype(np.int8), [0]))))
-    return zip(edges[::2].tolist(), edges[1::2].tolist())

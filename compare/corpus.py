@@ -26,7 +26,7 @@ from . import analyze, boilerplate
 from .align import MIN_SHARED_CLAUSE, Unit, similarity
 from .model import Speech
 from .fingerprint import MIN_KEY, SHINGLE, Fingerprint, covered_chars, fingerprint, from_keys, key_runs, lookup, shingles  # noqa: F401 (re-exported)
-from .textkey import NUMBER, key, key_spans  # noqa: F401 (key re-exported)
+from .textkey import NUMBER, KeySpans, key, key_spans  # noqa: F401 (key re-exported)
 
 NEAR_DUPLICATE = 0.8  # Jaccard of two speeches' fingerprints: copies of one speech
 RELATED = 0.1  # a pair sharing at least this much (Pair.shared, balanced) is worth a diff
@@ -311,10 +311,20 @@ def _longest_common_wording(entry: Phrase, phrase_key: str, found) -> str:
     return max(wordings, key=lambda w: (wordings[w], -len(w)))
 
 
-def _true_runs(mask: np.ndarray):
-    """(start, end) of each run of True in a boolean array."""
-    edges = np.flatnonzero(np.diff(np.concatenate(([0], mask.astype(np.int8), [0]))))
-    return zip(edges[::2].tolist(), edges[1::2].tolist())
+def _unit_runs(mask: np.ndarray, offsets: np.ndarray, shortest: int) -> list[tuple[int, int, int]]:
+    """(unit, start, end) of each run of True in ``mask`` (one flag per key
+    character, units end to end at ``offsets``) that is at least ``shortest``
+    long, a run ending where its unit ends; start and end within the unit."""
+    if not len(mask):
+        return []
+    unit = np.repeat(np.arange(len(offsets) - 1), np.diff(offsets))
+    edge = np.r_[True, unit[1:] != unit[:-1]]
+    starts = np.flatnonzero(mask & (edge | ~np.r_[False, mask[:-1]]))
+    ends = np.flatnonzero(mask & np.r_[edge[1:] | ~mask[1:], True]) + 1
+    keep = ends - starts >= shortest
+    starts, ends = starts[keep], ends[keep]
+    first = offsets[unit[starts]]
+    return list(zip(unit[starts].tolist(), (starts - first).tolist(), (ends - first).tolist()))
 
 
 # ---------------------------------------------------------------- per speech
@@ -1059,31 +1069,45 @@ def part_labels(task: LabelTask, word_families: dict[str, int], total_families: 
             labels=labels if task.full else None,
             share_values=dict(labels.shares),
         ))
-        for u, (unit, k) in enumerate(zip(fp.units, fp.keys)):
-            if len(k) >= MIN_PHRASE and (task.every_sentence or (families[fp.run_offsets[u] : fp.run_offsets[u + 1]] >= 2).any()):
-                sentences.append((k, s, u, unit.start, unit.end, unit.text, _context(speech.text, unit.start, unit.end)))
-            reused = covered[fp.offsets[u] : fp.offsets[u + 1]]
-            if not reused.any():
-                continue
-            spans = None
-            for start, end in _true_runs(reused):
-                if end - start >= MIN_PHRASE:
-                    spans = spans or key_spans(unit.text)[1]
-                    a, b = spans[start][0], spans[end - 1][1]
-                    runs.append((k[start:end], s, u, unit.start + a, unit.start + b, unit.text[a:b],
-                                 _context(speech.text, unit.start + a, unit.start + b)))
+        # sentence candidates: long enough, and (unless every sentence is
+        # one) holding a run found in another family
+        long_enough = np.diff(fp.offsets) >= MIN_PHRASE
+        if not task.every_sentence:
+            run_unit = np.repeat(np.arange(len(fp.keys)), np.diff(fp.run_offsets))
+            long_enough &= np.bincount(run_unit[families >= 2], minlength=len(fp.keys)) > 0
+        for u in np.flatnonzero(long_enough).tolist():
+            unit = fp.units[u]
+            sentences.append((fp.keys[u], s, u, unit.start, unit.end, unit.text,
+                              _context(speech.text, unit.start, unit.end)))
+        # phrase candidates: each run of covered key characters (inside one
+        # unit) of at least MIN_PHRASE, mapped back to the unit's text
+        spans_of: dict[int, KeySpans] = {}
+        for u, start, end in _unit_runs(covered, fp.offsets, MIN_PHRASE):
+            unit, k = fp.units[u], fp.keys[u]
+            spans = spans_of.get(u) or spans_of.setdefault(u, KeySpans(unit.text))
+            a, b = spans.span(start, end)
+            runs.append((k[start:end], s, u, unit.start + a, unit.start + b, unit.text[a:b],
+                         _context(speech.text, unit.start + a, unit.start + b)))
     return reports, sentences, runs
 
 
 def _distinctive(rec: SpeechRecord, word_families: dict[str, int], total: int, n: int) -> list[analyze.Keyword]:
     """Words frequent in the speech and rare in the other families (tf x idf
     over families, so copies of a speech do not hide its words)."""
-    if not rec.candidate_total:
+    if not rec.candidate_total or not n:
         return []
-    scored = [analyze.Keyword(w, c / rec.candidate_total * math.log((1 + total) / (1 + word_families.get(w, 1))))
-              for w, c in rec.candidates.items()]
-    scored.sort(key=lambda k: (-k.score, k.word))
-    return [k for k in scored[:n] if k.score > 0]
+    words = list(rec.candidates)
+    families = [word_families.get(w, 1) for w in words]
+    idf = {f: math.log((1 + total) / (1 + f)) for f in set(families)}  # math.log: the scores are printed
+    # c / total * idf as Python computes it: numpy divides and multiplies
+    # doubles the same way (the counts are exact in doubles)
+    score = np.fromiter(rec.candidates.values(), dtype=np.float64, count=len(words)) / rec.candidate_total
+    score *= np.array([idf[f] for f in families])
+    # the top n by (-score, word): every word scoring at least the n-th best, sorted
+    floor = np.partition(score, len(score) - n)[len(score) - n] if len(score) > n else -np.inf
+    top = [analyze.Keyword(words[i], float(score[i])) for i in np.flatnonzero(score >= floor).tolist()]
+    top.sort(key=lambda k: (-k.score, k.word))
+    return [k for k in top[:n] if k.score > 0]
 
 
 # ----- stage: holders of the candidate phrases

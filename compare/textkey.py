@@ -57,16 +57,40 @@ def key(text: str) -> str:
     return _NOT_KEY.sub("", _SLOTTED.sub(SLOT, text))
 
 
-def key_spans(text: str) -> tuple[str, list[tuple[int, int]]]:
-    """``key(text)`` and, for each of its characters, its span in ``text``.
-    (The corpus labels call it for every reused sentence: the dropped
-    characters are found by one regex pass and the rest taken with
-    ``itertools.compress``, not a match per character.)"""
+def _kept(text: str) -> tuple[str, bytearray, list[tuple[int, int]] | None]:
+    """``normalize(text, numbers=True)``, which of its characters the key
+    keeps (the dropped ones found by one regex pass, each match one
+    character) and the normalized characters' spans."""
     norm, spans = normalize(text, numbers=True)
     keep = bytearray(b"\x01") * len(norm)
-    for m in _NOT_KEY.finditer(norm):  # each match is one character
+    for m in _NOT_KEY.finditer(norm):
         keep[m.start()] = 0
+    return norm, keep, spans
+
+
+def key_spans(text: str) -> tuple[str, list[tuple[int, int]]]:
+    """``key(text)`` and, for each of its characters, its span in ``text``.
+    (The kept characters are taken with ``itertools.compress``, not a match
+    per character.)"""
+    norm, keep, spans = _kept(text)
     kept = itertools.compress(range(len(norm)), keep)
     if spans is None:
         return "".join(itertools.compress(norm, keep)), [(i, i + 1) for i in kept]
     return "".join(itertools.compress(norm, keep)), [spans[i] for i in kept]
+
+
+class KeySpans:
+    """Where runs of ``key(text)`` lie in ``text``, without a span per
+    character (the corpus maps every reused run of every sentence back to
+    its text): ``KeySpans(text).span(a, b)`` is the span of ``key[a:b]``,
+    ``key_spans(text)[1][a][0]`` to ``key_spans(text)[1][b - 1][1]``."""
+
+    def __init__(self, text: str):
+        norm, keep, self._spans = _kept(text)
+        self._kept = list(itertools.compress(range(len(norm)), keep))
+
+    def span(self, start: int, end: int) -> tuple[int, int]:
+        first, last = self._kept[start], self._kept[end - 1]
+        if self._spans is None:
+            return first, last + 1
+        return self._spans[first][0], self._spans[last][1]

@@ -5,7 +5,12 @@ from __future__ import annotations
 
 import re
 
+import numpy as np
+
+from compare.boilerplate import _BOILERPLATE, _EDITED, _FILL, _LOCAL, CATEGORIES, Labels, slot_weights
+from compare.fingerprint import covered_chars
 from compare.ingest import CJK, PINYIN_REMNANT, PRIVATE_USE, char_frequency
+from compare.textkey import SLOT
 
 
 def remove_mojibake_loop(text: str) -> str:
@@ -40,3 +45,43 @@ def remove_mojibake_loop(text: str) -> str:
         out.append(ch)
         i += 1
     return "".join(out)
+
+
+def label_loop(fp, recurs, rule):
+    """boilerplate.label as the per-unit loop it was, kept as the oracle."""
+    covered = covered_chars(fp, np.asarray(recurs, dtype=bool))
+    joined = "".join(fp.keys)
+    slot = np.frombuffer(joined.encode("utf-32-le"), dtype=np.uint32) == ord(SLOT)
+    weight = slot_weights(fp)
+    category = np.full(fp.chars, _LOCAL, dtype=np.int8)
+    labels, coverage = [], []
+    for u in range(len(fp.keys)):
+        lo, hi = int(fp.offsets[u]), int(fp.offsets[u + 1])
+        frame = ~slot[lo:hi]
+        frame_weight = int(weight[lo:hi][frame].sum())
+        share = float(weight[lo:hi][frame & covered[lo:hi]].sum() / frame_weight) if frame_weight else 0.0
+        # a unit too short for a run (fingerprint.MIN_KEY) has no covered
+        # character: share 0, so local under every rule (reused > 0)
+        name = rule.label(share)
+        labels.append(name)
+        coverage.append(share)
+        if name == "local":
+            continue
+        cats = np.where(covered[lo:hi], _BOILERPLATE if name == "boilerplate" else _EDITED, _LOCAL).astype(np.int8)
+        # short runs that do not recur, inside a reused sentence, are fills
+        for start, end in _true_runs(~covered[lo:hi] & frame):
+            if end - start <= rule.max_fill:
+                cats[start:end] = _FILL
+        cats[slot[lo:hi]] = _FILL  # numbers and placeholders are always the speech's own
+        category[lo:hi] = cats
+    total = int(weight.sum())
+    sums = np.bincount(category, weights=weight, minlength=len(CATEGORIES))
+    shares = {c: float(sums[i] / total) if total else 0.0 for i, c in enumerate(CATEGORIES)}
+    if not total:
+        shares["local"] = 1.0
+    return Labels(labels, coverage, category, weight, shares)
+
+
+def _true_runs(mask):
+    edges = np.flatnonzero(np.diff(np.concatenate(([0], mask.astype(np.int8), [0]))))
+    return zip(edges[::2].tolist(), edges[1::2].tolist())

@@ -12,6 +12,9 @@ from compare.boilerplate import Rule
 from compare.fingerprint import fingerprint
 from compare.textkey import key_spans
 
+from .conftest import SAMPLES
+from .oracles import label_loop
+
 
 def one(text: str, name: str = "t"):
     return compare.load_text("同志们：\n" + text, name)[0]
@@ -285,3 +288,33 @@ def test_a_fill_at_the_very_end_of_a_sentence_is_a_fill():
     assert la.labels[u] == "boilerplate"
     assert [(text[s:e], cat) for s, e, cat in spans][-1] == ("安康", "fill")
     assert [cat for _, _, cat in spans] == ["boilerplate", "fill"]
+
+
+def _same_labels(fp, recurs, rule):
+    got, want = boilerplate.label(fp, recurs, rule), label_loop(fp, recurs, rule)
+    assert got.labels == want.labels and got.coverage == want.coverage and got.shares == want.shares
+    assert np.array_equal(got.category, want.category) and np.array_equal(got.weight, want.weight)
+
+
+def test_the_rule_on_all_units_at_once_labels_as_the_loop_over_units_did():
+    # every speech of the samples and the development corpus, against the
+    # previous one (real reuse) and under random recurrence, several rules
+    paths = sorted(SAMPLES.glob("*.txt")) + sorted((SAMPLES.parent / "tests" / "realworld").glob("*.txt"))
+    fps = [fingerprint(s) for p in paths for s in compare.load(p)]
+    rng = np.random.default_rng(11)
+    rules = [Rule(), Rule(verbatim=0.6, reused=0.3, max_fill=0), Rule(max_fill=12)]
+    for prev, fp in zip(fps, fps[1:]):
+        for rule in rules:
+            _same_labels(fp, np.isin(fp.runs, prev.set), rule)
+        _same_labels(fp, rng.random(len(fp.runs)) < rng.random(), rules[len(fp.runs) % 3])
+
+
+@settings(max_examples=60, deadline=None)
+@given(SENTENCES, st.lists(st.booleans(), min_size=1, max_size=50), st.integers(0, 8))
+def test_the_rule_on_generated_speeches_labels_as_the_loop_did(xs, flags, max_fill):
+    speeches = compare.load_text("\n".join(xs), "a")
+    if not speeches:
+        return
+    fp = fingerprint(speeches[0])
+    recurs = np.resize(np.array(flags), len(fp.runs))
+    _same_labels(fp, recurs, Rule(max_fill=max_fill))

@@ -473,3 +473,35 @@ def test_large_report_lists_neighbours_instead_of_a_matrix(tmp_path, monkeypatch
     html = out.read_text(encoding="utf-8")
     assert 'class="matrix"' not in html and "最相近的讲话" in html
     assert not (tmp_path / "report_diffs").exists()
+
+
+def _true_runs(mask):
+    edges = np.flatnonzero(np.diff(np.concatenate(([0], mask.astype(np.int8), [0]))))
+    return zip(edges[::2].tolist(), edges[1::2].tolist())
+
+
+@settings(max_examples=200)
+@given(st.lists(st.lists(st.booleans(), max_size=30), max_size=8), st.integers(1, 10))
+def test_runs_found_in_all_units_at_once_are_the_runs_of_each_unit(units, shortest):
+    mask = np.array([f for u in units for f in u], dtype=bool)
+    offsets = np.r_[0, np.cumsum([len(u) for u in units], dtype=np.int64)]
+    one_by_one = [(u, a, b) for u, flags in enumerate(units) for a, b in _true_runs(np.array(flags, dtype=bool))
+                  if b - a >= shortest]
+    assert corpus._unit_runs(mask, offsets, shortest) == one_by_one
+
+
+@settings(max_examples=200)
+@given(st.dictionaries(st.sampled_from("改革 发展 创新 开放 共享 协调 绿色 安全 民生 就业 教育 医疗".split()),
+                       st.integers(1, 9), max_size=12),
+       st.dictionaries(st.sampled_from("改革 发展 创新 开放 共享 协调".split()), st.integers(1, 30)),
+       st.integers(1, 40), st.integers(0, 6))
+def test_distinctive_keywords_scored_and_ordered_as_one_by_one(candidates, families, total, n):
+    import math
+
+    from compare import analyze
+
+    rec = corpus.SpeechRecord(None, None, [], candidates, sum(candidates.values()))
+    scored = [analyze.Keyword(w, c / rec.candidate_total * math.log((1 + total) / (1 + families.get(w, 1))))
+              for w, c in candidates.items()]
+    scored.sort(key=lambda k: (-k.score, k.word))
+    assert corpus._distinctive(rec, families, total, n) == [k for k in scored[:n] if k.score > 0]

@@ -3,7 +3,7 @@
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from compare.textkey import NUMBER, SLOT, comparable, key, key_spans, normalize
+from compare.textkey import NUMBER, SLOT, KeySpans, comparable, key, key_spans, normalize
 
 # text that exercises every branch: CJK, placeholders next to Latin words,
 # punctuation of both widths, digits, spaces and the underscore
@@ -69,3 +69,14 @@ def key_spans_by_character(text):
 @given(TEXT)
 def test_key_spans_match_the_character_by_character_rule(text):
     assert key_spans(text) == key_spans_by_character(text)
+
+
+@settings(max_examples=300)
+@given(TEXT, st.integers(0, 60), st.integers(1, 60))
+def test_key_spans_of_a_run_are_those_of_its_first_and_last_characters(text, start, width):
+    k, spans = key_spans(text)
+    if not k:
+        return
+    start = start % len(k)
+    end = min(len(k), start + width)
+    assert KeySpans(text).span(start, end) == (spans[start][0], spans[end - 1][1])
