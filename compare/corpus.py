@@ -311,6 +311,11 @@ def _longest_common_wording(entry: Phrase, phrase_key: str, found) -> str:
     return max(wordings, key=lambda w: (wordings[w], -len(w)))
 
 
+# A reused run's sentence is often a verbatim copy of one in other speeches:
+# its KeySpans are kept (per process) for the next speech that has it.
+_key_spans_of = functools.lru_cache(maxsize=1 << 16)(KeySpans)
+
+
 def _unit_runs(mask: np.ndarray, offsets: np.ndarray, shortest: int) -> list[tuple[int, int, int]]:
     """(unit, start, end) of each run of True in ``mask`` (one flag per key
     character, units end to end at ``offsets``) that is at least ``shortest``
@@ -1081,11 +1086,9 @@ def part_labels(task: LabelTask, word_families: dict[str, int], total_families: 
                               _context(speech.text, unit.start, unit.end)))
         # phrase candidates: each run of covered key characters (inside one
         # unit) of at least MIN_PHRASE, mapped back to the unit's text
-        spans_of: dict[int, KeySpans] = {}
         for u, start, end in _unit_runs(covered, fp.offsets, MIN_PHRASE):
             unit, k = fp.units[u], fp.keys[u]
-            spans = spans_of.get(u) or spans_of.setdefault(u, KeySpans(unit.text))
-            a, b = spans.span(start, end)
+            a, b = _key_spans_of(unit.text).span(start, end)
             runs.append((k[start:end], s, u, unit.start + a, unit.start + b, unit.text[a:b],
                          _context(speech.text, unit.start + a, unit.start + b)))
     return reports, sentences, runs
