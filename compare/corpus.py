@@ -1237,22 +1237,26 @@ def holders_from_postings(hashes: np.ndarray, owners: np.ndarray):
 
     def holders_of_keys(keys: list[str]) -> list[set[int]]:
         n = len(keys)
+        # each key's shingles, key after key (a shingle a key repeats is
+        # checked twice: a holder is a candidate every check finds, the same)
         runs, offsets = key_runs(keys)
-        key_of = np.repeat(np.arange(n), np.diff(offsets))
-        # each key's distinct shingles (a key may repeat a run), grouped by key
-        order = np.lexsort((runs, key_of))
-        runs, key_of = runs[order], key_of[order]
-        keep = np.concatenate(([True], (runs[1:] != runs[:-1]) | (key_of[1:] != key_of[:-1])))[: len(runs)]
-        runs, key_of = runs[keep], key_of[keep]
+        counts = np.diff(offsets)
+        starts = offsets[:-1]
+        key_of = np.repeat(np.arange(n), counts)
         distinct, back = np.unique(runs, return_inverse=True)  # sorted queries: a cache-friendly searchsorted
         lo = np.searchsorted(hashes, distinct, "left")[back]
         size = np.searchsorted(hashes, distinct, "right")[back] - lo
-        counts = np.bincount(key_of, minlength=n)
-        starts = np.concatenate(([0], np.cumsum(counts)[:-1]))
-        # the narrowest shingle of each key: its holders are the candidates
-        # (0 holders: the key has none; a key without runs holds nothing)
+        # the narrowest shingle of each key (its first row of the fewest
+        # postings): its holders are the candidates (0 holders: the key has
+        # none; a key without runs holds nothing)
         narrow = np.full(n, -1, dtype=np.int64)
-        narrow[counts > 0] = np.lexsort((size, key_of))[starts[counts > 0]]
+        some = np.flatnonzero(counts > 0)
+        if len(some):
+            fewest = np.zeros(n, dtype=size.dtype)
+            fewest[some] = np.minimum.reduceat(size, starts[some])
+            at = np.flatnonzero(size == fewest[key_of])
+            first = at[np.r_[True, key_of[at][1:] != key_of[at][:-1]]]
+            narrow[key_of[first]] = first
         take = np.where(narrow >= 0, size[np.maximum(narrow, 0)], 0) if len(size) else np.zeros(n, np.int64)
         work = np.cumsum(take * counts)  # checks: each candidate against each shingle of its key
         out: list[set[int]] = [set() for _ in range(n)]

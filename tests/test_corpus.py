@@ -505,3 +505,40 @@ def test_distinctive_keywords_scored_and_ordered_as_one_by_one(candidates, famil
               for w, c in candidates.items()]
     scored.sort(key=lambda k: (-k.score, k.word))
     assert corpus._distinctive(rec, families, total, n) == [k for k in scored[:n] if k.score > 0]
+
+
+@settings(max_examples=150)
+@given(st.lists(st.lists(st.text("改革开放发展稳定", min_size=8, max_size=20), max_size=4), min_size=1, max_size=5),
+       st.data())
+def test_holders_of_a_key_are_the_speeches_holding_every_shingle_of_it(speeches, data):
+    from compare.fingerprint import key_runs
+
+    texts = [t for ts in speeches for t in ts]
+    keys = data.draw(st.lists(st.one_of(
+        st.text("改革开放发展稳定", min_size=8, max_size=12),
+        st.sampled_from(texts or ["改革开放发展稳定"]).flatmap(lambda t: st.integers(0, max(0, len(t) - 8)).map(lambda a: t[a:]))),
+        min_size=1, max_size=6))
+    hashes, owners = [], []
+    for s, ts in enumerate(speeches):
+        for h in sorted(set(key_runs(ts)[0].tolist())) if ts else []:
+            hashes.append(h)
+            owners.append(s)
+    holders = corpus.holders_from_postings(np.array(hashes, dtype=np.uint64), np.array(owners, dtype=np.int64))(keys)
+    posted = set(zip(hashes, owners))
+    for key, found in zip(keys, holders):
+        runs = set(key_runs([key])[0].tolist())
+        assert found == {s for s in range(len(speeches)) if runs and all((r, s) in posted for r in runs)}
+
+
+def test_holders_found_for_keys_taken_from_the_speeches():
+    from compare.fingerprint import key_runs
+
+    speeches = [["坚持稳中求进工作总基调", "推动高质量发展"], ["坚持稳中求进工作总基调"], ["全面深化改革开放"]]
+    hashes, owners = [], []
+    for s, ts in enumerate(speeches):
+        for h in sorted(set(key_runs(ts)[0].tolist())):
+            hashes.append(h)
+            owners.append(s)
+    find = corpus.holders_from_postings(np.array(hashes, dtype=np.uint64), np.array(owners, dtype=np.int64))
+    assert find(["坚持稳中求进工作总基调", "稳中求进工作总基调", "全面深化改革开放", "推动高质量发展与改革"]) == [
+        {0, 1}, {0, 1}, {2}, set()]
