@@ -533,13 +533,15 @@ def test_holders_of_a_key_are_the_speeches_holding_every_shingle_of_it(speeches,
 def test_holders_found_for_keys_taken_from_the_speeches():
     from compare.fingerprint import key_runs
 
-    speeches = [["坚持稳中求进工作总基调", "推动高质量发展"], ["坚持稳中求进工作总基调"], ["全面深化改革开放"]]
+    speeches = [["坚持稳中求进工作总基调", "推动高质量发展"], ["坚持稳中求进工作总基调"], ["全面深化改革开放"],
+                ["要求进工作总基调和谐"], ["要求进工作总基调和谐"]]
     hashes, owners = [], []
     for s, ts in enumerate(speeches):
         for h in sorted(set(key_runs(ts)[0].tolist())):
             hashes.append(h)
             owners.append(s)
     find = corpus.holders_from_postings(np.array(hashes, dtype=np.uint64), np.array(owners, dtype=np.int64))
-    # the last key: every shingle but its last is in speeches 0 and 1
+    # the last key: speeches 0 and 1 hold every shingle of it but its last,
+    # which speeches 3 and 4 hold (as many: the narrowest is a shingle of 0 and 1)
     assert find(["坚持稳中求进工作总基调", "稳中求进工作总基调", "全面深化改革开放", "推动高质量发展与改革",
                  "坚持稳中求进工作总基调和"]) == [{0, 1}, {0, 1}, {2}, set(), set()]
