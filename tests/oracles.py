@@ -83,5 +83,6 @@ def label_loop(fp, recurs, rule):
 
 
 def _true_runs(mask):
+    """(start, end) of each run of True in a boolean array, one numpy call per mask."""
     edges = np.flatnonzero(np.diff(np.concatenate(([0], mask.astype(np.int8), [0]))))
     return zip(edges[::2].tolist(), edges[1::2].tolist())

@@ -14,6 +14,7 @@ from compare import corpus, store
 
 from .browser import inspect_page
 from .conftest import ROOT, SAMPLES, needs_chromium, run, speeches_of
+from .oracles import _true_runs
 
 # A hand-built corpus where the true reuse is known.
 PEOPLE = "要坚持以人民为中心的发展思想，把人民群众的获得感、幸福感、安全感作为一切工作的出发点和落脚点。"
@@ -473,11 +474,6 @@ def test_large_report_lists_neighbours_instead_of_a_matrix(tmp_path, monkeypatch
     html = out.read_text(encoding="utf-8")
     assert 'class="matrix"' not in html and "最相近的讲话" in html
     assert not (tmp_path / "report_diffs").exists()
-
-
-def _true_runs(mask):
-    edges = np.flatnonzero(np.diff(np.concatenate(([0], mask.astype(np.int8), [0]))))
-    return zip(edges[::2].tolist(), edges[1::2].tolist())
 
 
 @settings(max_examples=200)
