@@ -49,6 +49,7 @@ from scipy import sparse
 from scipy.optimize import linear_sum_assignment
 from scipy.sparse.csgraph import min_weight_full_bipartite_matching
 
+from . import arrays
 from .model import Section, Speech
 from .outline import MARKERS
 from .textkey import SLOT, comparable, key, normalize
@@ -479,7 +480,7 @@ class _Scorer:
         self.chars_a = oa.subtree @ len_a
         self.chars_b = ob.subtree @ len_b
         # keys in both speeches: per section, their characters and presence
-        both = np.intersect1d(kid_a, kid_b)
+        both = arrays.intersect1d(kid_a, kid_b)
         col = {int(k): i for i, k in enumerate(both)}
         self.ka_len, self.ka_has = self._key_matrices(oa, kid_a, len_a, col)
         self.kb_len, self.kb_has = self._key_matrices(ob, kid_b, len_b, col)
@@ -847,7 +848,7 @@ def _middle_anchors(ka: np.ndarray, kb: np.ndarray) -> list[tuple[int, int]]:
     # patience: keys unique on both sides, in increasing order on both
     ua, ca = np.unique(ka, return_counts=True)
     ub, cb = np.unique(kb, return_counts=True)
-    unique = np.intersect1d(ua[ca == 1], ub[cb == 1])
+    unique = arrays.intersect1d(ua[ca == 1], ub[cb == 1])
     if len(unique) == 0:
         return []  # nothing to anchor on: the gap is scored over candidates
     keep = set(unique.tolist())
@@ -979,7 +980,7 @@ class _SentenceMatcher:
         the best one-to-one set scoring at least ``floor``."""
         if len(rows) == 0:
             return
-        cells = np.unique(rows * len(gb) + cols)
+        cells = arrays.unique(rows * len(gb) + cols)
         rows, cols = cells // len(gb), cells % len(gb)
         s = process.cpdist([self.cmp_a[i] for i in ga[rows]], [self.cmp_b[j] for j in gb[cols]], scorer=fuzz.ratio,
                            dtype=np.float64, workers=-1 if len(rows) > 20_000 else 1) / 100.0

@@ -42,7 +42,7 @@ from typing import Sequence
 import numpy as np
 from scipy import sparse
 
-from . import tagger
+from . import arrays, tagger
 from .model import Section, Sentence, Speech
 
 # jieba POS tags textrank4zh keeps for keywords (nouns, verbs, idioms …)
@@ -342,7 +342,7 @@ def _tag_sentences(sentences: list[str]) -> list[Tokens]:
     tagged = tagger.tag_blocks(blocks)
     size = len(tagged.dictionary)
     known = _key_words(tagged.dictionary)
-    ids = np.unique(tagged.word)
+    ids = arrays.unique(tagged.word)
     new = ids[(ids < size) & (known.code[np.minimum(ids, size - 1)] == 0)]
     for k in new.tolist():
         word, flag = tagged.pair(k)

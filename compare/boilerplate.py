@@ -37,6 +37,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from . import arrays
 from .fingerprint import Fingerprint, covered_chars
 from .textkey import SLOT, _SLOTTED, key_spans
 
@@ -197,6 +198,6 @@ def recurring(counts: np.ndarray, rule: Rule) -> np.ndarray:
 
 def pair(fp_a: Fingerprint, fp_b: Fingerprint, rule: Rule = PAIR) -> tuple[Labels, Labels]:
     """The rule for two speeches: each one's runs recur when the other has them."""
-    a = label(fp_a, recurring(np.isin(fp_a.runs, fp_b.set), rule), rule)
-    b = label(fp_b, recurring(np.isin(fp_b.runs, fp_a.set), rule), rule)
+    a = label(fp_a, recurring(arrays.isin(fp_a.runs, fp_b.set), rule), rule)
+    b = label(fp_b, recurring(arrays.isin(fp_b.runs, fp_a.set), rule), rule)
     return a, b

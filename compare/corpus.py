@@ -22,7 +22,7 @@ import numpy as np
 from scipy import sparse
 from scipy.sparse.csgraph import connected_components
 
-from . import analyze, boilerplate
+from . import analyze, arrays, boilerplate
 from .align import MIN_SHARED_CLAUSE, Unit, similarity
 from .model import Speech
 from .fingerprint import MIN_KEY, SHINGLE, Fingerprint, covered_chars, fingerprint, from_keys, key_runs, lookup, shingles  # noqa: F401 (re-exported)
@@ -138,7 +138,7 @@ def lsh_candidates(hash_sets, threshold: float, cap: int | None = None) -> list[
             found.append(members[j] << 32 | members[i])
     if not found:
         return []
-    pairs = np.unique(np.concatenate(found))
+    pairs = arrays.unique(np.concatenate(found))
     return list(zip((pairs >> 32).tolist(), (pairs & 0xFFFFFFFF).tolist()))
 
 
@@ -235,7 +235,7 @@ def family_counts(prints: list[Fingerprint], family: list[int]) -> tuple[np.ndar
     members: dict[int, list[np.ndarray]] = defaultdict(list)
     for p, f in zip(prints, family):
         members[f].append(p.set)
-    per_family = [np.unique(np.concatenate(sets)) for sets in members.values()]
+    per_family = [arrays.unique(np.concatenate(sets)) for sets in members.values()]
     if not per_family:
         return np.zeros(0, dtype=np.uint64), np.zeros(0, dtype=np.int64)
     return np.unique(np.concatenate(per_family), return_counts=True)
@@ -645,7 +645,7 @@ def one_permutation_signature(hashes: np.ndarray, seed: int = 0) -> np.ndarray:
     bins = hashes >> _BIN_SHIFT
     starts = np.searchsorted(bins, np.arange(LSH_BINS, dtype=np.uint64))
     filled = np.zeros(LSH_BINS, dtype=bool)
-    filled[np.unique(bins).astype(np.int64)] = True
+    filled[arrays.unique(bins).astype(np.int64)] = True
     first = hashes[np.minimum(starts, len(hashes) - 1)]
     full = np.flatnonzero(filled)
     nxt = full[np.searchsorted(full, np.arange(LSH_BINS)) % len(full)]  # next filled bin, circularly
@@ -917,7 +917,7 @@ def bucket_candidates(task) -> np.ndarray:
         members = owners[starts[g] : starts[g + 1]]
         a, b = np.triu_indices(len(members), k=2)
         out.append(members[a] * (1 << 32) + members[b])
-    pairs = np.unique(np.concatenate(out))
+    pairs = arrays.unique(np.concatenate(out))
     a, b = pairs >> 32, pairs & 0xFFFFFFFF
     return pairs[a != b]
 
@@ -961,7 +961,7 @@ def part_family_counts(task) -> None:
                       else (np.zeros(0, np.uint64), np.zeros(0, np.int64)))
     fam_h, fam_f = [], []
     for f in sorted({int(f) for f, m in zip(family, multi) if m}):
-        union = np.unique(np.concatenate([s for s, g, m in zip(sets, family, multi) if m and g == f]))
+        union = arrays.unique(np.concatenate([s for s, g, m in zip(sets, family, multi) if m and g == f]))
         fam_h.append(union)
         fam_f.append(np.full(len(union), f, dtype=np.int64))
     fam_h = np.concatenate(fam_h) if fam_h else np.zeros(0, np.uint64)
@@ -1042,7 +1042,7 @@ def part_labels(task: LabelTask, word_families: dict[str, int], total_families: 
     records = _records(task.path)
     if not records:
         return [], [], []
-    distinct = np.unique(np.concatenate([r.fingerprint.set for r in records]))
+    distinct = arrays.unique(np.concatenate([r.fingerprint.set for r in records]))
     held = np.zeros(len(distinct), dtype=np.int64)  # families holding each hash (0: only the speech's own)
     bucket = _bucket_of(distinct, len(task.tables))
     for b, table_path in enumerate(task.tables):
@@ -1383,7 +1383,7 @@ def run(tasks: list[tuple], engine, work: str, rule: boilerplate.Rule | None = N
                    "LSH bands", engine.share(frequent))
         found = engine.map(bucket_candidates, [([f"{stages}/bands/{i}-{b}.npz" for i in names],) for b in range(buckets)],
                            "candidate pairs")
-        pairs = np.unique(np.concatenate(found)) if found else np.zeros(0, np.int64)
+        pairs = arrays.unique(np.concatenate(found)) if found else np.zeros(0, np.int64)
 
     # exact overlaps, one task per block of two partitions
     starts = np.array([p.first for p in parts], dtype=np.int64)
@@ -1443,7 +1443,7 @@ def run(tasks: list[tuple], engine, work: str, rule: boilerplate.Rule | None = N
         runs += u
 
     def holders_of_keys(keys: list[str]) -> list[set[int]]:
-        wanted = np.unique(key_runs(keys)[0])
+        wanted = arrays.unique(key_runs(keys)[0])
         found = engine.map(part_postings, [(p.path, p.first) for p in parts], "phrase holders", engine.share(wanted))
         hashes = np.concatenate([h for h, _ in found]) if found else np.zeros(0, np.uint64)
         owners = np.concatenate([o for _, o in found]) if found else np.zeros(0, np.int64)

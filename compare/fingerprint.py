@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from . import arrays
 from .align import Unit, units_of
 from .model import Speech
 from .textkey import key
@@ -80,7 +81,7 @@ def from_keys(speech: Speech, units: list[Unit], keys: list[str]) -> Fingerprint
         speech, units, keys, all_runs,
         offsets=np.concatenate(([0], np.cumsum([len(k) for k in keys], dtype=np.int64))),
         run_offsets=run_offsets,
-        set=np.unique(all_runs),
+        set=arrays.unique(all_runs),
     )
 
 

@@ -75,7 +75,7 @@ from urllib.parse import quote
 
 import numpy as np
 
-from . import corpus
+from . import arrays, corpus
 from .model import Speech, SpeechdiffError
 from .outline import parse_outline
 
@@ -799,7 +799,7 @@ class _ChunkWriter:
         starts = np.concatenate(([0], np.flatnonzero(h[1:] != h[:-1]) + 1))
         bounds = np.append(starts, n)
         # for every multiple of size, the first hash start at or after it
-        cuts = np.unique(bounds[np.searchsorted(bounds, np.arange(self.size, n + 1, self.size))])
+        cuts = arrays.unique(bounds[np.searchsorted(bounds, np.arange(self.size, n + 1, self.size))])
         if final and (not len(cuts) or cuts[-1] != n):
             cuts = np.append(cuts, n)
         if not len(cuts):
@@ -843,7 +843,7 @@ def _merge(conn: Corpus, level: int, inputs: list, pending: tuple[int, int] | No
     writer = _ChunkWriter(conn, segment, conn.layout.chunk)
     for hashes, owners in _merged(streams):
         if len(dead):
-            keep = ~np.isin(owners, dead)
+            keep = ~arrays.isin(owners, dead)
             hashes, owners = hashes[keep], owners[keep]
         writer.add(hashes, owners)
     writer.close()
@@ -1030,7 +1030,7 @@ def mark(conn: Corpus, speech: Speech, nearest: int = 5, rule=None) -> Marking:
         copies = [r[0] for r in conn.execute("SELECT id FROM speeches WHERE text_sha256 = ?", (_sha256(speech.text),))]
         size = conn.execute("SELECT COUNT(*) FROM speeches").fetchone()[0] - len(copies)
         dead = [r[0] for r in conn.execute("SELECT speech_id FROM dead")]
-        excluded = np.unique(np.array(copies + dead, dtype=np.uint32))
+        excluded = arrays.unique(np.array(copies + dead, dtype=np.uint32))
         shared = np.zeros(0, dtype=np.int64)  # per speech id: how many of the speech's fingerprints it has
         holders = np.zeros(len(fp.set), dtype=np.int64)  # per fingerprint: how many other stored speeches have it
         for positions, owners in _matches(conn, fp.set, excluded):

@@ -56,6 +56,8 @@ from typing import Sequence
 
 import numpy as np
 
+from . import arrays
+
 # jieba.posseg's re_han_internal: the characters its dictionary walk sees
 HAN_BLOCK = re.compile("[\u4E00-\u9FD5a-zA-Z0-9+#&._]+")
 _SEPARATOR = "\0"  # not in HAN_BLOCK, so in no key: a walk never crosses it
@@ -395,7 +397,7 @@ def _tag_chunk(blocks: Sequence[str], dic: Dictionary, extra: dict) -> tuple[np.
     lengths = best_len[heads]
     keys = edge_key[heads, lengths - 1].astype(np.int64)
     first = codes[heads]
-    eng = (lengths == 1) & np.isin(first, list(_ASCII_ALNUM))
+    eng = (lengths == 1) & arrays.isin(first, list(_ASCII_ALNUM))
     block = np.searchsorted(block_end, heads)
     # runs of one-character letters/digits inside one block are one ``eng`` word
     joined = eng & np.r_[False, eng[:-1] & (block[1:] == block[:-1])]

@@ -541,3 +541,18 @@ def test_holders_found_for_keys_taken_from_the_speeches():
     # which speeches 3 and 4 hold (as many: the narrowest is a shingle of 0 and 1)
     assert find(["坚持稳中求进工作总基调", "稳中求进工作总基调", "全面深化改革开放", "推动高质量发展与改革",
                  "坚持稳中求进工作总基调和"]) == [{0, 1}, {0, 1}, {2}, set(), set()]
+
+
+@settings(max_examples=200)
+@given(st.lists(st.integers(0, 2**64 - 1), max_size=40), st.lists(st.integers(0, 2**64 - 1), max_size=40),
+       st.sampled_from([np.uint64, np.int64, np.uint32]))
+def test_set_operations_by_sorting_equal_numpys(a, b, dtype):
+    from compare import arrays
+
+    info = np.iinfo(dtype)
+    a = np.array([x % (int(info.max) + 1) if info.min == 0 else x % (int(info.max) + 1) for x in a], dtype=np.uint64).astype(dtype)
+    b = np.array([x % (int(info.max) + 1) for x in b], dtype=np.uint64).astype(dtype)
+    b = np.concatenate([b, a[::3]])  # some values in both
+    assert np.array_equal(arrays.unique(a), np.unique(a)) and arrays.unique(a).dtype == np.unique(a).dtype
+    assert np.array_equal(arrays.isin(a, b), np.isin(a, b))
+    assert np.array_equal(arrays.intersect1d(a, b), np.intersect1d(a, b))

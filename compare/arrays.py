@@ -1,0 +1,36 @@
+"""Set operations on 1-D arrays by sorting.
+
+numpy 2.3 and later compute a plain ``np.unique`` (no ``return_*``
+argument) through a hash table, and ``np.isin`` and ``np.intersect1d`` call
+it: on the 10^5-10^6 64-bit hashes this package handles that is 30-50x
+slower than sorting (600,000 uint64: 0.63 s against 0.017 s; 2.4 s of a
+500k-character diff). These give the same sorted results by sorting."""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def unique(values) -> np.ndarray:
+    """``np.unique(values)``: the sorted distinct values (flattened)."""
+    ordered = np.sort(np.asarray(values).ravel())
+    if len(ordered) < 2:
+        return ordered
+    return ordered[np.concatenate(([True], ordered[1:] != ordered[:-1]))]
+
+
+def isin(values, table) -> np.ndarray:
+    """``np.isin(values, table)`` for 1-D arrays."""
+    values = np.asarray(values)
+    table = unique(table)
+    if not len(table) or not values.size:
+        return np.zeros(values.shape, dtype=bool)
+    at = np.searchsorted(table, values)
+    at[at == len(table)] = 0
+    return table[at] == values
+
+
+def intersect1d(a, b) -> np.ndarray:
+    """``np.intersect1d(a, b)``: the sorted values found in both."""
+    a = unique(a)
+    return a[isin(a, b)]
