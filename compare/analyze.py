@@ -17,7 +17,8 @@ window. Its double Python loop over sentence pairs is quadratic. Here:
   incidence matrix ``B`` (see ``_FactoredSimilarity``), so each iteration
   costs O(words in the text) whatever the density of the graph (17-19% of all
   pairs in this genre, which made the explicit graph quadratic);
-* jieba's POS tagger runs once per distinct sentence (``Tokenizer``'s cache).
+* POS tagging (jieba's dictionary tagging, computed a speech at a time by
+  ``tagger``) runs once per distinct sentence (``Tokenizer``'s cache).
 
 Settings are constructor arguments of ``Tokenizer`` and ``TextRank``; the
 module-level functions (``summarize``, ``tokenize``, ``key_sentences``,
