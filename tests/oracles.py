@@ -86,3 +86,21 @@ def _true_runs(mask):
     """(start, end) of each run of True in a boolean array, one numpy call per mask."""
     edges = np.flatnonzero(np.diff(np.concatenate(([0], mask.astype(np.int8), [0]))))
     return zip(edges[::2].tolist(), edges[1::2].tolist())
+
+
+def whole_figures_by_character(pieces):
+    """render.whole_figures as the per-character pass it was, kept as the oracle."""
+    from compare.formats.cjk import NUMBER
+
+    text = "".join(t for t, _ in pieces)
+    kinds = [k for t, k in pieces for _ in t]
+    for m in NUMBER.finditer(text):
+        if "edit" in kinds[m.start():m.end()]:
+            kinds[m.start():m.end()] = ["edit"] * (m.end() - m.start())
+    out = []
+    for ch, kind in zip(text, kinds):
+        if out and out[-1][1] == kind:
+            out[-1] = (out[-1][0] + ch, kind)
+        else:
+            out.append((ch, kind))
+    return out

@@ -1,6 +1,8 @@
 import json
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import compare
 from compare import align
@@ -227,3 +229,22 @@ def test_html_report_in_headless_chromium(tmp_path):
     report = inspect_page(evil, {"text": "document.body.innerText.includes('<script>alert(1)</script>')", "imgs": "document.images.length"})
     assert report.values == {"text": True, "imgs": 0}
     assert report.console_errors == []
+
+
+@settings(max_examples=500)
+@given(st.lists(st.tuples(st.text("13.0%亿万增长元，XＸ１２", max_size=5), st.sampled_from(["same", "edit", "fill", "local"])),
+                max_size=8))
+def test_figures_widened_as_the_per_character_pass_widened_them(pieces):
+    from compare.render import whole_figures
+
+    from .oracles import whole_figures_by_character
+
+    assert whole_figures(pieces) == whole_figures_by_character(pieces)
+
+
+def test_an_edit_inside_a_figure_widens_to_the_whole_figure():
+    from compare.render import whole_figures
+
+    assert whole_figures([("增长13", "same"), ("0", "edit"), (".", "same"), ("4", "edit"), ("亿", "same")]) == [
+        ("增长", "same"), ("130.4", "edit"), ("亿", "same")]
+    assert whole_figures([("增长", "same"), ("", "edit"), ("5%", "same"), ("，", "fill")]) == [("增长5%", "same"), ("，", "fill")]
