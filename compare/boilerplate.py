@@ -38,7 +38,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from . import arrays
-from .fingerprint import Fingerprint, covered_chars
+from .fingerprint import Fingerprint, covered_chars, unit_runs
 from .textkey import SLOT, _SLOTTED, key_spans
 
 LABELS = ("boilerplate", "edited", "local")
@@ -172,14 +172,12 @@ def label(fp: Fingerprint, recurs: np.ndarray, rule: Rule = PAIR) -> Labels:
     unit_category = np.array([code[name] for name in labels], dtype=np.int8)[unit]
     reused = unit_category != _LOCAL
     category = np.where(reused & covered, unit_category, _LOCAL).astype(np.int8)
-    # short runs that do not recur, inside a reused sentence, are fills: runs
-    # of ``gap`` characters, a run ending where its unit ends
+    # short runs that do not recur, inside a reused sentence, are fills (the
+    # gap characters, in order, are the runs one after another)
     gap = ~covered & frame
-    starts = gap & np.r_[True, ~gap[:-1] | (unit[1:] != unit[:-1])]
-    run = np.cumsum(starts) - 1
-    run_length = np.bincount(run[gap], minlength=int(starts.sum()))
+    starts, ends = unit_runs(gap, fp.offsets)
     fill = gap & reused
-    fill[fill] = run_length[run[fill]] <= rule.max_fill
+    fill[gap] &= np.repeat(ends - starts, ends - starts) <= rule.max_fill
     category[fill] = _FILL
     category[slot & reused] = _FILL  # numbers and placeholders are always the speech's own
     total = int(weight.sum())

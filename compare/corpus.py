@@ -25,8 +25,8 @@ from scipy.sparse.csgraph import connected_components
 from . import analyze, arrays, boilerplate
 from .align import MIN_SHARED_CLAUSE, Unit, similarity
 from .model import Speech
-from .fingerprint import MIN_KEY, SHINGLE, Fingerprint, covered_chars, fingerprint, from_keys, key_runs, lookup, shingles  # noqa: F401 (re-exported)
-from .textkey import NUMBER, KeySpans, key, key_spans  # noqa: F401 (key re-exported)
+from .fingerprint import MIN_KEY, SHINGLE, Fingerprint, covered_chars, fingerprint, from_keys, key_runs, lookup, shingles, unit_runs  # noqa: F401 (re-exported)
+from .textkey import NUMBER, KeySpans, key  # noqa: F401 (key re-exported)
 
 NEAR_DUPLICATE = 0.8  # Jaccard of two speeches' fingerprints: copies of one speech
 RELATED = 0.1  # a pair sharing at least this much (Pair.shared, balanced) is worth a diff
@@ -319,19 +319,14 @@ _key_spans_of = functools.lru_cache(maxsize=1 << 16)(KeySpans)
 
 
 def _unit_runs(mask: np.ndarray, offsets: np.ndarray, shortest: int) -> list[tuple[int, int, int]]:
-    """(unit, start, end) of each run of True in ``mask`` (one flag per key
-    character, units end to end at ``offsets``) that is at least ``shortest``
-    long, a run ending where its unit ends; start and end within the unit."""
-    if not len(mask):
-        return []
-    unit = np.repeat(np.arange(len(offsets) - 1), np.diff(offsets))
-    edge = np.r_[True, unit[1:] != unit[:-1]]
-    starts = np.flatnonzero(mask & (edge | ~np.r_[False, mask[:-1]]))
-    ends = np.flatnonzero(mask & np.r_[edge[1:] | ~mask[1:], True]) + 1
+    """(unit, start, end) of each run of ``unit_runs`` at least ``shortest``
+    long, start and end within the unit."""
+    starts, ends = unit_runs(mask, offsets)
     keep = ends - starts >= shortest
     starts, ends = starts[keep], ends[keep]
-    first = offsets[unit[starts]]
-    return list(zip(unit[starts].tolist(), (starts - first).tolist(), (ends - first).tolist()))
+    unit = np.searchsorted(offsets, starts, side="right") - 1  # the last unit starting at or before: never an empty one
+    first = offsets[unit]
+    return list(zip(unit.tolist(), (starts - first).tolist(), (ends - first).tolist()))
 
 
 # ---------------------------------------------------------------- per speech

@@ -102,6 +102,21 @@ def key_runs(keys: list[str], k: int = SHINGLE) -> tuple[np.ndarray, np.ndarray]
     return all_runs, np.concatenate(([0], np.cumsum(run_counts, dtype=np.int64)))
 
 
+def unit_runs(mask: np.ndarray, offsets: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Start and end (positions in ``mask``) of each run of True in ``mask``,
+    one flag per key character with the units end to end at ``offsets``: a
+    run ends where its unit ends. (The boilerplate rule's fills and the
+    phrasebook's candidate runs are such runs.)"""
+    mask = np.asarray(mask, dtype=bool)
+    if not len(mask):
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    unit = np.repeat(np.arange(len(offsets) - 1), np.diff(offsets))
+    edge = np.concatenate(([True], unit[1:] != unit[:-1]))  # a unit starts here
+    starts = np.flatnonzero(mask & (edge | ~np.concatenate(([False], mask[:-1]))))
+    ends = np.flatnonzero(mask & np.concatenate((edge[1:] | ~mask[1:], [True]))) + 1
+    return starts, ends
+
+
 def covered_chars(fp: Fingerprint, flags: np.ndarray) -> np.ndarray:
     """Per character of the speech's keys end to end: is it inside a run
     flagged in ``flags`` (one flag per run of ``fp.runs``)?"""

@@ -445,33 +445,27 @@ def whole_figures(pieces: list[tuple[str, str]]) -> list[tuple[str, str]]:
 
     text = "".join(t for t, _ in pieces)
     # the figures an edit touches (matches never overlap, so each is judged
-    # on the pieces as given); with none, the pieces only merge, and the
-    # per-character pass below (23,000 sentences of a long pair) is skipped
+    # on the pieces as given); with none, the pieces only merge, with no
+    # piece per character (23,000 sentences of a long pair)
     edits, at = [], 0
     for t, k in pieces:
         if k == "edit" and t:
             edits.append((at, at + len(t)))
         at += len(t)
     widen = [m.span() for m in NUMBER.finditer(text) if edits and any(a < m.end() and m.start() < b for a, b in edits)]
-    if not widen:
-        merged: list[tuple[str, str]] = []
-        for t, k in pieces:
-            if not t:
-                continue
-            if merged and merged[-1][1] == k:
-                merged[-1] = (merged[-1][0] + t, k)
-            else:
-                merged.append((t, k))
-        return merged
-    kinds = [k for t, k in pieces for _ in t]
-    for start, end in widen:
-        kinds[start:end] = ["edit"] * (end - start)
+    if widen:  # one piece per character, the figures' characters edits
+        kinds = [k for t, k in pieces for _ in t]
+        for start, end in widen:
+            kinds[start:end] = ["edit"] * (end - start)
+        pieces = list(zip(text, kinds))
     out: list[tuple[str, str]] = []
-    for ch, kind in zip(text, kinds):
-        if out and out[-1][1] == kind:
-            out[-1] = (out[-1][0] + ch, kind)
+    for t, k in pieces:  # neighbours of one kind merged, empty pieces dropped
+        if not t:
+            continue
+        if out and out[-1][1] == k:
+            out[-1] = (out[-1][0] + t, k)
         else:
-            out.append((ch, kind))
+            out.append((t, k))
     return out
 
 
