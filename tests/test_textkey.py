@@ -1,5 +1,7 @@
 """The key rule (compare/textkey.py): key() and key_spans() are one rule."""
 
+import re
+
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -80,3 +82,18 @@ def test_key_spans_of_a_run_are_those_of_its_first_and_last_characters(text, sta
     start = start % len(k)
     end = min(len(k), start + width)
     assert KeySpans(text).span(start, end) == (spans[start][0], spans[end - 1][1])
+
+
+# the readable forms of the placeholder and slot patterns, which textkey
+# writes starting with the character they need (the engine then skips to it)
+READABLE_PLACEHOLDER = re.compile(r"(?<![A-Za-z])[Xx]+(?![A-Za-z])")
+READABLE_SLOTTED = re.compile(rf"{READABLE_PLACEHOLDER.pattern}|{NUMBER.pattern}")
+
+
+@settings(max_examples=600, deadline=None)
+@given(st.text(st.sampled_from(list("Xx中文aBZ1２٣.,．%％‰ _-，") + [SLOT]), max_size=24))
+def test_fast_patterns_find_what_the_readable_ones_do(text):
+    from compare.textkey import _SLOTTED, PLACEHOLDER
+
+    assert [m.span() for m in PLACEHOLDER.finditer(text)] == [m.span() for m in READABLE_PLACEHOLDER.finditer(text)]
+    assert [m.span() for m in _SLOTTED.finditer(text)] == [m.span() for m in READABLE_SLOTTED.finditer(text)]
