@@ -515,7 +515,12 @@ class _Scorer:
         rows = np.repeat(np.arange(x.shape[0]), np.diff(x.indptr))
         norms = np.sqrt(np.bincount(rows, weights=x.data ** 2, minlength=x.shape[0]))
         norms[norms == 0] = 1
-        return sparse.diags(1 / norms) @ x
+        # each row to unit length: the products of diag(1 / norms) @ x
+        # without building it (that product also reversed each row's index
+        # order, so sums over a row now add in another order: the same
+        # cosines to about 1e-16)
+        x.data *= (1 / norms)[rows]
+        return x
 
     @staticmethod
     def _key_matrices(outline: _Outline, kid: np.ndarray, lengths: np.ndarray, col: dict[int, int]):
@@ -526,7 +531,10 @@ class _Scorer:
             return empty, empty
         units_arr = np.array(units, np.int64)
         cols = np.array([col[int(kid[u])] for u in units], np.int64)
-        by_unit_len = sparse.csr_matrix((lengths[units_arr].astype(float), (units_arr, cols)), shape=(len(kid), n))
+        # one entry per listed unit, units in order: the CSR arrays directly
+        indptr = np.zeros(len(kid) + 1, np.int64)
+        indptr[units_arr + 1] = 1
+        by_unit_len = sparse.csr_matrix((lengths[units_arr].astype(float), cols, np.cumsum(indptr)), shape=(len(kid), n))
         char_matrix = (outline.subtree @ by_unit_len).tocsr()
         has = char_matrix.copy()
         has.data = np.ones_like(has.data)
@@ -536,8 +544,12 @@ class _Scorer:
     def _components(self, rows: list[int], cols: list[int]) -> dict[str, np.ndarray]:
         oa, ob = self.oa, self.ob
         ia, ib = np.array(rows, np.int64), np.array(cols, np.int64)
-        cosine = (self.xa[ia] @ self.xb[ib].T).toarray()
-        shared_chars = (self.ka_len[ia] @ self.kb_has[ib].T).toarray() + (self.ka_has[ia] @ self.kb_len[ib].T).toarray()
+        # (every section of a side: the matrices as they are, not a copy of their rows)
+        every_a, every_b = list(rows) == list(range(len(oa.sections))), list(cols) == list(range(len(ob.sections)))
+        pick_a = (lambda m: m) if every_a else (lambda m: m[ia])  # noqa: E731
+        pick_b = (lambda m: m) if every_b else (lambda m: m[ib])  # noqa: E731
+        cosine = (pick_a(self.xa) @ pick_b(self.xb).T).toarray()
+        shared_chars = (pick_a(self.ka_len) @ pick_b(self.kb_has).T).toarray() + (pick_a(self.ka_has) @ pick_b(self.kb_len).T).toarray()
         total = self.chars_a[ia][:, None] + self.chars_b[ib][None, :]
         shared = np.minimum(1.0, shared_chars / np.maximum(total, 1))
         heads_a = [oa.headings[i] for i in rows]

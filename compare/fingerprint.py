@@ -124,9 +124,10 @@ def covered_chars(fp: Fingerprint, flags: np.ndarray) -> np.ndarray:
     unit_of_run = np.repeat(np.arange(len(lengths)), np.diff(fp.run_offsets))
     starts = fp.offsets[unit_of_run] + np.arange(len(fp.runs)) - fp.run_offsets[unit_of_run]
     widths = np.minimum(SHINGLE, lengths)[unit_of_run]
-    delta = np.zeros(fp.chars + 1, dtype=np.int32)
-    np.add.at(delta, starts[flags], 1)
-    np.add.at(delta, (starts + widths)[flags], -1)
+    # +1 where a flagged run starts, -1 where it ends (bincount, not the
+    # unbuffered np.add.at: 5-10x faster, the same integers)
+    n = fp.chars + 1
+    delta = np.bincount(starts[flags], minlength=n) - np.bincount((starts + widths)[flags], minlength=n)
     return np.cumsum(delta[:-1]) > 0
 
 

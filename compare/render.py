@@ -443,7 +443,6 @@ def whole_figures(pieces: list[tuple[str, str]]) -> list[tuple[str, str]]:
     figure: 13[-0-].[-4-]亿 reads as [-130.4-]亿."""
     from .formats.cjk import NUMBER
 
-    text = "".join(t for t, _ in pieces)
     # the figures an edit touches (matches never overlap, so each is judged
     # on the pieces as given); with none, the pieces only merge, with no
     # piece per character (23,000 sentences of a long pair)
@@ -452,7 +451,10 @@ def whole_figures(pieces: list[tuple[str, str]]) -> list[tuple[str, str]]:
         if k == "edit" and t:
             edits.append((at, at + len(t)))
         at += len(t)
-    widen = [m.span() for m in NUMBER.finditer(text) if edits and any(a < m.end() and m.start() < b for a, b in edits)]
+    widen = []
+    if edits:
+        text = "".join(t for t, _ in pieces)
+        widen = [m.span() for m in NUMBER.finditer(text) if any(a < m.end() and m.start() < b for a, b in edits)]
     if widen:  # one piece per character, the figures' characters edits
         kinds = [k for t, k in pieces for _ in t]
         for start, end in widen:
