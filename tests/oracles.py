@@ -104,3 +104,33 @@ def whole_figures_by_character(pieces):
         else:
             out.append((ch, kind))
     return out
+
+
+def gram_candidates_loop(texts_a: list[str], texts_b: list[str]) -> set[tuple[int, int]]:
+    """align._gram_candidates as the row-by-row loop it was (a set of pairs)."""
+    from compare import align
+
+    ra, ga = align._grams(texts_a, align.GRAM)
+    rb, gb = align._grams(texts_b, align.GRAM)
+    if not len(ga) or not len(gb):
+        return set()
+    vocab, inverse = np.unique(np.concatenate([ga, gb]), return_inverse=True)
+    ma = align._incidence(ra, inverse[: len(ga)], len(texts_a), len(vocab))
+    mb = align._incidence(rb, inverse[len(ga):], len(texts_b), len(vocab))
+    df_a = np.bincount(ma.indices, minlength=len(vocab))
+    df_b = np.bincount(mb.indices, minlength=len(vocab))
+    rare = (df_a <= align.MAX_POSTING) & (df_b <= align.MAX_POSTING) & (df_a > 0) & (df_b > 0)
+    for m in (ma, mb):
+        m.data = rare[m.indices].astype(np.float64)
+        m.eliminate_zeros()
+    shared = (ma @ mb.T).tocsr()
+    out = set()
+    for r in range(shared.shape[0]):
+        lo, hi = shared.indptr[r], shared.indptr[r + 1]
+        counts, idx = shared.data[lo:hi], shared.indices[lo:hi]
+        ok = counts >= align.MIN_GRAMS
+        counts, idx = counts[ok], idx[ok]
+        if len(idx) > align.TOP_CANDIDATES:
+            idx = idx[np.argpartition(-counts, align.TOP_CANDIDATES)[: align.TOP_CANDIDATES]]
+        out.update((r, int(c)) for c in idx)
+    return out

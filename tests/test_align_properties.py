@@ -178,3 +178,37 @@ def test_similarity_is_char_diffs_number(a, b, cutoff):
     else:
         assert got < cutoff
     assert align.similarity(a, b) == expected
+
+
+@given(st.integers(1, 12), st.integers(1, 12), st.data())
+def test_incidence_is_scipys_canonical_count_matrix(n_rows, n_cols, data):
+    """align._incidence (built from one sort) is the matrix scipy's COO
+    constructor gives: same indptr, sorted indices and summed counts."""
+    from scipy import sparse
+
+    cells = data.draw(st.lists(st.tuples(st.integers(0, n_rows - 1), st.integers(0, n_cols - 1)), max_size=40))
+    rows = np.array([r for r, _ in cells], np.int64)
+    cols = np.array([c for _, c in cells], np.int64)
+    got = align._incidence(rows, cols, n_rows, n_cols)
+    expected = sparse.csr_matrix((np.ones(len(cells)), (rows, cols)), shape=(n_rows, n_cols))
+    assert got.shape == expected.shape
+    assert got.indptr.tolist() == expected.indptr.tolist()
+    assert got.indices.tolist() == expected.indices.tolist()
+    assert got.data.tolist() == expected.data.tolist()
+
+
+# sentences built from a few clauses, so many share trigrams and some rows
+# have more candidates than TOP_CANDIDATES
+clauses = st.lists(st.sampled_from(["推进乡村振兴", "加快交通建设", "深化改革开放", "保障改善民生", "坚持稳中求进", "12", "，"]),
+                   min_size=1, max_size=5).map("".join)
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(clauses, min_size=1, max_size=30), st.lists(clauses, min_size=1, max_size=30))
+def test_gram_candidates_are_the_row_loops(texts_a, texts_b):
+    from .oracles import gram_candidates_loop
+
+    rows, cols = align._gram_candidates(texts_a, texts_b)
+    got = list(zip(rows.tolist(), cols.tolist()))
+    assert len(got) == len(set(got))
+    assert set(got) == gram_candidates_loop(texts_a, texts_b)
