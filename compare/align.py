@@ -287,17 +287,17 @@ def similarity(a: str, b: str, cutoff: float = 0.0) -> float:
     either side there is no fill, so the share of equal characters is at
     most the longest common subsequence's (rapidfuzz's Indel similarity),
     and a pair that cannot reach ``cutoff`` is rejected from that bound alone."""
-    na, nb = normalize(a)[0], normalize(b)[0]
-    if cutoff and na != nb and SLOT not in na and SLOT not in nb and Indel.normalized_similarity(na, nb) < cutoff:
-        return 0.0
-    return normalized_similarity(na, nb)
+    return normalized_similarity(normalize(a)[0], normalize(b)[0], cutoff)
 
 
-def normalized_similarity(na: str, nb: str) -> float:
+def normalized_similarity(na: str, nb: str, cutoff: float = 0.0) -> float:
     """``similarity`` of two texts already in ``normalize``'s form (the
-    sentence matcher normalizes each sentence once, not once per candidate)."""
+    sentence matcher and the phrasebook normalize each sentence once, not
+    once per candidate pair); ``cutoff`` as there."""
     if na == nb:
         return 1.0
+    if cutoff and SLOT not in na and SLOT not in nb and Indel.normalized_similarity(na, nb) < cutoff:
+        return 0.0
     total = len(na) + len(nb)
     if SLOT not in na and SLOT not in nb:
         # no slot, no fill: the shared characters are the equal runs (the

@@ -23,10 +23,10 @@ from scipy import sparse
 from scipy.sparse.csgraph import connected_components
 
 from . import analyze, arrays, boilerplate
-from .align import MIN_SHARED_CLAUSE, Unit, similarity
+from .align import MIN_SHARED_CLAUSE, Unit, normalized_similarity, similarity
 from .model import Speech
 from .fingerprint import MIN_KEY, SHINGLE, Fingerprint, covered_chars, fingerprint, from_keys, key_runs, lookup, shingles, unit_runs  # noqa: F401 (re-exported)
-from .textkey import NUMBER, KeySpans, key  # noqa: F401 (key re-exported)
+from .textkey import NUMBER, KeySpans, key, normalize  # noqa: F401 (key re-exported)
 
 NEAR_DUPLICATE = 0.8  # Jaccard of two speeches' fingerprints: copies of one speech
 RELATED = 0.1  # a pair sharing at least this much (Pair.shared, balanced) is worth a diff
@@ -116,10 +116,17 @@ def lsh_candidates(hash_sets, threshold: float, cap: int | None = None) -> list[
     (in index order) as pairs, as BAND_CAP does for speeches: every pair
     of a crowd is quadratic in the corpus (the same frame filled by every
     town of a province), and its true pairs mostly meet in other bands."""
+    pairs = lsh_pairs(hash_sets, threshold, cap)
+    return list(zip((pairs >> 32).tolist(), (pairs & 0xFFFFFFFF).tolist()))
+
+
+def lsh_pairs(hash_sets, threshold: float, cap: int | None = None) -> np.ndarray:
+    """``lsh_candidates`` as one sorted array of ``j << 32 | i`` (no tuple
+    per pair: the phrasebook's wordings have millions)."""
     sets = [np.asarray(s, dtype=np.uint64) for s in hash_sets]
     n = len(sets)
     if n < 2:
-        return []
+        return np.zeros(0, dtype=np.int64)
     bands, rows, a, b = _lsh_layout(threshold)
     signature = _sketches(sets, a, b)
     found = []
@@ -137,9 +144,8 @@ def lsh_candidates(hash_sets, threshold: float, cap: int | None = None) -> list[
             j, i = _pairs_of(size)
             found.append(members[j] << 32 | members[i])
     if not found:
-        return []
-    pairs = arrays.unique(np.concatenate(found))
-    return list(zip((pairs >> 32).tolist(), (pairs & 0xFFFFFFFF).tolist()))
+        return np.zeros(0, dtype=np.int64)
+    return arrays.unique(np.concatenate(found))
 
 
 @functools.lru_cache(maxsize=1024)
@@ -208,7 +214,12 @@ def _identity(value):
 
 def components(n: int, edges: list[tuple[int, int]]) -> list[int]:
     """Connected-component label of each of ``n`` nodes joined by ``edges``."""
-    graph = sparse.coo_array((np.ones(len(edges)), ([a for a, _ in edges], [b for _, b in edges])), shape=(n, n))
+    return component_labels(n, np.array([a for a, _ in edges], np.int64), np.array([b for _, b in edges], np.int64))
+
+
+def component_labels(n: int, a: np.ndarray, b: np.ndarray) -> list[int]:
+    """``components`` with the edges as two arrays of node numbers."""
+    graph = sparse.coo_array((np.ones(len(a)), (a, b)), shape=(n, n))
     return [int(x) for x in connected_components(graph, directed=False)[1]]
 
 
@@ -285,6 +296,24 @@ class Phrase:
 
 def _same_sentence(a: str, b: str) -> bool:
     return similarity(a, b, SENTENCE_VARIANT) >= SENTENCE_VARIANT
+
+
+def same_wordings(keys, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
+    """``_same_sentence(keys[j], keys[i])`` for each (j, i) of ``rows`` and
+    ``cols``, each key normalized once however many pairs it is in (a key
+    of the phrasebook meets about ten candidates). ``keys``: anything
+    indexable by position (a list, or ``_KeyFile``)."""
+    norm: dict[int, str] = {}
+    out = np.zeros(len(rows), dtype=bool)
+    for n, (j, i) in enumerate(zip(np.asarray(rows).tolist(), np.asarray(cols).tolist())):
+        a = norm.get(j)
+        if a is None:
+            a = norm[j] = normalize(keys[j])[0]
+        b = norm.get(i)
+        if b is None:
+            b = norm[i] = normalize(keys[i])[0]
+        out[n] = normalized_similarity(a, b, SENTENCE_VARIANT) >= SENTENCE_VARIANT
+    return out
 
 
 def _entry(kind: str, family: list[int], occs: list[Occurrence], wording_of, min_families: int) -> Phrase | None:
@@ -930,14 +959,13 @@ def block_overlaps(task) -> np.ndarray:
     a_all, b_all = pairs >> 32, pairs & 0xFFFFFFFF
     out = np.zeros(len(pairs), dtype=np.int64)
     starts = np.concatenate(([0], np.flatnonzero(a_all[1:] != a_all[:-1]) + 1, [len(pairs)]))
+    # one searchsorted per pair: a partner's set is sorted, so its probes
+    # walk a's set in order (2-3x faster than probing all partners' sets
+    # end to end, whose order jumps back at every partner)
     for lo, hi in zip(starts[:-1].tolist(), starts[1:].tolist()):
         mine = sets_a[int(a_all[lo]) - first_a]
-        partners = [sets_b[int(b) - first_b] for b in b_all[lo:hi]]
-        joined = np.concatenate(partners)
-        hits = _isin_sorted(joined, mine).astype(np.int64)
-        bounds = np.concatenate(([0], np.cumsum([len(p) for p in partners])))
-        sums = np.concatenate(([0], np.cumsum(hits)))
-        out[lo:hi] = sums[bounds[1:]] - sums[bounds[:-1]]
+        for n, b in enumerate(b_all[lo:hi].tolist(), start=lo):
+            out[n] = np.count_nonzero(_isin_sorted(sets_b[b - first_b], mine))
     return out
 
 
@@ -1130,25 +1158,59 @@ def part_postings(task, wanted: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 # ----- the phrasebook from the candidates (driver)
 
 
-def same_sentences(pairs: list[tuple[str, str]]) -> list[bool]:
-    """Stage ``sentence wordings``: is each pair of keys two wordings of one sentence?"""
-    return [_same_sentence(a, b) for a, b in pairs]
+class _KeyFile:
+    """The phrasebook's sentence keys as a work file: their characters as
+    one UTF-32 array and the offsets of each key, so a wordings task gets
+    index pairs, not millions of pickled strings (4 M pairs at 10,000
+    speeches). ``_KeyFile.write(path, keys)``; ``_KeyFile(path)[i]``."""
+
+    def __init__(self, path: str):
+        with np.load(path) as f:
+            self.codes, self.offsets = f["codes"], f["offsets"]
+
+    def __getitem__(self, i: int) -> str:
+        return self.codes[self.offsets[i] : self.offsets[i + 1]].tobytes().decode("utf-32-le")
+
+    @staticmethod
+    def write(path: str, keys: list[str]) -> None:
+        codes = np.frombuffer("".join(keys).encode("utf-32-le"), dtype=np.uint32)
+        offsets = np.concatenate(([0], np.cumsum([len(k) for k in keys], dtype=np.int64)))
+        np.savez(_tmp_then(path), codes=codes, offsets=offsets)
+        _commit(path)
+
+
+@functools.lru_cache(maxsize=2)
+def _key_file(path: str, stamp: tuple) -> _KeyFile:
+    return _KeyFile(path)
+
+
+def same_sentences(task) -> np.ndarray:
+    """Stage ``sentence wordings``: for each (j, i) of the task, are keys j
+    and i of the key file two wordings of one sentence? (A process keeps
+    the file it read last, by path and modification: a later run that
+    writes the same path is read anew.)"""
+    import os
+
+    path, rows, cols = task
+    st = os.stat(path)
+    return same_wordings(_key_file(path, (st.st_mtime_ns, st.st_size, st.st_ino)), rows, cols)
 
 
 def book_from_candidates(sentences: list[tuple], runs: list[tuple], family: list[int], min_families: int,
-                         holders_of_keys, same=same_sentences) -> list[Phrase]:
+                         holders_of_keys, same=same_wordings) -> list[Phrase]:
     """The phrasebook (as ``phrasebook``) from the partitions' candidates.
     ``holders_of_keys(keys)``: per key, the speeches holding all its shingles;
-    ``same(pairs)``: ``same_sentences`` (run on the engine by ``run``)."""
+    ``same(keys, rows, cols)``: ``same_wordings`` (run on the engine by ``run``)."""
     by_key: dict[str, list[tuple]] = defaultdict(list)
     for item in sentences:
         by_key[item[0]].append(item)
     keys = list(by_key)
     grams, bounds = key_runs(keys, 3)
-    candidates = lsh_candidates(np.split(grams, bounds[1:-1]), threshold=0.5, cap=WORDING_CAP)
-    edges = [pair for pair, yes in zip(candidates, same([(keys[j], keys[i]) for j, i in candidates])) if yes]
+    candidates = lsh_pairs(np.split(grams, bounds[1:-1]), threshold=0.5, cap=WORDING_CAP)
+    rows, cols = candidates >> 32, candidates & 0xFFFFFFFF
+    yes = np.asarray(same(keys, rows, cols), dtype=bool)
     groups: dict[int, list[tuple]] = defaultdict(list)
-    for k, label in zip(keys, components(len(keys), edges)):
+    for k, label in zip(keys, component_labels(len(keys), rows[yes], cols[yes])):
         groups[int(label)].extend(by_key[k])
     entries = []
     for items in groups.values():
@@ -1444,10 +1506,15 @@ def run(tasks: list[tuple], engine, work: str, rule: boilerplate.Rule | None = N
         owners = np.concatenate([o for _, o in found]) if found else np.zeros(0, np.int64)
         return holders_from_postings(hashes, owners)(keys)
 
-    def same(pairs: list[tuple[str, str]]) -> list[bool]:
-        step = max(SAME_CHUNK, -(-len(pairs) // 16))
-        done = engine.map(same_sentences, [pairs[i : i + step] for i in range(0, len(pairs), step)], "sentence wordings")
-        return [yes for chunk in done for yes in chunk]
+    def same(keys: list[str], rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
+        if not len(rows):
+            return np.zeros(0, dtype=bool)
+        path = f"{stages}/wording-keys.npz"
+        _KeyFile.write(path, keys)
+        step = max(SAME_CHUNK, -(-len(rows) // 16))
+        done = engine.map(same_sentences, [(path, rows[i : i + step], cols[i : i + step]) for i in range(0, len(rows), step)],
+                          "sentence wordings")
+        return np.concatenate(done)
 
     book = book_from_candidates(sentences, runs, family.tolist(), rule.min_speeches + 1, holders_of_keys, same)
     return Corpus(reports, pair_list, book, rule, full)

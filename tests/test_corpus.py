@@ -556,3 +556,32 @@ def test_set_operations_by_sorting_equal_numpys(a, b, dtype):
     assert np.array_equal(arrays.unique(a), np.unique(a)) and arrays.unique(a).dtype == np.unique(a).dtype
     assert np.array_equal(arrays.isin(a, b), np.isin(a, b))
     assert np.array_equal(arrays.intersect1d(a, b), np.intersect1d(a, b))
+
+
+WORDING_KEYS = st.lists(st.text(st.sampled_from(list("全年地区生产总值增长XxⒸⓍ县镇") + ["Ⓧ"]), max_size=14), min_size=2, max_size=12)
+
+
+@settings(max_examples=100, deadline=None)
+@given(WORDING_KEYS, st.data())
+def test_same_wordings_on_index_pairs_is_the_pairwise_check(keys, data):
+    """The wordings check on (j, i) index pairs, normalizing each key once,
+    in process and through the key file a pool task reads, gives
+    _same_sentence(keys[j], keys[i]) for every pair."""
+    import os
+    import tempfile
+
+    n = len(keys)
+    pairs = data.draw(st.lists(st.tuples(st.integers(0, n - 1), st.integers(0, n - 1)), max_size=30))
+    rows = np.array([j for j, _ in pairs], np.int64)
+    cols = np.array([i for _, i in pairs], np.int64)
+    expected = [corpus._same_sentence(keys[j], keys[i]) for j, i in pairs]
+    assert corpus.same_wordings(keys, rows, cols).tolist() == expected
+    with tempfile.TemporaryDirectory() as tmp:
+        path = os.path.join(tmp, "keys.npz")
+        corpus._KeyFile.write(path, keys)
+        assert [corpus._KeyFile(path)[i] for i in range(n)] == keys
+        assert corpus.same_sentences((path, rows, cols)).tolist() == expected
+        # the same path written again with other keys is read anew
+        other = [k[::-1] + "增长Ⓧ" for k in keys]
+        corpus._KeyFile.write(path, other)
+        assert corpus.same_sentences((path, rows, cols)).tolist() == [corpus._same_sentence(other[j], other[i]) for j, i in pairs]
