@@ -81,6 +81,7 @@ class Engine:
         self.client = None
         self._cluster = None
         self._pool = None
+        self._shared_dir: str | None = None  # values given to share() on a local pool
 
     def __repr__(self) -> str:
         where = f"workers={self.workers}" if self.workers else f"scheduler={self.scheduler!r}" if self.scheduler else \
@@ -137,6 +138,11 @@ class Engine:
         if self._pool is not None:
             self._pool.shutdown(wait=True, cancel_futures=True)  # tasks not started are dropped; results are stored as they arrive
             self._pool = None
+        if self._shared_dir is not None:
+            import shutil
+
+            shutil.rmtree(self._shared_dir, ignore_errors=True)
+            self._shared_dir = None
         if self.client is not None:
             self.client.close()
             self.client = None
@@ -175,10 +181,23 @@ class Engine:
 
     def share(self, value):
         """A value every task of the next ``map`` receives: sent to each
-        worker once (Dask's scatter with broadcast), not once per task."""
-        if self.client is None:
+        worker once (Dask's scatter with broadcast), not once per task. A
+        local pool would pickle it into every task (the phrasebook's wanted
+        hashes, tens of MB, 40 times at 10,000 speeches): it is written once
+        to a private temporary file that each process reads once."""
+        if self.client is not None:
+            return self.client.scatter(value, broadcast=True, hash=False)
+        if self.local_processes() < 2:
             return value
-        return self.client.scatter(value, broadcast=True, hash=False)
+        import pickle
+        import tempfile
+
+        if self._shared_dir is None:
+            self._shared_dir = tempfile.mkdtemp(prefix="speechdiff-shared-")  # mode 0700: this user's only
+        fd, path = tempfile.mkstemp(dir=self._shared_dir, suffix=".pickle")
+        with os.fdopen(fd, "wb") as f:
+            pickle.dump(value, f, protocol=pickle.HIGHEST_PROTOCOL)
+        return _Shared(path)
 
     def map(self, fn: Callable, items: Iterable, description: str, *shared) -> list:
         """``[fn(item, *shared) for item in items]``, in order; on a cluster the
@@ -210,7 +229,8 @@ class Engine:
             yield from self.map(fn, items, description, *shared)
             return
         if len(items) < 2 or self.local_processes() < 2:
-            yield from (fn(item, *shared) for item in self.progress(items, description))
+            values = tuple(_resolve(v, keep=False) for v in shared)
+            yield from (fn(item, *values) for item in self.progress(items, description))
             return
         if self._pool is None:
             import multiprocessing
@@ -246,7 +266,37 @@ class _Call:
         self.fn, self.shared = fn, shared
 
     def __call__(self, item):
-        return self.fn(item, *self.shared)
+        return self.fn(item, *(_resolve(v) for v in self.shared))
+
+
+class _Shared:
+    """A value ``Engine.share`` wrote to a file for a local pool's tasks:
+    what a task pickles is this path, not the value."""
+
+    def __init__(self, path: str):
+        self.path = path
+
+
+_loaded: dict[str, object] = {}  # per process: the shared values read so far, by file
+
+
+def _resolve(value, keep: bool = True):
+    """The value a task receives for ``value`` (``_Shared``: read once per
+    pool process; ``keep=False``: read, not kept, for a stage this process
+    runs itself)."""
+    if not isinstance(value, _Shared):
+        return value
+    if value.path in _loaded:
+        return _loaded[value.path]
+    import pickle
+
+    with open(value.path, "rb") as f:
+        loaded = pickle.load(f)
+    if keep:
+        if len(_loaded) >= 4:  # a pool process keeps the last few (one per stage is in use)
+            _loaded.pop(next(iter(_loaded)))
+        _loaded[value.path] = loaded
+    return loaded
 
 
 def _takes_total(progress: Callable) -> bool:

@@ -147,3 +147,29 @@ def test_bad_jobs_is_one_line(command, options, needles, tmp_path):
     args = [str(a).replace("{db}", str(tmp_path / "c.sqlite")) for a in command]
     one_line(run(*args, *options), *needles)
     assert not (tmp_path / "c.sqlite").exists()
+
+
+def _sum_with(item, shared):
+    return item + sum(shared)
+
+
+def test_a_shared_value_reaches_every_task_of_a_local_pool_and_is_removed_after(tmp_path):
+    """Engine.share on a local pool: tasks receive the value (written once
+    to a private file, not pickled into each task), the in-process path
+    too, and closing the engine removes the file."""
+    import os
+
+    from compare.engine import Engine, _Shared
+
+    with Engine(processes=2) as engine:
+        if engine.local_processes() < 2:
+            pytest.skip("one core: no pool, a shared value is the value itself")
+        big = list(range(1000))
+        shared = engine.share(big)
+        assert isinstance(shared, _Shared) and os.path.exists(shared.path)
+        assert engine.map(_sum_with, [1, 2, 3, 4], "sum", shared) == [1 + sum(big), 2 + sum(big), 3 + sum(big), 4 + sum(big)]
+        assert engine.map(_sum_with, [5], "one task, run here", shared) == [5 + sum(big)]
+        folder = engine._shared_dir
+    assert not os.path.exists(folder)
+    with Engine(processes=1) as engine:
+        assert engine.share([1, 2]) == [1, 2]  # one process: the value itself
