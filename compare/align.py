@@ -296,10 +296,10 @@ def normalized_similarity(na: str, nb: str, cutoff: float = 0.0) -> float:
     once per candidate pair); ``cutoff`` as there."""
     if na == nb:
         return 1.0
-    if cutoff and SLOT not in na and SLOT not in nb and Indel.normalized_similarity(na, nb) < cutoff:
-        return 0.0
     total = len(na) + len(nb)
     if SLOT not in na and SLOT not in nb:
+        if cutoff and Indel.normalized_similarity(na, nb) < cutoff:
+            return 0.0
         # no slot, no fill: the shared characters are the equal runs (the
         # loop below would add exactly these; a figure-only pair of the
         # matcher takes this path, tens of thousands of times in a long diff)
@@ -529,7 +529,7 @@ class _Scorer:
         # each row to unit length: the products of diag(1 / norms) @ x
         # without building it (that product also reversed each row's index
         # order, so sums over a row now add in another order: the same
-        # cosines to about 1e-16)
+        # cosines to about 1e-14, not bit for bit)
         x.data *= (1 / norms)[rows]
         return x
 

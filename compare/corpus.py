@@ -295,7 +295,12 @@ class Phrase:
 
 
 def _same_sentence(a: str, b: str) -> bool:
-    return similarity(a, b, SENTENCE_VARIANT) >= SENTENCE_VARIANT
+    return _same_normalized(normalize(a)[0], normalize(b)[0])
+
+
+def _same_normalized(na: str, nb: str) -> bool:
+    """Two wordings of one sentence (texts in ``normalize``'s form)."""
+    return normalized_similarity(na, nb, SENTENCE_VARIANT) >= SENTENCE_VARIANT
 
 
 def same_wordings(keys, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
@@ -312,7 +317,7 @@ def same_wordings(keys, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
         b = norm.get(i)
         if b is None:
             b = norm[i] = normalize(keys[i])[0]
-        out[n] = normalized_similarity(a, b, SENTENCE_VARIANT) >= SENTENCE_VARIANT
+        out[n] = _same_normalized(a, b)
     return out
 
 
@@ -951,8 +956,8 @@ def bucket_candidates(task) -> np.ndarray:
 
 def block_overlaps(task) -> np.ndarray:
     """Stage ``overlaps``: shared fingerprints of each pair (a, b) whose
-    speeches are in partitions ``pa`` and ``pb``: for each a, its partners'
-    sets laid end to end and looked up in a's set at once."""
+    speeches are in partitions ``pa`` and ``pb``: each partner's sorted set
+    looked up in a's set."""
     path_a, first_a, path_b, first_b, pairs = task
     sets_a = _sets(path_a)
     sets_b = sets_a if path_b == path_a else _sets(path_b)
@@ -1179,7 +1184,7 @@ class _KeyFile:
         _commit(path)
 
 
-@functools.lru_cache(maxsize=2)
+@functools.lru_cache(maxsize=1)
 def _key_file(path: str, stamp: tuple) -> _KeyFile:
     return _KeyFile(path)
 
@@ -1187,7 +1192,7 @@ def _key_file(path: str, stamp: tuple) -> _KeyFile:
 def same_sentences(task) -> np.ndarray:
     """Stage ``sentence wordings``: for each (j, i) of the task, are keys j
     and i of the key file two wordings of one sentence? (A process keeps
-    the file it read last, by path and modification: a later run that
+    the one file it read last, by path and modification: a later run that
     writes the same path is read anew.)"""
     import os
 
@@ -1514,6 +1519,7 @@ def run(tasks: list[tuple], engine, work: str, rule: boilerplate.Rule | None = N
         step = max(SAME_CHUNK, -(-len(rows) // 16))
         done = engine.map(same_sentences, [(path, rows[i : i + step], cols[i : i + step]) for i in range(0, len(rows), step)],
                           "sentence wordings")
+        _key_file.cache_clear()  # (when this process ran the check itself)
         return np.concatenate(done)
 
     book = book_from_candidates(sentences, runs, family.tolist(), rule.min_speeches + 1, holders_of_keys, same)

@@ -139,9 +139,7 @@ class Engine:
             self._pool.shutdown(wait=True, cancel_futures=True)  # tasks not started are dropped; results are stored as they arrive
             self._pool = None
         if self._shared_dir is not None:
-            import shutil
-
-            shutil.rmtree(self._shared_dir, ignore_errors=True)
+            self._shared_cleanup()  # the folder of shared values (once: a finalizer runs at most once)
             self._shared_dir = None
         if self.client is not None:
             self.client.close()
@@ -193,11 +191,16 @@ class Engine:
         import tempfile
 
         if self._shared_dir is None:
+            import shutil
+            import weakref
+
             self._shared_dir = tempfile.mkdtemp(prefix="speechdiff-shared-")  # mode 0700: this user's only
+            # removed by close(), or when an engine nobody closed is collected or the process exits
+            self._shared_cleanup = weakref.finalize(self, shutil.rmtree, self._shared_dir, True)
         fd, path = tempfile.mkstemp(dir=self._shared_dir, suffix=".pickle")
         with os.fdopen(fd, "wb") as f:
             pickle.dump(value, f, protocol=pickle.HIGHEST_PROTOCOL)
-        return _Shared(path)
+        return _Shared(path, value)
 
     def map(self, fn: Callable, items: Iterable, description: str, *shared) -> list:
         """``[fn(item, *shared) for item in items]``, in order; on a cluster the
@@ -229,7 +232,7 @@ class Engine:
             yield from self.map(fn, items, description, *shared)
             return
         if len(items) < 2 or self.local_processes() < 2:
-            values = tuple(_resolve(v, keep=False) for v in shared)
+            values = tuple(_resolve(v) for v in shared)
             yield from (fn(item, *values) for item in self.progress(items, description))
             return
         if self._pool is None:
@@ -266,37 +269,45 @@ class _Call:
         self.fn, self.shared = fn, shared
 
     def __call__(self, item):
-        return self.fn(item, *(_resolve(v) for v in self.shared))
+        values = tuple(_resolve(v) for v in self.shared)
+        # a pool process keeps only the shared values of the task at hand:
+        # those of an earlier stage are let go
+        current = {v.path for v in self.shared if isinstance(v, _Shared)}
+        for path in [p for p in _loaded if p not in current]:
+            del _loaded[path]
+        return self.fn(item, *values)
 
 
 class _Shared:
     """A value ``Engine.share`` wrote to a file for a local pool's tasks:
-    what a task pickles is this path, not the value."""
+    pickled into a task, it is only the file's path; in the process that
+    shared it, the value itself."""
 
-    def __init__(self, path: str):
+    def __init__(self, path: str, value=None):
         self.path = path
+        self.value = value
+        self.here = True
+
+    def __getstate__(self):
+        return {"path": self.path, "value": None, "here": False}
 
 
-_loaded: dict[str, object] = {}  # per process: the shared values read so far, by file
+_loaded: dict[str, object] = {}  # in a pool process: the shared values of its current task, by file
 
 
-def _resolve(value, keep: bool = True):
-    """The value a task receives for ``value`` (``_Shared``: read once per
-    pool process; ``keep=False``: read, not kept, for a stage this process
-    runs itself)."""
+def _resolve(value):
+    """The value a task receives for ``value`` (a ``_Shared`` read from its
+    file once per pool process; in the process that shared it, as it is)."""
     if not isinstance(value, _Shared):
         return value
-    if value.path in _loaded:
-        return _loaded[value.path]
-    import pickle
+    if value.here:
+        return value.value
+    if value.path not in _loaded:
+        import pickle
 
-    with open(value.path, "rb") as f:
-        loaded = pickle.load(f)
-    if keep:
-        if len(_loaded) >= 4:  # a pool process keeps the last few (one per stage is in use)
-            _loaded.pop(next(iter(_loaded)))
-        _loaded[value.path] = loaded
-    return loaded
+        with open(value.path, "rb") as f:
+            _loaded[value.path] = pickle.load(f)
+    return _loaded[value.path]
 
 
 def _takes_total(progress: Callable) -> bool:

@@ -558,7 +558,8 @@ def test_set_operations_by_sorting_equal_numpys(a, b, dtype):
     assert np.array_equal(arrays.intersect1d(a, b), np.intersect1d(a, b))
 
 
-WORDING_KEYS = st.lists(st.text(st.sampled_from(list("全年地区生产总值增长XxⒸⓍ县镇") + ["Ⓧ"]), max_size=14), min_size=2, max_size=12)
+# (𠮷 is outside the BMP: the key file's UTF-32 must keep it one character)
+WORDING_KEYS = st.lists(st.text(st.sampled_from(list("全年地区生产总值增长Xx县镇𠮷") + ["Ⓧ"]), max_size=14), min_size=2, max_size=12)
 
 
 @settings(max_examples=100, deadline=None)
@@ -581,7 +582,7 @@ def test_same_wordings_on_index_pairs_is_the_pairwise_check(keys, data):
         corpus._KeyFile.write(path, keys)
         assert [corpus._KeyFile(path)[i] for i in range(n)] == keys
         assert corpus.same_sentences((path, rows, cols)).tolist() == expected
-        # the same path written again with other keys is read anew
-        other = [k[::-1] + "增长Ⓧ" for k in keys]
+        # the same path written again with other keys (of the same size) is read anew
+        other = [k[::-1] for k in keys]
         corpus._KeyFile.write(path, other)
         assert corpus.same_sentences((path, rows, cols)).tolist() == [corpus._same_sentence(other[j], other[i]) for j, i in pairs]

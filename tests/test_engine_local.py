@@ -156,8 +156,11 @@ def _sum_with(item, shared):
 def test_a_shared_value_reaches_every_task_of_a_local_pool_and_is_removed_after(tmp_path):
     """Engine.share on a local pool: tasks receive the value (written once
     to a private file, not pickled into each task), the in-process path
-    too, and closing the engine removes the file."""
+    too, and closing the engine removes the file; an engine nobody closes
+    leaves nothing behind once it is collected."""
+    import gc
     import os
+    import pickle
 
     from compare.engine import Engine, _Shared
 
@@ -169,7 +172,14 @@ def test_a_shared_value_reaches_every_task_of_a_local_pool_and_is_removed_after(
         assert isinstance(shared, _Shared) and os.path.exists(shared.path)
         assert engine.map(_sum_with, [1, 2, 3, 4], "sum", shared) == [1 + sum(big), 2 + sum(big), 3 + sum(big), 4 + sum(big)]
         assert engine.map(_sum_with, [5], "one task, run here", shared) == [5 + sum(big)]
+        assert pickle.loads(pickle.dumps(shared)).value is None  # a task carries the path, not the value
         folder = engine._shared_dir
     assert not os.path.exists(folder)
     with Engine(processes=1) as engine:
         assert engine.share([1, 2]) == [1, 2]  # one process: the value itself
+    forgotten = Engine(processes=2)
+    forgotten.share(big)
+    folder = forgotten._shared_dir
+    del forgotten
+    gc.collect()
+    assert not os.path.exists(folder)
