@@ -46,13 +46,22 @@ import numpy as np
 from rapidfuzz import fuzz, process
 from rapidfuzz.distance import Indel, Levenshtein
 from scipy import sparse
-from scipy.optimize import linear_sum_assignment
 from scipy.sparse.csgraph import min_weight_full_bipartite_matching
 
 from . import arrays
 from .model import Section, Speech
 from .outline import MARKERS
 from .textkey import SLOT, comparable, key, normalize
+
+
+def linear_sum_assignment(cost, maximize: bool = False):
+    """scipy's ``linear_sum_assignment``, imported on first use: the package
+    ``scipy.optimize`` loads linprog, fft and special with it (a quarter of
+    a second), which every command paid at start-up for the diff alone."""
+    from scipy.optimize import linear_sum_assignment as solve
+
+    return solve(cost, maximize=maximize)
+
 
 # ---------------------------------------------------------------- settings
 
