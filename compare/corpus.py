@@ -1299,11 +1299,12 @@ def holders_from_postings(hashes: np.ndarray, owners: np.ndarray):
     rank = np.cumsum(np.concatenate(([0], hashes[1:] != hashes[:-1]))) if len(hashes) else np.zeros(0, np.int64)
     coded = rank * width + owners  # sorted: by hash, then speech
 
-    def holders_of_keys(keys: list[str]) -> list[set[int]]:
+    def holders_of_keys(keys: list[str], shingled: tuple[np.ndarray, np.ndarray] | None = None) -> list[set[int]]:
+        """``shingled``: ``key_runs(keys)`` when the caller has it already."""
         n = len(keys)
         # each key's shingles, key after key (a shingle a key repeats is
         # checked twice: a holder is a candidate every check finds, the same)
-        runs, offsets = key_runs(keys)
+        runs, offsets = key_runs(keys) if shingled is None else shingled
         counts = np.diff(offsets)
         starts = offsets[:-1]
         key_of = np.repeat(np.arange(n), counts)
@@ -1505,11 +1506,12 @@ def run(tasks: list[tuple], engine, work: str, rule: boilerplate.Rule | None = N
         runs += u
 
     def holders_of_keys(keys: list[str]) -> list[set[int]]:
-        wanted = arrays.unique(key_runs(keys)[0])
+        shingled = key_runs(keys)  # once: for the wanted hashes and for the holders
+        wanted = arrays.unique(shingled[0])
         found = engine.map(part_postings, [(p.path, p.first) for p in parts], "phrase holders", engine.share(wanted))
         hashes = np.concatenate([h for h, _ in found]) if found else np.zeros(0, np.uint64)
         owners = np.concatenate([o for _, o in found]) if found else np.zeros(0, np.int64)
-        return holders_from_postings(hashes, owners)(keys)
+        return holders_from_postings(hashes, owners)(keys, shingled)
 
     def same(keys: list[str], rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
         if not len(rows):
