@@ -51,7 +51,7 @@ from scipy.sparse.csgraph import min_weight_full_bipartite_matching
 from . import arrays
 from .model import Section, Speech
 from .outline import MARKERS
-from .textkey import SLOT, comparable, key, normalize
+from .textkey import SLOT, Normalized, comparable, key, normalize
 
 
 def linear_sum_assignment(cost, maximize: bool = False):
@@ -962,10 +962,9 @@ class _SentenceMatcher:
         self.head_b = np.array([u.heading for u in units_b], bool)
         self.partner_a = np.full(len(units_a), -1)
         self.partner_b = np.full(len(units_b), -1)
-        # normalize()'d text of the units refined so far: a sentence is a
-        # candidate of many others, normalized once
-        self._norm_a: dict[int, str] = {}
-        self._norm_b: dict[int, str] = {}
+        # normalize()'d text of the units refined so far
+        self._norm_a = Normalized([u.text for u in units_a])
+        self._norm_b = Normalized([u.text for u in units_b])
 
     def _take(self, i: int, j: int) -> None:
         assert self.partner_a[i] < 0 and self.partner_b[j] < 0
@@ -978,16 +977,8 @@ class _SentenceMatcher:
         s = np.where(self.head_a[ia] == self.head_b[ib], s, 0.0)
         refine = (self.slot_a[ia] | self.slot_b[ib]) & (s >= self.settings.floor - REFINE_MARGIN)
         norm_a, norm_b = self._norm_a, self._norm_b
-        units_a, units_b = self.units_a, self.units_b
         for n in np.nonzero(refine)[0].tolist():  # ``_blocks``' similarity, without building its blocks
-            i, j = int(ia[n]), int(ib[n])
-            na = norm_a.get(i)
-            if na is None:
-                na = norm_a[i] = normalize(units_a[i].text)[0]
-            nb = norm_b.get(j)
-            if nb is None:
-                nb = norm_b[j] = normalize(units_b[j].text)[0]
-            s[n] = normalized_similarity(na, nb)
+            s[n] = normalized_similarity(norm_a[int(ia[n])], norm_b[int(ib[n])])
         return s
 
     # -- inside a block

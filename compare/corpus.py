@@ -23,10 +23,10 @@ from scipy import sparse
 from scipy.sparse.csgraph import connected_components
 
 from . import analyze, arrays, boilerplate
-from .align import MIN_SHARED_CLAUSE, Unit, normalized_similarity, similarity
+from .align import MIN_SHARED_CLAUSE, Unit, normalized_similarity
 from .model import Speech
 from .fingerprint import MIN_KEY, SHINGLE, Fingerprint, covered_chars, fingerprint, from_keys, key_runs, lookup, shingles, unit_runs  # noqa: F401 (re-exported)
-from .textkey import NUMBER, KeySpans, key, normalize  # noqa: F401 (key re-exported)
+from .textkey import NUMBER, KeySpans, Normalized, key, normalize  # noqa: F401 (key re-exported)
 
 NEAR_DUPLICATE = 0.8  # Jaccard of two speeches' fingerprints: copies of one speech
 RELATED = 0.1  # a pair sharing at least this much (Pair.shared, balanced) is worth a diff
@@ -308,16 +308,10 @@ def same_wordings(keys, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
     ``cols``, each key normalized once however many pairs it is in (a key
     of the phrasebook meets about ten candidates). ``keys``: anything
     indexable by position (a list, or ``_KeyFile``)."""
-    norm: dict[int, str] = {}
+    norm = Normalized(keys)
     out = np.zeros(len(rows), dtype=bool)
     for n, (j, i) in enumerate(zip(np.asarray(rows).tolist(), np.asarray(cols).tolist())):
-        a = norm.get(j)
-        if a is None:
-            a = norm[j] = normalize(keys[j])[0]
-        b = norm.get(i)
-        if b is None:
-            b = norm[i] = normalize(keys[i])[0]
-        out[n] = _same_normalized(a, b)
+        out[n] = _same_normalized(norm[j], norm[i])
     return out
 
 

@@ -57,6 +57,21 @@ def normalize(text: str, numbers: bool = False) -> tuple[str, list[tuple[int, in
     return "".join(out), spans
 
 
+class Normalized(dict):
+    """``normalize(texts[i])[0]`` by position, each computed the first time
+    it is asked for: a sentence is a candidate of many others (the pair
+    diff's matcher, the phrasebook's wordings), normalized once.
+    ``texts``: anything indexable by position."""
+
+    def __init__(self, texts):
+        super().__init__()
+        self.texts = texts
+
+    def __missing__(self, i: int) -> str:
+        value = self[i] = normalize(self.texts[i])[0]
+        return value
+
+
 def key(text: str) -> str:
     """What two sentences must share to be the same sentence: placeholders
     and numbers as SLOT, punctuation and spaces dropped. (``key_spans`` is
