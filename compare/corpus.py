@@ -334,13 +334,6 @@ def _entry(kind: str, family: list[int], occs: list[Occurrence], wording_of, min
 FOLD_OVERLAP = 0.6
 
 
-def _longest_common_wording(entry: Phrase, phrase_key: str, found) -> str:
-    """The entry's text: the most used wording of its longest member (the
-    maximal span), so a folded clause variant never names the entry."""
-    wordings = Counter(w.strip("，。；：！？、") for _, w in found[phrase_key])
-    return max(wordings, key=lambda w: (wordings[w], -len(w)))
-
-
 # A reused run's sentence is often a verbatim copy of one in other speeches:
 # its KeySpans are kept (per process) for the next speech that has it.
 _key_spans_of = functools.lru_cache(maxsize=1 << 16)(KeySpans)
@@ -702,8 +695,12 @@ def _write_parquet(path, columns: dict) -> None:
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    table = pa.table({name: (pa.array(values, type=pa.binary()) if isinstance(values, list) else pa.array(values))
-                      for name, values in columns.items()})
+    def column(values):
+        if not isinstance(values, list):
+            return pa.array(values)
+        return pa.array(values, type=pa.string() if values and isinstance(values[0], str) else pa.binary())
+
+    table = pa.table({name: column(values) for name, values in columns.items()})
     folder = os.path.dirname(path)
     os.makedirs(folder, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=folder, prefix=".part.", suffix=".tmp")
@@ -724,7 +721,7 @@ def _read_parquet(path, columns=None) -> dict:
     out = {}
     for name in table.column_names:
         column = table.column(name)
-        if str(column.type) == "binary":
+        if str(column.type) in ("binary", "string"):
             out[name] = column.to_pylist()
         else:
             out[name] = column.to_numpy()
@@ -1042,6 +1039,55 @@ def _context(text: str, start: int, end: int) -> tuple[str, str, str]:
     return text[max(0, start - KWIC) : start].split("\n")[-1], text[start:end], text[end : end + KWIC].split("\n")[0]
 
 
+class _Found:
+    """Candidates as a partition collects them (see ``Candidates``)."""
+
+    def __init__(self):
+        self.keys: list[str] = []
+        self.where: list[tuple[int, int, int, int]] = []
+        self.texts: list[tuple[str, str, str, str]] = []
+
+    def add(self, key: str, speech: int, unit: int, start: int, end: int, wording: str, context: tuple[str, str, str]):
+        self.keys.append(key)
+        self.where.append((speech, unit, start, end))
+        self.texts.append((wording, *context))
+
+
+@dataclass
+class Candidates:
+    """A partition's phrasebook candidates as the driver receives them:
+    per candidate its key and where it stands (speech, unit, start, end),
+    sentences then runs; their texts (wording and keyword-in-context line)
+    stay in the partition's file, row after row in the same order, and only
+    those of the entries kept are read back (``part_texts``): at 10,000
+    speeches the candidates' texts were some 800 MB of the driver's memory,
+    of which the entries use a few per cent."""
+
+    path: str
+    sentence_keys: list[str]
+    sentences: np.ndarray  # (n, 4) int64: speech, unit, start, end
+    run_keys: list[str]
+    runs: np.ndarray
+
+    @staticmethod
+    def written(path: str, sentences: _Found, runs: _Found) -> "Candidates":
+        texts = sentences.texts + runs.texts
+        _write_parquet(path, {name: [t[i] for t in texts] for i, name in enumerate(("wording", "left", "match", "right"))})
+        where = lambda found: np.array(found.where, dtype=np.int64).reshape(-1, 4)  # noqa: E731
+        return Candidates(path, sentences.keys, where(sentences), runs.keys, where(runs))
+
+
+def part_texts(task) -> tuple[list[str], list[tuple[str, str, str] | None]]:
+    """Stage ``phrasebook texts``: the wordings of the candidates at ``rows``
+    of a partition's file (sorted), with their context where ``context``."""
+    path, rows, context = task
+    data = _read_parquet(path)
+    wordings = [data["wording"][r] for r in rows.tolist()]
+    contexts = [(data["left"][r], data["match"][r], data["right"][r]) if c else None
+                for r, c in zip(rows.tolist(), context.tolist())]
+    return wordings, contexts
+
+
 @dataclass
 class LabelTask:
     path: str
@@ -1053,6 +1099,7 @@ class LabelTask:
     keywords: int
     full: bool  # keep each speech's text, units and labels (a small corpus, the library's Corpus)
     every_sentence: bool  # every sentence is a phrasebook candidate (else only those with text in another family)
+    out: str = ""  # the candidates' texts are written here (Parquet)
 
 
 def part_labels(task: LabelTask, word_families: dict[str, int], total_families: int):
@@ -1063,7 +1110,7 @@ def part_labels(task: LabelTask, word_families: dict[str, int], total_families: 
     entries) and the recurring runs inside units (phrase entries)."""
     records = _records(task.path)
     if not records:
-        return [], [], []
+        return [], Candidates.written(task.out, _Found(), _Found())
     distinct = arrays.unique(np.concatenate([r.fingerprint.set for r in records]))
     held = np.zeros(len(distinct), dtype=np.int64)  # families holding each hash (0: only the speech's own)
     bucket = _bucket_of(distinct, len(task.tables))
@@ -1072,7 +1119,8 @@ def part_labels(task: LabelTask, word_families: dict[str, int], total_families: 
         if len(sel):
             table = np.load(table_path)
             held[sel] = lookup(distinct[sel], table["hash"], table["count"])
-    reports, sentences, runs = [], [], []
+    reports = []
+    sentences, runs = _Found(), _Found()
     for i, rec in enumerate(records):
         s = task.first + i
         fp, speech = rec.fingerprint, rec.speech
@@ -1106,16 +1154,15 @@ def part_labels(task: LabelTask, word_families: dict[str, int], total_families: 
             long_enough &= np.bincount(run_unit[families >= 2], minlength=len(fp.keys)) > 0
         for u in np.flatnonzero(long_enough).tolist():
             unit = fp.units[u]
-            sentences.append((fp.keys[u], s, u, unit.start, unit.end, unit.text,
-                              _context(speech.text, unit.start, unit.end)))
+            sentences.add(fp.keys[u], s, u, unit.start, unit.end, unit.text, _context(speech.text, unit.start, unit.end))
         # phrase candidates: each run of covered key characters (inside one
         # unit) of at least MIN_PHRASE, mapped back to the unit's text
         for u, start, end in _unit_runs(covered, fp.offsets, MIN_PHRASE):
             unit, k = fp.units[u], fp.keys[u]
             a, b = _key_spans_of(unit.text).span(start, end)
-            runs.append((k[start:end], s, u, unit.start + a, unit.start + b, unit.text[a:b],
-                         _context(speech.text, unit.start + a, unit.start + b)))
-    return reports, sentences, runs
+            runs.add(k[start:end], s, u, unit.start + a, unit.start + b, unit.text[a:b],
+                     _context(speech.text, unit.start + a, unit.start + b))
+    return reports, Candidates.written(task.out, sentences, runs)
 
 
 def _distinctive(rec: SpeechRecord, word_families: dict[str, int], total: int, n: int) -> list[analyze.Keyword]:
@@ -1138,20 +1185,102 @@ def _distinctive(rec: SpeechRecord, word_families: dict[str, int], total: int, n
 
 
 # ----- stage: holders of the candidate phrases
+#
+# A phrase entry counts the speeches holding every shingle of its key (its
+# holders), not only those where the key was found as a run. Most candidate
+# keys can have none in enough families: a key's holders hold each of its
+# shingles, so they are at most as many families as the family table gives
+# its least held shingle. Only the keys passing that bound are checked, each
+# by its *pivot* (that least held shingle): a speech is a candidate holder of
+# the keys whose pivot it holds, and a holder when it holds their other
+# shingles too. Each partition checks its own speeches, so no process ever
+# holds the corpus' postings (they were 3.1 GB of the driver's 3.9 GB peak at
+# 10,000 speeches); the checks are the pivots' holders x key lengths.
 
 
-def part_postings(task, wanted: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Stage ``holders``: (hash, speech) of the partition's fingerprints that
-    are shingles of a candidate phrase (``wanted``, sorted)."""
+@dataclass
+class PhraseIndex:
+    """Candidate phrase keys as a partition checks them: key ``i``'s
+    shingles at ``runs[offsets[i]:offsets[i + 1]]``; ``pivots`` sorted, and
+    ``by_pivot`` the key of each."""
+
+    runs: np.ndarray
+    offsets: np.ndarray
+    pivots: np.ndarray
+    by_pivot: np.ndarray
+
+
+PHRASE_BLOCK = 1 << 22  # shingles per block of keys while choosing pivots (~100 MB of arrays in flight)
+
+
+def phrase_index(keys: list[str], families_of, min_families: int) -> tuple[PhraseIndex, np.ndarray]:
+    """The index over the ``keys`` whose holders may be ``min_families``
+    families or more, and their positions in ``keys``. ``families_of(hashes)``:
+    the families holding each of the sorted distinct ``hashes`` (0 for one
+    family or none: the family table keeps those held by two or more)."""
+    kept_runs, kept_counts, pivots, kept = [], [], [], []
+    at = 0
+    while at < len(keys):  # blocks of keys of about PHRASE_BLOCK shingles
+        stop, size = at, 0
+        while stop < len(keys) and (stop == at or size + len(keys[stop]) <= PHRASE_BLOCK):
+            size += len(keys[stop])
+            stop += 1
+        runs, offsets = key_runs(keys[at:stop])
+        counts = np.diff(offsets)
+        key_of = np.repeat(np.arange(stop - at), counts)
+        distinct, back = np.unique(runs, return_inverse=True)
+        held = np.asarray(families_of(distinct), dtype=np.int64)[back]
+        if min_families < 2:  # 0 means one family, which is enough then
+            held = np.maximum(held, 1)
+        # each key's least held shingle: its first row in (key, families) order
+        order = np.lexsort((held, key_of))
+        first = order[offsets[:-1][counts > 0]]
+        ok = held[first] >= min_families
+        mine = np.flatnonzero(counts > 0)[ok]
+        kept.append(mine + at)
+        pivots.append(runs[first[ok]])
+        rows = np.repeat(offsets[:-1][mine], counts[mine]) + _ranges(counts[mine])
+        kept_runs.append(runs[rows])
+        kept_counts.append(counts[mine])
+        at = stop
+    cat = lambda parts, dtype: np.concatenate(parts) if parts else np.zeros(0, dtype)  # noqa: E731
+    runs, counts, pivots, kept = cat(kept_runs, np.uint64), cat(kept_counts, np.int64), cat(pivots, np.uint64), cat(kept, np.int64)
+    order = np.argsort(pivots, kind="stable")
+    index = PhraseIndex(runs, np.concatenate(([0], np.cumsum(counts))), pivots[order], order)
+    return index, kept
+
+
+def _ranges(counts: np.ndarray) -> np.ndarray:
+    """0..c-1 for each c of ``counts``, end to end."""
+    total = int(counts.sum())
+    return np.arange(total) - np.repeat(np.cumsum(counts) - counts, counts)
+
+
+def holders_in(sets: list[np.ndarray], first: int, index: PhraseIndex) -> tuple[np.ndarray, np.ndarray]:
+    """(key, speech) for each key of ``index`` held whole by one of the
+    speeches ``sets`` (sorted fingerprint sets, speech ``first`` onwards)."""
+    found_keys, found_speeches = [], []
+    for i, s in enumerate(sets):
+        lo = np.searchsorted(index.pivots, s, "left")
+        n = np.searchsorted(index.pivots, s, "right") - lo
+        if not n.any():
+            continue
+        cand = index.by_pivot[np.repeat(lo, n) + _ranges(n)]  # the keys whose pivot the speech holds
+        counts = index.offsets[cand + 1] - index.offsets[cand]
+        rows = np.repeat(index.offsets[cand], counts) + _ranges(counts)
+        present = _isin_sorted(index.runs[rows], s).astype(np.int64)
+        whole = np.add.reduceat(present, np.cumsum(counts) - counts) == counts
+        found_keys.append(cand[whole])
+        found_speeches.append(np.full(int(whole.sum()), first + i, dtype=np.int64))
+    if not found_keys:
+        return np.zeros(0, np.int64), np.zeros(0, np.int64)
+    return np.concatenate(found_keys), np.concatenate(found_speeches)
+
+
+def part_holders(task, index: PhraseIndex) -> tuple[np.ndarray, np.ndarray]:
+    """Stage ``phrase holders``: ``holders_in`` over a partition."""
     path, first = task
-    hashes, owners = [], []
-    for i, s in enumerate(_sets(path)):
-        hit = s[_isin_sorted(s, wanted)]
-        hashes.append(hit)
-        owners.append(np.full(len(hit), first + i, dtype=np.int64))
-    if not hashes:
-        return np.zeros(0, np.uint64), np.zeros(0, np.int64)
-    return np.concatenate(hashes), np.concatenate(owners)
+    return holders_in(_sets(path), first, index)
 
 
 # ----- the phrasebook from the candidates (driver)
@@ -1195,166 +1324,164 @@ def same_sentences(task) -> np.ndarray:
     return same_wordings(_key_file(path, (st.st_mtime_ns, st.st_size, st.st_ino)), rows, cols)
 
 
-def book_from_candidates(sentences: list[tuple], runs: list[tuple], family: list[int], min_families: int,
-                         holders_of_keys, same=same_wordings) -> list[Phrase]:
-    """The phrasebook (as ``phrasebook``) from the partitions' candidates.
-    ``holders_of_keys(keys)``: per key, the speeches holding all its shingles;
-    ``same(keys, rows, cols)``: ``same_wordings`` (run on the engine by ``run``)."""
-    by_key: dict[str, list[tuple]] = defaultdict(list)
-    for item in sentences:
-        by_key[item[0]].append(item)
-    keys = list(by_key)
-    grams, bounds = key_runs(keys, 3)
-    candidates = lsh_pairs(np.split(grams, bounds[1:-1]), threshold=0.5, cap=WORDING_CAP)
-    rows, cols = candidates >> 32, candidates & 0xFFFFFFFF
-    yes = np.asarray(same(keys, rows, cols), dtype=bool)
-    groups: dict[int, list[tuple]] = defaultdict(list)
-    for k, label in zip(keys, component_labels(len(keys), rows[yes], cols[yes])):
-        groups[int(label)].extend(by_key[k])
+CONTEXTS_KEPT = 20  # occurrences of an entry (the first, by speech) whose keyword-in-context line is read back
+
+
+def book_from_candidates(cands: list[Candidates], family: list[int], min_families: int, holders_of_keys,
+                         same=same_wordings, texts_of=None) -> list[Phrase]:
+    """The phrasebook from the partitions' candidates (``Candidates``, in
+    partition order). ``holders_of_keys(keys)``: per key, the speeches
+    holding all its shingles; ``same(keys, rows, cols)``: ``same_wordings``
+    (run on the engine by ``run``); ``texts_of(requests)``: ``part_texts``
+    of each (path, rows, context) request (default: in this process).
+
+    Sentence entries: the sentences whose keys are one wording of each
+    other (LSH on the keys' 3-grams, then ``same``), grouped, kept when
+    their speeches are ``min_families`` families. Phrase entries: the runs
+    outside those sentences, by key, kept when the speeches holding the
+    key are as many families, shorter keys folded into longer ones
+    (``_fold``). Everything is decided on keys and positions; the texts of
+    the kept entries' candidates are then read back in one pass."""
+    family = np.asarray(family, dtype=np.int64)
+    where_s = np.concatenate([c.sentences for c in cands]) if cands else np.zeros((0, 4), np.int64)
+    where_r = np.concatenate([c.runs for c in cands]) if cands else np.zeros((0, 4), np.int64)
+    # each candidate's place in its partition's file: (partition << 32) | row (sentences first, then runs)
+    n_s = np.array([len(c.sentence_keys) for c in cands], dtype=np.int64)
+    n_r = np.array([len(c.run_keys) for c in cands], dtype=np.int64)
+    part_s, part_r = np.repeat(np.arange(len(cands)), n_s), np.repeat(np.arange(len(cands)), n_r)
+    ref_s = part_s << 32 | _ranges(n_s)
+    ref_r = part_r << 32 | (n_s[part_r] + _ranges(n_r))
+
+    # sentence entries: groups of wordings, each a component of equal-enough keys
+    ids: dict[str, int] = {}
+    kid = np.fromiter((ids.setdefault(k, len(ids)) for c in cands for k in c.sentence_keys), dtype=np.int64, count=len(where_s))
+    keys = list(ids)
+    del ids
+    pending: list[tuple[str, np.ndarray, int]] = []  # (kind, candidate rows, the phrase key's index for a phrase)
+    if len(keys):
+        grams, bounds = key_runs(keys, 3)
+        candidates = lsh_pairs(np.split(grams, bounds[1:-1]), threshold=0.5, cap=WORDING_CAP)
+        del grams, bounds
+        rows, cols = candidates >> 32, candidates & 0xFFFFFFFF
+        yes = np.asarray(same(keys, rows, cols), dtype=bool)
+        label = np.asarray(component_labels(len(keys), rows[yes], cols[yes]), dtype=np.int64)[kid]
+        del keys, rows, cols, candidates
+        width = int(family.max()) + 1 if len(family) else 1
+        held = arrays.unique(label * width + family[where_s[:, 0]])  # (group, family) once each
+        enough = np.bincount(held // width, minlength=int(label.max()) + 1 if len(label) else 0) >= min_families
+        sel = np.flatnonzero(enough[label])
+        sel = sel[np.lexsort((sel, label[sel]))]  # by group, each in candidate order
+        starts = np.flatnonzero(np.r_[True, label[sel][1:] != label[sel][:-1]]) if len(sel) else np.zeros(0, np.int64)
+        groups = np.split(sel, starts[1:])
+        # groups in the order of their first candidate (their first key's first appearance)
+        for g in sorted(groups, key=lambda g: int(g[0])) if len(sel) else []:
+            pending.append(("sentence", g, -1))
+    reused = arrays.unique(np.concatenate([where_s[g, 0] << 32 | where_s[g, 1] for _, g, _ in pending])) if pending \
+        else np.zeros(0, np.int64)
+
+    # phrase entries: the runs outside the sentence entries, by key
+    free = np.flatnonzero(~arrays.isin(where_r[:, 0] << 32 | where_r[:, 1], reused)) if len(where_r) else np.zeros(0, np.int64)
+    run_keys = [k for c in cands for k in c.run_keys]
+    ids = {}
+    rkid = np.fromiter((ids.setdefault(run_keys[r], len(ids)) for r in free.tolist()), dtype=np.int64, count=len(free))
+    del run_keys
+    phrase_keys = list(ids)
+    del ids
+    order = np.argsort(rkid, kind="stable")  # each key's candidates in candidate order
+    bounds = np.searchsorted(rkid[order], np.arange(len(phrase_keys) + 1))
+    found = [free[order[bounds[k] : bounds[k + 1]]] for k in range(len(phrase_keys))]
+    for k, members in _fold(phrase_keys, found, where_r, family, min_families, holders_of_keys):
+        pending.append(("phrase", members, k))
+
+    # read back the texts the entries use: every wording, the first contexts
+    kinds = {"sentence": (where_s, ref_s), "phrase": (where_r, ref_r)}
+    want, shown = [], []
+    for kind, rows, _ in pending:
+        where, ref = kinds[kind]
+        want.append(ref[rows])
+        first = rows[np.lexsort((where[rows, 2], where[rows, 0]))][:CONTEXTS_KEPT]
+        shown.append(ref[first])
+    want = arrays.unique(np.concatenate(want)) if want else np.zeros(0, np.int64)
+    show = arrays.isin(want, np.concatenate(shown)) if shown else np.zeros(0, bool)
+    texts, contexts = _read_texts(cands, want, show, texts_of)
+
     entries = []
-    for items in groups.values():
-        found = [Occurrence(s, u, a, b, ctx) for _, s, u, a, b, _, ctx in items]
-        texts = {id(o): item[5] for o, item in zip(found, items)}
-        entry = _entry("sentence", family, found, lambda o: texts[id(o)], min_families)
+    for kind, rows, k in pending:
+        where, ref = kinds[kind]
+        at = np.searchsorted(want, ref[rows])
+        occs = [Occurrence(s, u, a, b, contexts[i]) for (s, u, a, b), i in zip(where[rows].tolist(), at.tolist())]
+        strip = (lambda w: w.strip("，。；：！？、")) if kind == "phrase" else (lambda w: w)
+        wording = {id(o): strip(texts[i]) for o, i in zip(occs, at.tolist())}
+        entry = _entry(kind, family, occs, lambda o, w=wording: w[id(o)], min_families)
+        if entry and kind == "phrase":
+            speeches = k[1]
+            entry.speeches = sorted(speeches)
+            entry.families = len({int(family[i]) for i in speeches})
+            # the text: the most used wording of the longest member (the maximal span)
+            own = Counter(strip(texts[i]) for i in np.searchsorted(want, ref_r[found[k[0]]]).tolist())
+            entry.text = max(own, key=lambda w: (own[w], -len(w)))
         if entry:
             entries.append(entry)
-    in_reused = {(o.speech, o.unit) for e in entries for o in e.occurrences}
-    found_runs: dict[str, list[tuple[Occurrence, str]]] = defaultdict(list)
-    for k, s, u, a, b, wording, ctx in runs:
-        if (s, u) not in in_reused:
-            found_runs[k].append((Occurrence(s, u, a, b, ctx), wording))
-    entries += _phrases(found_runs, family, min_families, holders_of_keys)
     entries.sort(key=lambda e: (-e.weight, -e.families, e.kind != "sentence", e.text))
     return entries
 
 
-def _phrases(found: dict[str, list], family: list[int], min_families: int, holders_of_keys) -> list[Phrase]:
-    """``shared_phrases``' grouping and folding over found runs."""
-    if not found:
+def _read_texts(cands: list[Candidates], want: np.ndarray, show: np.ndarray, texts_of) -> tuple[list, list]:
+    """The wordings of the candidates ``want`` ((partition << 32) | row,
+    sorted) and the contexts of those flagged in ``show`` (else None)."""
+    part = want >> 32
+    cuts = np.searchsorted(part, np.arange(len(cands) + 1))
+    requests = [(cands[p].path, want[cuts[p] : cuts[p + 1]] & 0xFFFFFFFF, show[cuts[p] : cuts[p + 1]])
+                for p in range(len(cands)) if cuts[p + 1] > cuts[p]]
+    done = texts_of(requests) if texts_of else [part_texts(r) for r in requests]
+    texts = [w for ws, _ in done for w in ws]
+    contexts = [c for _, cs in done for c in cs]
+    return texts, contexts
+
+
+def _fold(phrase_keys: list[str], found: list[np.ndarray], where: np.ndarray, family: np.ndarray, min_families: int,
+          holders_of_keys):
+    """The phrase entries to make: ((key index, its speeches), candidate rows)
+    per kept key, in kept order. ``found[k]``: the candidate rows of key ``k``.
+
+    A key is kept when the speeches holding it are ``min_families`` families
+    or more; a shorter key joins the first kept key that contains it and
+    shares most of its speeches (FOLD_OVERLAP), longest first. The kept keys
+    are indexed by each of their MIN_PHRASE-character substrings (every key
+    is at least that long), so a key meets only the kept keys holding its
+    beginning, in kept order: the same choice as scanning every kept key."""
+    if not phrase_keys:
         return []
     holders_of = {}
-    for phrase_key, holders in zip(found, holders_of_keys(list(found))):
-        if len({family[i] for i in holders}) >= min_families:
-            holders_of[phrase_key] = holders
-    # fold: longest first, each shorter key joins the first kept key that
-    # contains it and shares most of its speeches. The kept keys are indexed
-    # by each of their MIN_PHRASE-character substrings (every key is at least
-    # that long), so a key meets only the kept keys holding its beginning,
-    # in kept order: the same choice as scanning every kept key.
-    kept: list[str] = []
+    for k, holders in enumerate(holders_of_keys(phrase_keys)):
+        if len({int(family[i]) for i in holders}) >= min_families:
+            holders_of[k] = holders
+    kept: list[int] = []
     index: dict[str, list[int]] = defaultdict(list)
-    members: dict[str, list[str]] = {}
-    for phrase_key in sorted(holders_of, key=lambda k: (-len(k), k)):
-        mine = holders_of[phrase_key]
+    members: dict[int, list[int]] = {}
+    for k in sorted(holders_of, key=lambda k: (-len(phrase_keys[k]), phrase_keys[k])):
+        phrase_key, mine = phrase_keys[k], holders_of[k]
         home = None
         for at in index.get(phrase_key[:MIN_PHRASE], ()):
             longer = kept[at]
-            if phrase_key in longer and len(mine & holders_of[longer]) / len(mine | holders_of[longer]) >= FOLD_OVERLAP:
+            if phrase_key in phrase_keys[longer] and \
+                    len(mine & holders_of[longer]) / len(mine | holders_of[longer]) >= FOLD_OVERLAP:
                 home = longer
                 break
         if home is None:
             at = len(kept)
-            kept.append(phrase_key)
-            members[phrase_key] = [phrase_key]
+            kept.append(k)
+            members[k] = [k]
             for piece in dict.fromkeys(phrase_key[j : j + MIN_PHRASE] for j in range(len(phrase_key) - MIN_PHRASE + 1)):
                 index[piece].append(at)
         else:
-            members[home].append(phrase_key)
-    entries = []
-    for phrase_key in kept:
-        occs = [pair for k in members[phrase_key] for pair in found[k]]
-        speeches = set().union(*(holders_of[k] for k in members[phrase_key]))
-        wording = {id(o): w.strip("，。；：！？、") for o, w in occs}
-        entry = _entry("phrase", family, [o for o, _ in occs], lambda o: wording[id(o)], min_families)
-        if entry:
-            entry.speeches = sorted(speeches)
-            entry.families = len({family[i] for i in speeches})
-            entry.text = _longest_common_wording(entry, phrase_key, found)
-            entries.append(entry)
-    return entries
-
-
-def holders_from_postings(hashes: np.ndarray, owners: np.ndarray):
-    """``holders_of_keys`` over (hash, speech) postings: the speeches holding
-    every shingle of a key.
-
-    All keys at once, as arrays: a key's holders are among the holders of
-    its narrowest shingle (the one the fewest speeches hold), so each key
-    proposes those (key, speech) candidates, and a candidate is a holder
-    when every shingle of the key has a posting for that speech. The
-    postings are numbered (rank of the hash x speeches + speech), sorted,
-    so each check is one ``searchsorted`` over all candidates' shingles;
-    the work is the sum over keys of (narrowest holders x shingles), never
-    a Python set or loop per shingle. Keys are taken in blocks of about
-    HOLDERS_BLOCK such checks, so memory stays flat however many keys come."""
-    order = np.lexsort((owners, hashes))
-    hashes, owners = hashes[order], owners[order].astype(np.int64)
-    width = int(owners.max()) + 1 if len(owners) else 1
-    rank = np.cumsum(np.concatenate(([0], hashes[1:] != hashes[:-1]))) if len(hashes) else np.zeros(0, np.int64)
-    coded = rank * width + owners  # sorted: by hash, then speech
-
-    def holders_of_keys(keys: list[str], shingled: tuple[np.ndarray, np.ndarray] | None = None) -> list[set[int]]:
-        """``shingled``: ``key_runs(keys)`` when the caller has it already."""
-        n = len(keys)
-        # each key's shingles, key after key (a shingle a key repeats is
-        # checked twice: a holder is a candidate every check finds, the same)
-        runs, offsets = key_runs(keys) if shingled is None else shingled
-        counts = np.diff(offsets)
-        starts = offsets[:-1]
-        key_of = np.repeat(np.arange(n), counts)
-        distinct, back = np.unique(runs, return_inverse=True)  # sorted queries: a cache-friendly searchsorted
-        lo = np.searchsorted(hashes, distinct, "left")[back]
-        size = np.searchsorted(hashes, distinct, "right")[back] - lo
-        # the narrowest shingle of each key (its first row of the fewest
-        # postings): its holders are the candidates (0 holders: the key has
-        # none; a key without runs holds nothing)
-        narrow = np.full(n, -1, dtype=np.int64)
-        some = np.flatnonzero(counts > 0)
-        if len(some):
-            fewest = np.zeros(n, dtype=size.dtype)
-            fewest[some] = np.minimum.reduceat(size, starts[some])
-            at = np.flatnonzero(size == fewest[key_of])
-            first = at[np.r_[True, key_of[at][1:] != key_of[at][:-1]]]
-            narrow[key_of[first]] = first
-        take = np.where(narrow >= 0, size[np.maximum(narrow, 0)], 0) if len(size) else np.zeros(n, np.int64)
-        work = np.cumsum(take * counts)  # checks: each candidate against each shingle of its key
-        out: list[set[int]] = [set() for _ in range(n)]
-        at = 0
-        while at < n:  # blocks of keys of about HOLDERS_BLOCK checks (a key more is always taken)
-            stop = max(at + 1, int(np.searchsorted(work, (work[at - 1] if at else 0) + HOLDERS_BLOCK, "right")))
-            mine = np.arange(at, stop)
-            mine = mine[take[mine] > 0]
-            if len(mine):
-                _holders_block(mine, take[mine], lo[narrow[mine]], counts[mine], starts[mine], lo, size,
-                               owners, rank, coded, width, out)
-            at = stop
-        return out
-
-    return holders_of_keys
-
-
-HOLDERS_BLOCK = 1 << 22  # checks per block of keys: ~4 M (some 100 MB of int64 arrays in flight)
-
-
-def _holders_block(mine, take, first, counts, starts, lo, size, owners, rank, coded, width, out) -> None:
-    """Adds to ``out[k]`` the holders of each key ``k`` in ``mine``, which
-    has ``take`` candidates (its narrowest shingle's postings, from
-    ``first``) and ``counts`` distinct shingles (rows ``starts``... of
-    ``lo``/``size``)."""
-    cand_key = np.repeat(mine, take)
-    cand_owner = owners[np.repeat(first - np.concatenate(([0], np.cumsum(take)[:-1])), take) + np.arange(int(take.sum()))]
-    per = np.repeat(counts, take)  # shingles to check for each candidate
-    base = np.repeat(starts, take)
-    row = np.repeat(base - np.concatenate(([0], np.cumsum(per)[:-1])), per) + np.arange(int(per.sum()))
-    have = size[row] > 0
-    probe = rank[np.where(have, lo[row], 0)] * width + np.repeat(cand_owner, per)
-    order = np.argsort(probe)  # sorted queries: a cache-friendly searchsorted
-    hit = np.empty(len(probe), dtype=bool)
-    hit[order] = _isin_sorted(probe[order], coded)
-    hit &= have
-    held = np.add.reduceat(hit.astype(np.int64), np.concatenate(([0], np.cumsum(per)[:-1]))) == per
-    for k, o in zip(cand_key[held].tolist(), cand_owner[held].tolist()):
-        out[k].add(o)
+            members[home].append(k)
+    out = []
+    for k in kept:
+        rows = np.concatenate([found[m] for m in members[k]])
+        speeches = set().union(*(holders_of[m] for m in members[k]))
+        out.append(((k, speeches), rows))
+    return out
 
 
 # ----- the run
@@ -1491,21 +1618,28 @@ def run(tasks: list[tuple], engine, work: str, rule: boilerplate.Rule | None = N
     # no run of SHINGLE characters: 重点抓好以下三个/四个方面的工作). Above, only
     # sentences with a run held by another family are candidates, so the
     # driver's candidates grow with the reused text, not with the corpus.
-    label_tasks = [LabelTask(p.path, p.first, f, tables, rule, n, keywords, full, count <= exact_limit)
-                   for p, (f, _) in zip(parts, per_part)]
-    reports, sentences, runs = [], [], []
-    for r, s, u in engine.map(part_labels, label_tasks, "labels", engine.share(dict(word_families)), total_families):
+    label_tasks = [LabelTask(p.path, p.first, f, tables, rule, n, keywords, full, count <= exact_limit, f"{stages}/texts/{i}.parquet")
+                   for i, (p, (f, _)) in enumerate(zip(parts, per_part))]
+    reports, cands = [], []
+    for r, c in engine.map(part_labels, label_tasks, "labels", engine.share(dict(word_families)), total_families):
         reports += r
-        sentences += s
-        runs += u
+        cands.append(c)
+
+    def families_of(hashes: np.ndarray) -> np.ndarray:
+        held = np.zeros(len(hashes), dtype=np.int64)
+        for table_path in tables:
+            table = np.load(table_path)
+            held += lookup(hashes, table["hash"], table["count"])  # each hash is in one bucket's table
+        return held
 
     def holders_of_keys(keys: list[str]) -> list[set[int]]:
-        shingled = key_runs(keys)  # once: for the wanted hashes and for the holders
-        wanted = arrays.unique(shingled[0])
-        found = engine.map(part_postings, [(p.path, p.first) for p in parts], "phrase holders", engine.share(wanted))
-        hashes = np.concatenate([h for h, _ in found]) if found else np.zeros(0, np.uint64)
-        owners = np.concatenate([o for _, o in found]) if found else np.zeros(0, np.int64)
-        return holders_from_postings(hashes, owners)(keys, shingled)
+        index, kept = phrase_index(keys, families_of, rule.min_speeches + 1)
+        found = engine.map(part_holders, [(p.path, p.first) for p in parts], "phrase holders", engine.share(index))
+        holders: list[set[int]] = [set() for _ in keys]
+        for k, s in zip(np.concatenate([k for k, _ in found]).tolist() if found else [],
+                        np.concatenate([s for _, s in found]).tolist() if found else []):
+            holders[kept[k]].add(s)
+        return holders
 
     def same(keys: list[str], rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
         if not len(rows):
@@ -1518,7 +1652,10 @@ def run(tasks: list[tuple], engine, work: str, rule: boilerplate.Rule | None = N
         _key_file.cache_clear()  # (when this process ran the check itself)
         return np.concatenate(done)
 
-    book = book_from_candidates(sentences, runs, family.tolist(), rule.min_speeches + 1, holders_of_keys, same)
+    def texts_of(requests: list[tuple]) -> list[tuple]:
+        return engine.map(part_texts, requests, "phrasebook texts")
+
+    book = book_from_candidates(cands, family, rule.min_speeches + 1, holders_of_keys, same, texts_of)
     return Corpus(reports, pair_list, book, rule, full)
 
 

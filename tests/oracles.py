@@ -134,3 +134,16 @@ def gram_candidates_loop(texts_a: list[str], texts_b: list[str]) -> set[tuple[in
             idx = idx[np.argpartition(-counts, align.TOP_CANDIDATES)[: align.TOP_CANDIDATES]]
         out.update((r, int(c)) for c in idx)
     return out
+
+
+def holders_loop(sets: list, keys: list[str]) -> list[set[int]]:
+    """Per key, the speeches whose fingerprint set (``sets``) holds every
+    shingle of it (a key without shingles: none)."""
+    from compare.fingerprint import key_runs
+
+    held = [set(np.asarray(s).tolist()) for s in sets]
+    out = []
+    for key in keys:
+        runs = set(key_runs([key])[0].tolist())
+        out.append({s for s, hs in enumerate(held) if runs and runs <= hs})
+    return out
