@@ -88,18 +88,32 @@ def from_keys(speech: Speech, units: list[Unit], keys: list[str]) -> Fingerprint
 def key_runs(keys: list[str], k: int = SHINGLE) -> tuple[np.ndarray, np.ndarray]:
     """``shingles(key, k)`` of every key laid end to end, and the offsets of each
     key's runs in that array (key ``i``: ``offsets[i]:offsets[i + 1]``).
-    One rolling hash over all keys joined, then each key keeps the windows
-    inside it: the same values as ``shingles(k)``, without a numpy call per
-    key (the cost when a corpus has tens of thousands of them)."""
-    lengths = np.array([len(k) for k in keys], dtype=np.int64)
-    whole = shingles("".join(keys), k) if lengths.sum() >= max(k, MIN_KEY) else np.zeros(0, dtype=np.uint64)
-    runs, pos = [], 0
-    for key, n in zip(keys, lengths.tolist()):
-        runs.append(whole[pos : pos + n - k + 1] if n >= max(k, MIN_KEY) else shingles(key, k))
-        pos += n
+    One rolling hash over each block of keys joined, then each key keeps
+    the windows inside it: the same values as ``shingles(k)``, without a
+    numpy call per key (the cost when a corpus has tens of thousands of
+    them). Blocks of about KEY_BLOCK characters: the hash's temporaries take
+    some 60 bytes a character (67 M characters of sentence keys at 30,000
+    speeches would need 4 GB at once)."""
+    runs, at = [], 0
+    while at < len(keys):
+        stop, size = at, 0
+        while stop < len(keys) and (stop == at or size + len(keys[stop]) <= KEY_BLOCK):
+            size += len(keys[stop])
+            stop += 1
+        block = keys[at:stop]
+        whole = shingles("".join(block), k) if size >= max(k, MIN_KEY) else np.zeros(0, dtype=np.uint64)
+        pos = 0
+        for key in block:
+            n = len(key)
+            runs.append(whole[pos : pos + n - k + 1] if n >= max(k, MIN_KEY) else shingles(key, k))
+            pos += n
+        at = stop
     run_counts = [len(r) for r in runs]
     all_runs = np.concatenate(runs) if runs else np.zeros(0, dtype=np.uint64)
     return all_runs, np.concatenate(([0], np.cumsum(run_counts, dtype=np.int64)))
+
+
+KEY_BLOCK = 1 << 20  # characters hashed at once by key_runs (~60 MB of temporaries)
 
 
 def unit_runs(mask: np.ndarray, offsets: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

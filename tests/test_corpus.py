@@ -615,3 +615,19 @@ def test_same_wordings_on_index_pairs_is_the_pairwise_check(keys, data):
         other = [k[::-1] for k in keys]
         corpus._KeyFile.write(path, other)
         assert corpus.same_sentences((path, rows, cols)).tolist() == [corpus._same_sentence(other[j], other[i]) for j, i in pairs]
+
+
+@settings(max_examples=150)
+@given(st.lists(st.text("改革开放发展稳定XX12", max_size=14), max_size=12), st.integers(1, 40), st.sampled_from([3, 8]))
+def test_key_runs_are_each_keys_shingles_whatever_the_block(keys, block, k):
+    """key_runs hashes blocks of keys joined: the same runs as shingles()
+    of each key, for any block size (one key per block, all in one)."""
+    from unittest import mock
+
+    from compare import fingerprint
+
+    with mock.patch.object(fingerprint, "KEY_BLOCK", block):
+        runs, offsets = fingerprint.key_runs(keys, k)
+    assert len(offsets) == len(keys) + 1
+    for i, key in enumerate(keys):
+        assert runs[offsets[i] : offsets[i + 1]].tolist() == fingerprint.shingles(key, k).tolist()
