@@ -229,12 +229,15 @@ def _write_stdout(content: str | bytes) -> None:
         click.echo(content, nl=False, color=True)  # styles are in only when --color asked for them
 
 
-def write_atomic(path: str | os.PathLike, content: str | bytes, inputs: Inputs | Iterable[str] = ()) -> Path | None:
-    """Write ``content`` to ``path`` via a temporary file in the same folder
-    and a rename, so a reader never sees half a file; refuse anything
-    ``check_output`` refuses. ``-`` writes to stdout (returns None)."""
+def write_atomic(path: str | os.PathLike, content: str | bytes | Iterable[str], inputs: Inputs | Iterable[str] = ()) -> Path | None:
+    """Write ``content`` (text, bytes, or text in pieces) to ``path`` via a
+    temporary file in the same folder and a rename, so a reader never sees
+    half a file; refuse anything ``check_output`` refuses. ``-`` writes to
+    stdout (returns None)."""
+    pieces = [content] if isinstance(content, (str, bytes)) else content
     if os.fspath(path) == STDOUT:
-        _write_stdout(content)
+        for piece in pieces:
+            _write_stdout(piece)
         return None
     inputs = _inputs(inputs)
     target = check_output(path, inputs)
@@ -246,7 +249,8 @@ def write_atomic(path: str | os.PathLike, content: str | bytes, inputs: Inputs |
     _register(tmp)
     try:
         with os.fdopen(fd, "wb") as f:
-            f.write(content if isinstance(content, bytes) else content.encode("utf-8"))
+            for piece in pieces:
+                f.write(piece if isinstance(piece, bytes) else piece.encode("utf-8"))
         os.chmod(tmp, mode)
         check_output(target, inputs)  # once more just before the rename: the name may have changed meanwhile
         os.replace(tmp, target)

@@ -49,6 +49,23 @@ def dumps(obj) -> str:
     return json.dumps(to_jsonable(obj), ensure_ascii=False, indent=2)
 
 
+JSON_CHUNK = 1 << 16  # encoder pieces per chunk written (a few hundred KB of text)
+
+
+def dump_chunks(obj) -> Iterator[str]:
+    """``dumps(obj)`` in pieces, as the encoder makes them: a file is
+    written while it is encoded, never held whole (a 30,000-speech report's
+    JSON is some 300 MB of text, twice that as bytes)."""
+    pieces: list[str] = []
+    for piece in json.JSONEncoder(ensure_ascii=False, indent=2).iterencode(to_jsonable(obj)):
+        pieces.append(piece)
+        if len(pieces) >= JSON_CHUNK:
+            yield "".join(pieces)
+            pieces = []
+    if pieces:
+        yield "".join(pieces)
+
+
 # ---------------------------------------------------------------- terminal
 
 

@@ -168,6 +168,21 @@ def test_every_registered_format_renders(every_view):
     assert seen == {(t, f) for t, fs in formats.registry().items() for f in fs}
 
 
+def test_every_view_in_pieces_is_the_same_text(every_view, monkeypatch):
+    """A file is written from render_chunks: JSON in pieces as it is
+    encoded (a few encoder pieces each here), the other formats whole;
+    joined they are render's text."""
+    from compare import render
+
+    monkeypatch.setattr(render, "JSON_CHUNK", 3)
+    for view in every_view:
+        for fmt in formats.formats_for(type(view)):
+            pieces = list(formats.render_chunks(view, fmt))
+            assert "".join(pieces) == formats.render(view, fmt), (type(view).__name__, fmt)
+            if fmt == "json":
+                assert len(pieces) > 2
+
+
 def test_views_do_the_computing(every_view):
     summary, report = every_view[2], every_view[5]
     assert "sentences" not in summary.against[0] and summary.against[0]["corpus_size"] == 1

@@ -296,3 +296,18 @@ def test_unwritable_jieba_cache_is_one_note(tmp_path):
     assert result.returncode == 0, result.stderr
     assert "Traceback" not in result.stderr
     assert len(result.stderr.splitlines()) <= 1 and "寇全安" in result.stdout
+
+
+def test_write_atomic_writes_text_in_pieces_and_nothing_when_they_fail(tmp_path):
+    target = tmp_path / "out.json"
+    output.write_atomic(target, iter(["一", b"\xe4\xba\x8c", "三\n"]))
+    assert target.read_text(encoding="utf-8") == "一二三\n"
+
+    def failing():
+        yield "半"
+        raise RuntimeError("stopped while encoding")
+
+    with pytest.raises(RuntimeError):
+        output.write_atomic(target, failing())
+    assert target.read_text(encoding="utf-8") == "一二三\n"  # the old file whole, no temporary left
+    assert [p.name for p in tmp_path.iterdir()] == ["out.json"]

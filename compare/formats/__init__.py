@@ -12,7 +12,7 @@ from __future__ import annotations
 import functools
 import os
 from dataclasses import dataclass
-from typing import Callable
+from typing import Callable, Iterator
 
 from ..model import SpeechdiffError
 
@@ -40,10 +40,26 @@ class Options:
 Renderer = Callable[[object, Options], str]
 
 
-def _json(data_of) -> Renderer:
-    from ..render import dumps
+class _Json:
+    """The json renderer of a view type (``data_of(view)``: its data), which
+    can also give the text in pieces (``chunks``) for a file."""
 
-    return lambda view, options: dumps(data_of(view)) + "\n"
+    def __init__(self, data_of):
+        self.data_of = data_of
+
+    def __call__(self, view, options: "Options") -> str:
+        from ..render import dumps
+
+        return dumps(self.data_of(view)) + "\n"
+
+    def chunks(self, view, options: "Options") -> Iterator[str]:
+        from ..render import dump_chunks
+
+        yield from dump_chunks(self.data_of(view))
+        yield "\n"
+
+
+_json = _Json
 
 
 @functools.cache
@@ -145,6 +161,16 @@ def render(view, fmt: str, options: Options = Options()) -> str:
     return text if text.endswith("\n") else text + "\n"
 
 
+def render_chunks(view, fmt: str, options: Options = Options()) -> Iterator[str]:
+    """``render`` in pieces that join to the same text: JSON as it is
+    encoded, the other formats in one piece."""
+    check_format(type(view), fmt)
+    renderer = registry()[type(view)][fmt]
+    if isinstance(renderer, _Json):
+        return renderer.chunks(view, options)
+    return iter([render(view, fmt, options)])
+
+
 # ---------------------------------------------------------------- writing
 
 DIFF_NAME = r"\d{3,}-\d{3,}\.html"  # the pairwise diff pages a report writes, and nothing else
@@ -175,7 +201,7 @@ def write(view, fmt: str, output: str | os.PathLike | None, inputs=(), options: 
         view = view.with_links({})
         write_atomic("-", render(view, fmt, options))
         return ["note: the report page only; its pairwise diffs are written with -o FILE.html"] if view.pairs else []
-    path = write_atomic("-" if to_stdout else output, render(view, fmt, options), inputs)
+    path = write_atomic("-" if to_stdout else output, render_chunks(view, fmt, options), inputs)
     return [] if path is None else [f"wrote {path}"]
 
 
