@@ -15,6 +15,7 @@ from __future__ import annotations
 import functools
 import math
 from collections import Counter, defaultdict
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
@@ -64,6 +65,49 @@ class Pair:
         harmonic mean needs both sides to share much."""
         total = self.shared_a + self.shared_b
         return 2 * self.shared_a * self.shared_b / total if total else 0.0
+
+
+class Pairs(Sequence):
+    """The measured pairs of a corpus run as arrays, sorted by (a, b): a
+    ``Pair`` is made when one is read. (2.6 M pairs at 30,000 speeches took
+    ~1 GB as Pair objects and the dict that gathered them.)"""
+
+    def __init__(self, a: np.ndarray, b: np.ndarray, both: np.ndarray, size_a: np.ndarray, size_b: np.ndarray):
+        self.a, self.b, self.both, self.size_a, self.size_b = a, b, both, size_a, size_b
+
+    def __len__(self) -> int:
+        return len(self.a)
+
+    def __getitem__(self, i):
+        if isinstance(i, slice):
+            return [self[j] for j in range(*i.indices(len(self)))]
+        return _pair(int(self.a[i]), int(self.b[i]), int(self.size_a[i]), int(self.size_b[i]), int(self.both[i]))
+
+    def __iter__(self):
+        columns = (self.a.tolist(), self.b.tolist(), self.size_a.tolist(), self.size_b.tolist(), self.both.tolist())
+        return (_pair(*row) for row in zip(*columns))
+
+    def jaccard(self) -> np.ndarray:
+        """Each pair's ``Pair.jaccard``, the same doubles."""
+        union = self.size_a + self.size_b - self.both
+        return np.divide(self.both, union, out=np.zeros(len(self)), where=union > 0)
+
+    def ranked(self) -> Iterator[Pair]:
+        """The pairs by (-shared, a, b), as ``ranked_pairs``: the order from
+        the arrays (``Pair.shared``'s doubles, computed the same way)."""
+        sa = np.divide(self.both, self.size_a, out=np.zeros(len(self)), where=self.size_a > 0)
+        sb = np.divide(self.both, self.size_b, out=np.zeros(len(self)), where=self.size_b > 0)
+        total = sa + sb
+        shared = np.divide(2 * sa * sb, total, out=np.zeros(len(self)), where=total > 0)
+        for i in np.lexsort((self.b, self.a, -shared)).tolist():
+            yield self[i]
+
+
+def ranked_pairs(pairs) -> Iterator[Pair]:
+    """Pairs by how related (``Pair.shared``, highest first), then (a, b)."""
+    if isinstance(pairs, Pairs):
+        return pairs.ranked()
+    return iter(sorted(pairs, key=lambda p: (-p.shared, p.a, p.b)))
 
 
 def no_progress(items, description: str):
@@ -236,8 +280,11 @@ def similar_pairs(prints: list[Fingerprint], exact_limit: int = EXACT_PAIRS_LIMI
     return [_pair(a, b, len(sets[a]), len(sets[b]), both) for (a, b), both in sorted(shared.items()) if both]
 
 
-def families(n: int, pairs: list[Pair], threshold: float = NEAR_DUPLICATE) -> list[int]:
+def families(n: int, pairs: list[Pair] | Pairs, threshold: float = NEAR_DUPLICATE) -> list[int]:
     """Family id of each speech: near-duplicates (copies of one speech) share one."""
+    if isinstance(pairs, Pairs):
+        close = pairs.jaccard() >= threshold
+        return component_labels(n, pairs.a[close], pairs.b[close])
     return components(n, [(p.a, p.b) for p in pairs if p.jaccard >= threshold])
 
 
@@ -947,22 +994,37 @@ def bucket_candidates(task) -> np.ndarray:
 
 def block_overlaps(task) -> np.ndarray:
     """Stage ``overlaps``: shared fingerprints of each pair (a, b) whose
-    speeches are in partitions ``pa`` and ``pb``: each partner's sorted set
-    looked up in a's set."""
+    speeches are in partitions ``pa`` and ``pb``.
+
+    A speech's hashes are uniform 64-bit values, so their top OVERLAP_BITS
+    bits address a table of flags: a's hashes raise theirs, and a partner's
+    hashes whose flag is up are the only ones that can be a's (a set of
+    3,000 raises 0.07% of 4 M flags, so about two more per partner); those
+    few are then looked up in a's sorted set. The result is the exact
+    count (flags left up would only cost time). Sets are sorted, so both
+    passes walk the table in order: 4-5x faster than looking every hash up
+    (~15 us a pair against ~70 us; 2.6 M pairs at 30,000 speeches)."""
     path_a, first_a, path_b, first_b, pairs = task
     sets_a = _sets(path_a)
     sets_b = sets_a if path_b == path_a else _sets(path_b)
+    shift = np.uint64(64 - OVERLAP_BITS)
+    flags = np.zeros(1 << OVERLAP_BITS, dtype=bool)
     a_all, b_all = pairs >> 32, pairs & 0xFFFFFFFF
+    slots = {b: (sets_b[b - first_b] >> shift).astype(np.intp) for b in set(b_all.tolist())}  # each partner's, once
     out = np.zeros(len(pairs), dtype=np.int64)
     starts = np.concatenate(([0], np.flatnonzero(a_all[1:] != a_all[:-1]) + 1, [len(pairs)]))
-    # one searchsorted per pair: a partner's set is sorted, so its probes
-    # walk a's set in order (2-3x faster than probing all partners' sets
-    # end to end, whose order jumps back at every partner)
     for lo, hi in zip(starts[:-1].tolist(), starts[1:].tolist()):
         mine = sets_a[int(a_all[lo]) - first_a]
+        at = (mine >> shift).astype(np.intp)
+        flags[at] = True
         for n, b in enumerate(b_all[lo:hi].tolist(), start=lo):
-            out[n] = np.count_nonzero(_isin_sorted(sets_b[b - first_b], mine))
+            maybe = sets_b[b - first_b][flags[slots[b]]]
+            out[n] = np.count_nonzero(_isin_sorted(maybe, mine))
+        flags[at] = False
     return out
+
+
+OVERLAP_BITS = 22  # flags of block_overlaps' table: 4 MB, a few cache-friendly passes per pair
 
 
 # ----- stage: how many families hold each shingle
@@ -1583,12 +1645,12 @@ def run(tasks: list[tuple], engine, work: str, rule: boilerplate.Rule | None = N
         blocks.append((pa.path, pa.first, pb.path, pb.first, pairs[sel]))
     overlaps = engine.map(block_overlaps, blocks, "pair overlaps")
     sizes = np.concatenate([p.set_sizes for p in parts]) if parts else np.zeros(0, np.int64)
-    shared = {}
-    for (_, _, _, _, block_pairs), both in zip(blocks, overlaps):
-        for pair, c in zip(block_pairs.tolist(), both.tolist()):
-            if c:
-                shared[pair >> 32, pair & 0xFFFFFFFF] = c
-    pair_list = [_pair(a, b, int(sizes[a]), int(sizes[b]), c) for (a, b), c in sorted(shared.items())]
+    measured = np.concatenate([block[4] for block in blocks]) if blocks else np.zeros(0, np.int64)
+    both = np.concatenate(overlaps) if blocks else np.zeros(0, np.int64)
+    order = np.argsort(measured[both > 0])  # the pairs sharing something, by (a, b)
+    measured, both = measured[both > 0][order], both[both > 0][order]
+    a, b = measured >> 32, measured & 0xFFFFFFFF
+    pair_list = Pairs(a, b, both, sizes[a], sizes[b])
 
     # families, and how many of them hold each shingle
     family = np.array(families(count, pair_list), dtype=np.int64)

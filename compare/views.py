@@ -16,6 +16,7 @@ methods below, so the library gives the same results without the CLI.
 from __future__ import annotations
 
 import dataclasses
+import itertools
 from dataclasses import dataclass, field
 from typing import Callable, Iterator
 
@@ -236,8 +237,8 @@ def choose_pairs(c, diffs: str = "auto", max_diffs: int = 100) -> list[tuple[int
     if diffs == "all":
         return [(a, b) for a in range(len(c.speeches)) for b in range(a + 1, len(c.speeches))]
     if diffs == "related":
-        related = sorted((p for p in c.pairs if p.shared >= corpus.RELATED), key=lambda p: (-p.shared, p.a, p.b))[:max_diffs]
-        return [(p.a, p.b) for p in related]
+        related = itertools.takewhile(lambda p: p.shared >= corpus.RELATED, corpus.ranked_pairs(c.pairs))
+        return [(p.a, p.b) for p in itertools.islice(related, max_diffs)]
     if diffs == "none":
         return []
     raise ValueError(f"diffs must be one of {DIFF_CHOICES}, not {diffs!r}")
@@ -282,7 +283,7 @@ def report_data(c, links: dict[tuple[int, int], str] | None = None, phrases: int
     pairs = [
         {"a": p.a + 1, "b": p.b + 1, "jaccard": round(p.jaccard, 4), "shared_a": round(p.shared_a, 4),
          "shared_b": round(p.shared_b, 4), "diff": links.get((p.a, p.b))}
-        for p in sorted(c.pairs, key=lambda p: (-p.shared, p.a, p.b))
+        for p in corpus.ranked_pairs(c.pairs)
     ]
     book = c.phrasebook if phrases is None else c.phrasebook[:phrases]
     return {

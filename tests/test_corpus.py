@@ -631,3 +631,55 @@ def test_key_runs_are_each_keys_shingles_whatever_the_block(keys, block, k):
     assert len(offsets) == len(keys) + 1
     for i, key in enumerate(keys):
         assert runs[offsets[i] : offsets[i + 1]].tolist() == fingerprint.shingles(key, k).tolist()
+
+
+@settings(max_examples=150)
+@given(st.lists(st.sets(st.integers(0, 2**64 - 1) | st.integers(0, 40).map(lambda x: x << 58 | x)), min_size=2, max_size=8),
+       st.sampled_from([1, 3, 22]), st.data())
+def test_pair_overlaps_are_the_exact_counts_of_shared_hashes(sets, bits, data):
+    """block_overlaps' table of flags only narrows the lookups: the counts
+    are the sets' exact intersections, with a table so small that every
+    hash collides (1 bit) or none does (22)."""
+    from unittest import mock
+
+    arrays_ = [np.array(sorted(s), dtype=np.uint64) for s in sets]
+    split = data.draw(st.integers(1, len(sets) - 1))
+    parts = {"pa": arrays_[:split], "pb": arrays_[split:]}
+    pairs = sorted({(a, b) for a in range(len(sets)) for b in range(a + 1, len(sets))})
+    which = data.draw(st.sampled_from(["same", "across"]))
+    if which == "same":
+        chosen = [(a, b) for a, b in pairs if b < split] or [(0, 0)]
+        task = ("pa", 0, "pa", 0, np.array([a << 32 | b for a, b in chosen], dtype=np.int64))
+    else:
+        chosen = [(a, b) for a, b in pairs if a < split <= b]
+        task = ("pa", 0, "pb", split, np.array([a << 32 | b for a, b in chosen], dtype=np.int64))
+    with mock.patch.object(corpus, "_sets", parts.__getitem__), mock.patch.object(corpus, "OVERLAP_BITS", bits):
+        got = corpus.block_overlaps(task).tolist()
+    assert got == [len(sets[a] & sets[b]) for a, b in chosen]
+
+
+@settings(max_examples=150)
+@given(st.lists(st.tuples(st.integers(0, 9), st.integers(0, 9), st.integers(0, 60), st.integers(0, 60), st.integers(0, 60)),
+                max_size=30))
+def test_pairs_as_arrays_read_as_the_pair_objects(rows):
+    """corpus.Pairs (a run's pairs as arrays) gives the Pair objects the
+    library path makes, ranks them as sorting those objects does (ties on
+    shared broken by a, b) and makes the same families."""
+    rows = sorted({(a, b): (a, b, both, sa, sb) for a, b, both, sa, sb in rows if a < b}.values())
+    cols = [np.array(c, dtype=np.int64) for c in zip(*rows)] if rows else [np.zeros(0, np.int64)] * 5
+    a, b, both, sa, sb = cols
+    pairs = corpus.Pairs(a, b, np.minimum(both, np.minimum(sa, sb)), sa, sb)
+    objects = [corpus._pair(x, y, s, t, min(c, s, t)) for x, y, c, s, t in rows]
+    assert list(pairs) == objects and pairs[:] == objects and len(pairs) == len(objects)
+    assert [pairs[i] for i in range(len(pairs))] == objects
+    assert pairs.jaccard().tolist() == [p.jaccard for p in objects]
+    assert list(corpus.ranked_pairs(pairs)) == list(corpus.ranked_pairs(objects)) \
+        == sorted(objects, key=lambda p: (-p.shared, p.a, p.b))
+    for threshold in (0.3, 0.8):
+        assert corpus.families(10, pairs, threshold) == corpus.families(10, objects, threshold)
+
+
+def test_pairs_ranked_on_a_tie_by_the_first_speech_then_the_second():
+    one = np.ones(3, dtype=np.int64)
+    pairs = corpus.Pairs(np.array([0, 1, 1]), np.array([5, 2, 3]), one, 2 * one, 2 * one)
+    assert [(p.a, p.b) for p in corpus.ranked_pairs(pairs)] == [(0, 5), (1, 2), (1, 3)]
