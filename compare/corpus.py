@@ -26,7 +26,7 @@ from scipy.sparse.csgraph import connected_components
 from . import analyze, arrays, boilerplate
 from .align import MIN_SHARED_CLAUSE, Unit, normalized_similarity
 from .model import Speech
-from .fingerprint import MIN_KEY, SHINGLE, Fingerprint, covered_chars, fingerprint, from_keys, key_runs, lookup, shingles, unit_runs  # noqa: F401 (re-exported)
+from .fingerprint import KEY_BLOCK, MIN_KEY, SHINGLE, Fingerprint, covered_chars, fingerprint, from_keys, key_runs, lookup, shingles, unit_runs  # noqa: F401 (re-exported)
 from .textkey import NUMBER, KeySpans, Normalized, key, normalize  # noqa: F401 (key re-exported)
 
 NEAR_DUPLICATE = 0.8  # Jaccard of two speeches' fingerprints: copies of one speech
@@ -168,11 +168,35 @@ def lsh_pairs(hash_sets, threshold: float, cap: int | None = None) -> np.ndarray
     """``lsh_candidates`` as one sorted array of ``j << 32 | i`` (no tuple
     per pair: the phrasebook's wordings have millions)."""
     sets = [np.asarray(s, dtype=np.uint64) for s in hash_sets]
-    n = len(sets)
-    if n < 2:
+    if len(sets) < 2:
         return np.zeros(0, dtype=np.int64)
     bands, rows, a, b = _lsh_layout(threshold)
-    signature = _sketches(sets, a, b)
+    return _band_pairs(_sketches(sets, a[: bands * rows], b[: bands * rows]), bands, rows, cap)
+
+
+def key_lsh_pairs(keys: list[str], k: int, threshold: float, cap: int | None = None) -> np.ndarray:
+    """``lsh_pairs`` of the keys' ``key_runs(keys, k)``, their sketches made
+    block by block (the runs of every key at once were 540 MB for the
+    876,000 sentence keys of 30,000 speeches; the sketches are 56 values a
+    key)."""
+    if len(keys) < 2:
+        return np.zeros(0, dtype=np.int64)
+    bands, rows, a, b = _lsh_layout(threshold)
+    a, b = a[: bands * rows], b[: bands * rows]  # the columns the bands use
+    signature, at = [], 0
+    while at < len(keys):
+        stop, size = at, 0
+        while stop < len(keys) and (stop == at or size + len(keys[stop]) <= KEY_BLOCK):
+            size += len(keys[stop])
+            stop += 1
+        runs, offsets = key_runs(keys[at:stop], k)
+        signature.append(_sketches(np.split(runs, offsets[1:-1]), a, b))
+        at = stop
+    return _band_pairs(np.concatenate(signature), bands, rows, cap)
+
+
+def _band_pairs(signature: np.ndarray, bands: int, rows: int, cap: int | None) -> np.ndarray:
+    """The pairs whose sketches are equal on some band (see ``lsh_candidates``)."""
     found = []
     for band in range(bands):
         values = signature[:, band * rows : (band + 1) * rows]
@@ -1421,9 +1445,7 @@ def book_from_candidates(cands: list[Candidates], family: list[int], min_familie
     del ids
     pending: list[tuple[str, np.ndarray, int]] = []  # (kind, candidate rows, the phrase key's index for a phrase)
     if len(keys):
-        grams, bounds = key_runs(keys, 3)
-        candidates = lsh_pairs(np.split(grams, bounds[1:-1]), threshold=0.5, cap=WORDING_CAP)
-        del grams, bounds
+        candidates = key_lsh_pairs(keys, 3, threshold=0.5, cap=WORDING_CAP)
         rows, cols = candidates >> 32, candidates & 0xFFFFFFFF
         yes = np.asarray(same(keys, rows, cols), dtype=bool)
         label = np.asarray(component_labels(len(keys), rows[yes], cols[yes]), dtype=np.int64)[kid]

@@ -683,3 +683,18 @@ def test_pairs_ranked_on_a_tie_by_the_first_speech_then_the_second():
     one = np.ones(3, dtype=np.int64)
     pairs = corpus.Pairs(np.array([0, 1, 1]), np.array([5, 2, 3]), one, 2 * one, 2 * one)
     assert [(p.a, p.b) for p in corpus.ranked_pairs(pairs)] == [(0, 5), (1, 2), (1, 3)]
+
+
+@settings(max_examples=100)
+@given(st.lists(st.text("改革开放发展稳定", max_size=12), max_size=25), st.integers(1, 60), st.sampled_from([None, 2]))
+def test_key_pairs_are_the_pairs_of_the_keys_runs_whatever_the_block(keys, block, cap):
+    """key_lsh_pairs sketches the keys block by block: the same pairs as
+    lsh_pairs over all their runs at once."""
+    from unittest import mock
+
+    from compare import fingerprint
+
+    runs, offsets = fingerprint.key_runs(keys, 3)
+    whole = corpus.lsh_pairs(np.split(runs, offsets[1:-1]) if keys else [], 0.5, cap)
+    with mock.patch.object(corpus, "KEY_BLOCK", block):
+        assert corpus.key_lsh_pairs(keys, 3, 0.5, cap).tolist() == whole.tolist()
