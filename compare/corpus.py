@@ -15,7 +15,7 @@ from __future__ import annotations
 import functools
 import math
 from collections import Counter, defaultdict
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
@@ -92,22 +92,22 @@ class Pairs(Sequence):
         union = self.size_a + self.size_b - self.both
         return np.divide(self.both, union, out=np.zeros(len(self)), where=union > 0)
 
-    def ranked(self) -> Iterator[Pair]:
+    def ranked(self) -> "Pairs":
         """The pairs by (-shared, a, b), as ``ranked_pairs``: the order from
         the arrays (``Pair.shared``'s doubles, computed the same way)."""
         sa = np.divide(self.both, self.size_a, out=np.zeros(len(self)), where=self.size_a > 0)
         sb = np.divide(self.both, self.size_b, out=np.zeros(len(self)), where=self.size_b > 0)
         total = sa + sb
         shared = np.divide(2 * sa * sb, total, out=np.zeros(len(self)), where=total > 0)
-        for i in np.lexsort((self.b, self.a, -shared)).tolist():
-            yield self[i]
+        order = np.lexsort((self.b, self.a, -shared))
+        return Pairs(self.a[order], self.b[order], self.both[order], self.size_a[order], self.size_b[order])
 
 
-def ranked_pairs(pairs) -> Iterator[Pair]:
+def ranked_pairs(pairs) -> Sequence[Pair]:
     """Pairs by how related (``Pair.shared``, highest first), then (a, b)."""
     if isinstance(pairs, Pairs):
         return pairs.ranked()
-    return iter(sorted(pairs, key=lambda p: (-p.shared, p.a, p.b)))
+    return sorted(pairs, key=lambda p: (-p.shared, p.a, p.b))
 
 
 def no_progress(items, description: str):

@@ -12,6 +12,7 @@ import functools
 import json
 import re
 from collections import defaultdict
+from collections.abc import Sequence
 from typing import Iterator
 
 from markupsafe import Markup, escape
@@ -35,7 +36,11 @@ def to_jsonable(obj):
     if isinstance(obj, (list, tuple)):
         return [to_jsonable(x) for x in obj]
     if isinstance(obj, dict):
+        if all(isinstance(v, _SCALARS) for v in obj.values()):
+            return obj  # as it is (2.6 M pair rows would be copied for nothing)
         return {k: to_jsonable(v) for k, v in obj.items()}
+    if isinstance(obj, Sequence) and not isinstance(obj, (str, bytes)):  # views.Rows
+        return [to_jsonable(x) for x in obj]
     kind = type(obj)
     names = _FIELD_NAMES.get(kind)
     if names is None:
@@ -55,15 +60,47 @@ JSON_CHUNK = 1 << 16  # encoder pieces per chunk written (a few hundred KB of te
 def dump_chunks(obj) -> Iterator[str]:
     """``dumps(obj)`` in pieces, as the encoder makes them: a file is
     written while it is encoded, never held whole (a 30,000-speech report's
-    JSON is some 300 MB of text, twice that as bytes)."""
+    JSON is some 300 MB of text, twice that as bytes). The ``views.Rows``
+    values of a top-level dict are encoded row by row as they are made."""
     pieces: list[str] = []
-    for piece in json.JSONEncoder(ensure_ascii=False, indent=2).iterencode(to_jsonable(obj)):
+    for piece in _stream(obj, json.JSONEncoder(ensure_ascii=False, indent=2)):
         pieces.append(piece)
         if len(pieces) >= JSON_CHUNK:
             yield "".join(pieces)
             pieces = []
     if pieces:
         yield "".join(pieces)
+
+
+def _stream(obj, encoder: json.JSONEncoder) -> Iterator[str]:
+    """The encoder's text of ``obj``. A top-level dict holding Rows is laid
+    out here as the encoder lays out a dict at indent 2 ("{", each item on
+    a new line two spaces in, "key: value", items joined by ",", "}" on its
+    own line; a list the same one level deeper, "[]" when empty), each other
+    value encoded alone and indented to its level (a newline only ever
+    stands between tokens: inside strings the encoder writes \\n)."""
+    from .views import Rows
+
+    if not (isinstance(obj, dict) and any(isinstance(v, Rows) for v in obj.values())):
+        yield from encoder.iterencode(to_jsonable(obj))
+        return
+
+    def alone(value, newline: str) -> str:
+        return "".join(encoder.iterencode(to_jsonable(value))).replace("\n", newline)
+
+    yield "{"
+    for n, (name, value) in enumerate(obj.items()):
+        yield ("," if n else "") + "\n  " + encoder.encode(name) + ": "
+        if not isinstance(value, Rows):
+            yield alone(value, "\n  ")
+        elif not len(value):
+            yield "[]"
+        else:
+            yield "["
+            for m, row in enumerate(value):
+                yield ("," if m else "") + "\n    " + alone(row, "\n    ")
+            yield "\n  ]"
+    yield "\n}"
 
 
 # ---------------------------------------------------------------- terminal

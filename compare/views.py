@@ -18,6 +18,7 @@ from __future__ import annotations
 import dataclasses
 import itertools
 from dataclasses import dataclass, field
+from collections.abc import Sequence
 from typing import Callable, Iterator
 
 from .model import Section, Speech
@@ -252,6 +253,36 @@ def _short_label(speech, width: int = 18) -> str:
     return source if len(source) <= width else "…" + source[-(width - 1):]
 
 
+class Rows(Sequence):
+    """Rows of view data made as they are read: ``fn`` of each item of
+    ``source``. A report's pairs are 2.6 M rows at 30,000 speeches (~1 GB
+    as dicts at once); the JSON writer streams them (render.dump_chunks),
+    a page takes the first few. Reads as a list: len, index, slice,
+    iteration, equality."""
+
+    def __init__(self, source: Sequence, fn):
+        self.source, self.fn = source, fn
+
+    def __len__(self) -> int:
+        return len(self.source)
+
+    def __getitem__(self, i):
+        if isinstance(i, slice):
+            return [self.fn(x) for x in self.source[i]]
+        return self.fn(self.source[i])
+
+    def __iter__(self):
+        return map(self.fn, self.source)
+
+    def __eq__(self, other) -> bool:
+        if isinstance(other, (Rows, list)):
+            return list(self) == list(other)
+        return NotImplemented
+
+    def __repr__(self) -> str:
+        return f"<Rows: {len(self)}>"
+
+
 def report_data(c, links: dict[tuple[int, int], str] | None = None, phrases: int | None = None,
                 series: list[dict] | None = None) -> dict:
     """Plain data for a corpus report (what JSON prints, what HTML shows).
@@ -280,11 +311,9 @@ def report_data(c, links: dict[tuple[int, int], str] | None = None, phrases: int
             "whats_new": _key_sentences(r.new),
             "distinctive_keywords": _keywords(r.distinctive),
         })
-    pairs = [
-        {"a": p.a + 1, "b": p.b + 1, "jaccard": round(p.jaccard, 4), "shared_a": round(p.shared_a, 4),
-         "shared_b": round(p.shared_b, 4), "diff": links.get((p.a, p.b))}
-        for p in corpus.ranked_pairs(c.pairs)
-    ]
+    pairs = Rows(corpus.ranked_pairs(c.pairs), lambda p: {
+        "a": p.a + 1, "b": p.b + 1, "jaccard": round(p.jaccard, 4), "shared_a": round(p.shared_a, 4),
+        "shared_b": round(p.shared_b, 4), "diff": links.get((p.a, p.b))})
     book = c.phrasebook if phrases is None else c.phrasebook[:phrases]
     return {
         "version": _version(),

@@ -12,6 +12,8 @@ from pathlib import Path
 from urllib.parse import unquote
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from compare import output
 from compare.model import SpeechdiffError
@@ -311,3 +313,21 @@ def test_write_atomic_writes_text_in_pieces_and_nothing_when_they_fail(tmp_path)
         output.write_atomic(target, failing())
     assert target.read_text(encoding="utf-8") == "一二三\n"  # the old file whole, no temporary left
     assert [p.name for p in tmp_path.iterdir()] == ["out.json"]
+
+
+_JSON = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False, allow_infinity=False) | st.text("甲乙\n\"\\ab"),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text("甲a\n", max_size=3), inner, max_size=3),
+    max_leaves=12)
+
+
+@settings(max_examples=200)
+@given(st.dictionaries(st.text("键k\n", max_size=3), _JSON | st.lists(_JSON, max_size=4).map(lambda xs: ("rows", xs)), max_size=5))
+def test_json_in_pieces_with_rows_is_the_encoders_text(data):
+    """render.dump_chunks lays out a dict holding views.Rows (made row by
+    row) itself: the same text as json.dumps(indent=2) of the lists."""
+    from compare import render, views
+
+    lazy = {k: views.Rows(v[1], lambda x: x) if isinstance(v, tuple) else v for k, v in data.items()}
+    plain = {k: v[1] if isinstance(v, tuple) else v for k, v in data.items()}
+    assert "".join(render.dump_chunks(lazy)) == render.dumps(plain) == render.dumps(lazy)
