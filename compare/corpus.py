@@ -26,7 +26,7 @@ from scipy.sparse.csgraph import connected_components
 from . import analyze, arrays, boilerplate
 from .align import MIN_SHARED_CLAUSE, Unit, normalized_similarity
 from .model import Speech
-from .fingerprint import KEY_BLOCK, MIN_KEY, SHINGLE, Fingerprint, covered_chars, fingerprint, from_keys, key_runs, lookup, shingles, unit_runs  # noqa: F401 (re-exported)
+from .fingerprint import KEY_BLOCK, MIN_KEY, SHINGLE, key_blocks, Fingerprint, covered_chars, fingerprint, from_keys, key_runs, lookup, shingles, unit_runs  # noqa: F401 (re-exported)
 from .textkey import NUMBER, KeySpans, Normalized, key, normalize  # noqa: F401 (key re-exported)
 
 NEAR_DUPLICATE = 0.8  # Jaccard of two speeches' fingerprints: copies of one speech
@@ -183,15 +183,10 @@ def key_lsh_pairs(keys: list[str], k: int, threshold: float, cap: int | None = N
         return np.zeros(0, dtype=np.int64)
     bands, rows, a, b = _lsh_layout(threshold)
     a, b = a[: bands * rows], b[: bands * rows]  # the columns the bands use
-    signature, at = [], 0
-    while at < len(keys):
-        stop, size = at, 0
-        while stop < len(keys) and (stop == at or size + len(keys[stop]) <= KEY_BLOCK):
-            size += len(keys[stop])
-            stop += 1
+    signature = []
+    for at, stop in key_blocks(keys, KEY_BLOCK):
         runs, offsets = key_runs(keys[at:stop], k)
         signature.append(_sketches(np.split(runs, offsets[1:-1]), a, b))
-        at = stop
     return _band_pairs(np.concatenate(signature), bands, rows, cap)
 
 
@@ -1329,12 +1324,7 @@ def phrase_index(keys: list[str], families_of, min_families: int) -> tuple[Phras
     the families holding each of the sorted distinct ``hashes`` (0 for one
     family or none: the family table keeps those held by two or more)."""
     kept_runs, kept_counts, pivots, kept = [], [], [], []
-    at = 0
-    while at < len(keys):  # blocks of keys of about PHRASE_BLOCK shingles
-        stop, size = at, 0
-        while stop < len(keys) and (stop == at or size + len(keys[stop]) <= PHRASE_BLOCK):
-            size += len(keys[stop])
-            stop += 1
+    for at, stop in key_blocks(keys, PHRASE_BLOCK):  # blocks of keys of about PHRASE_BLOCK shingles
         runs, offsets = key_runs(keys[at:stop])
         counts = np.diff(offsets)
         key_of = np.repeat(np.arange(stop - at), counts)
@@ -1352,7 +1342,6 @@ def phrase_index(keys: list[str], families_of, min_families: int) -> tuple[Phras
         rows = np.repeat(offsets[:-1][mine], counts[mine]) + _ranges(counts[mine])
         kept_runs.append(runs[rows])
         kept_counts.append(counts[mine])
-        at = stop
     cat = lambda parts, dtype: np.concatenate(parts) if parts else np.zeros(0, dtype)  # noqa: E731
     runs, counts, pivots, kept = cat(kept_runs, np.uint64), cat(kept_counts, np.int64), cat(pivots, np.uint64), cat(kept, np.int64)
     order = np.argsort(pivots, kind="stable")

@@ -94,26 +94,35 @@ def key_runs(keys: list[str], k: int = SHINGLE) -> tuple[np.ndarray, np.ndarray]
     them). Blocks of about KEY_BLOCK characters: the hash's temporaries take
     some 60 bytes a character (67 M characters of sentence keys at 30,000
     speeches would need 4 GB at once)."""
-    runs, at = [], 0
-    while at < len(keys):
-        stop, size = at, 0
-        while stop < len(keys) and (stop == at or size + len(keys[stop]) <= KEY_BLOCK):
-            size += len(keys[stop])
-            stop += 1
+    runs = []
+    for at, stop in key_blocks(keys, KEY_BLOCK):
         block = keys[at:stop]
+        size = sum(len(key) for key in block)
         whole = shingles("".join(block), k) if size >= max(k, MIN_KEY) else np.zeros(0, dtype=np.uint64)
         pos = 0
         for key in block:
             n = len(key)
             runs.append(whole[pos : pos + n - k + 1] if n >= max(k, MIN_KEY) else shingles(key, k))
             pos += n
-        at = stop
     run_counts = [len(r) for r in runs]
     all_runs = np.concatenate(runs) if runs else np.zeros(0, dtype=np.uint64)
     return all_runs, np.concatenate(([0], np.cumsum(run_counts, dtype=np.int64)))
 
 
 KEY_BLOCK = 1 << 20  # characters hashed at once by key_runs (~60 MB of temporaries)
+
+
+def key_blocks(keys: list[str], limit: int):
+    """(start, stop) of consecutive blocks of ``keys`` of at most ``limit``
+    characters each (a longer key is a block of its own), in order."""
+    at = 0
+    while at < len(keys):
+        stop, size = at, 0
+        while stop < len(keys) and (stop == at or size + len(keys[stop]) <= limit):
+            size += len(keys[stop])
+            stop += 1
+        yield at, stop
+        at = stop
 
 
 def unit_runs(mask: np.ndarray, offsets: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
