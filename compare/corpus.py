@@ -474,7 +474,7 @@ def distinctive_keywords(words: list[list[str]], family: list[int], n: int = 10)
 @dataclass
 class Corpus:
     speeches: list[SpeechReport]
-    pairs: list[Pair]
+    pairs: Sequence[Pair]  # a list (analyze_corpus), or Pairs (arrays, from run)
     phrasebook: list[Phrase]
     rule: boilerplate.Rule = field(default_factory=boilerplate.Rule)
     full: bool = True  # each speech's text, units and labels are kept (else only its figures and report lines)
@@ -683,7 +683,9 @@ def decode_record(blob: bytes) -> SpeechRecord:
 #   frequent    shingle document frequencies, grouped by hash bucket; a
 #               shingle in more than FREQUENT_SHARE of the speeches (at least
 #               FREQUENT_FLOOR) is the genre's boilerplate by definition and
-#               takes no part in finding candidate pairs
+#               takes no part in finding candidate pairs; each bucket's
+#               distinct shingles, sorted, number them
+#   numbers     per partition: each speech's shingles as those numbers
 #   bands       per partition: a one-permutation MinHash of each speech's
 #               other shingles, cut into LSH bands; grouped by band value
 #   candidates  per bucket: speeches sharing a band value
@@ -934,12 +936,48 @@ def _grouped_sum(hashes: np.ndarray, counts: np.ndarray) -> tuple[np.ndarray, np
     return h[starts], np.add.reduceat(c, starts)
 
 
-def bucket_frequent(task) -> np.ndarray:
-    """Stage ``frequent`` (reduce): the bucket's hashes held by more than ``cap`` speeches."""
-    paths, cap = task
+def bucket_frequent(task) -> tuple[np.ndarray, int]:
+    """Stage ``frequent`` (reduce): the bucket's hashes held by more than
+    ``cap`` speeches, and how many distinct hashes it has; those are written
+    sorted to ``out`` (a .npy file): a hash's place there, after the
+    buckets before it, is its number (``part_ids``)."""
+    import os
+
+    paths, cap, out = task
     hashes, counts = _load_npz(paths, "hash", "count")
     h, c = _grouped_sum(hashes, counts)
-    return h[c > cap]
+    os.makedirs(os.path.dirname(out), exist_ok=True)
+    with open(out + ".tmp", "wb") as f:
+        np.save(f, h.astype(np.uint64))
+    os.replace(out + ".tmp", out)
+    return h[c > cap], len(h)
+
+
+def part_ids(task) -> None:
+    """Stage ``numbers`` (map): each speech's fingerprint set as the numbers
+    of its hashes among all the corpus' distinct hashes (bucket ``b``'s
+    sorted table ``distinct[b]`` numbered from ``offsets[b]``), written to
+    ``out``: the overlaps stage counts shared hashes by these numbers."""
+    path, buckets, distinct, offsets, out = task
+    sets = _sets(path)
+    hashes = np.concatenate(sets) if sets else np.zeros(0, np.uint64)
+    ids = np.zeros(len(hashes), dtype=np.int64)
+    bucket = _bucket_of(hashes, buckets)
+    for b in range(buckets):
+        sel = np.flatnonzero(bucket == b)
+        if len(sel):
+            # every hash of the corpus is in its bucket's table (each partition's went into it)
+            ids[sel] = offsets[b] + np.searchsorted(np.load(distinct[b], mmap_mode="r"), hashes[sel])
+    small = offsets[-1] < 2**31
+    np.savez(_tmp_then(out), ids=ids.astype(np.int32) if small else ids,
+             offsets=np.concatenate(([0], np.cumsum([len(s) for s in sets], dtype=np.int64))))
+    _commit(out)
+
+
+def _ids(path: str) -> list[np.ndarray]:
+    with np.load(path) as f:
+        ids, offsets = f["ids"], f["offsets"]
+    return [ids[offsets[i] : offsets[i + 1]] for i in range(len(offsets) - 1)]
 
 
 def frequent_cap(n: int) -> int:
@@ -1013,37 +1051,28 @@ def bucket_candidates(task) -> np.ndarray:
 
 def block_overlaps(task) -> np.ndarray:
     """Stage ``overlaps``: shared fingerprints of each pair (a, b) whose
-    speeches are in partitions ``pa`` and ``pb``.
-
-    A speech's hashes are uniform 64-bit values, so their top OVERLAP_BITS
-    bits address a table of flags: a's hashes raise theirs, and a partner's
-    hashes whose flag is up are the only ones that can be a's (a set of
-    3,000 raises 0.07% of 4 M flags, so about two more per partner); those
-    few are then looked up in a's sorted set. The result is the exact
-    count (flags left up would only cost time). Sets are sorted, so both
-    passes walk the table in order: 4-5x faster than looking every hash up
-    (~15 us a pair against ~70 us; 2.6 M pairs at 30,000 speeches)."""
-    path_a, first_a, path_b, first_b, pairs = task
-    sets_a = _sets(path_a)
-    sets_b = sets_a if path_b == path_a else _sets(path_b)
-    shift = np.uint64(64 - OVERLAP_BITS)
-    flags = np.zeros(1 << OVERLAP_BITS, dtype=bool)
+    speeches are in partitions ``pa`` and ``pb``, from the numbers of their
+    hashes (``part_ids``): a's numbers raise their flags in a table of
+    ``total`` (one per distinct hash of the corpus), and each partner
+    counts its numbers whose flag is up. Exact (a number is one hash), two
+    array passes a pair: a speech has only a pair or two in a block at
+    30,000 speeches (2.6 M pairs over 7,260 blocks), so the cost is per
+    pair, not per speech. (Looking each partner's hashes up in a's sorted
+    set took ~90 us a pair; 2.6 M pairs took 240-270 s.)"""
+    path_a, first_a, path_b, first_b, pairs, total = task
+    ids_a = _ids(path_a)
+    ids_b = ids_a if path_b == path_a else _ids(path_b)
+    flags = np.zeros(total, dtype=bool)  # untouched pages stay the zero page: a task pays for what it raises
     a_all, b_all = pairs >> 32, pairs & 0xFFFFFFFF
-    slots = {b: (sets_b[b - first_b] >> shift).astype(np.intp) for b in set(b_all.tolist())}  # each partner's, once
     out = np.zeros(len(pairs), dtype=np.int64)
     starts = np.concatenate(([0], np.flatnonzero(a_all[1:] != a_all[:-1]) + 1, [len(pairs)]))
     for lo, hi in zip(starts[:-1].tolist(), starts[1:].tolist()):
-        mine = sets_a[int(a_all[lo]) - first_a]
-        at = (mine >> shift).astype(np.intp)
-        flags[at] = True
+        mine = ids_a[int(a_all[lo]) - first_a]
+        flags[mine] = True
         for n, b in enumerate(b_all[lo:hi].tolist(), start=lo):
-            maybe = sets_b[b - first_b][flags[slots[b]]]
-            out[n] = np.count_nonzero(_isin_sorted(maybe, mine))
-        flags[at] = False
+            out[n] = np.count_nonzero(flags[ids_b[b - first_b]])
+        flags[mine] = False
     return out
-
-
-OVERLAP_BITS = 22  # flags of block_overlaps' table: 4 MB, a few cache-friendly passes per pair
 
 
 # ----- stage: how many families hold each shingle
@@ -1651,15 +1680,21 @@ def run(tasks: list[tuple], engine, work: str, rule: boilerplate.Rule | None = N
     buckets = engine.buckets
     names = range(len(parts))
 
+    # shingle frequencies, and a number for each distinct shingle
+    engine.map(part_df, [(p.path, buckets, f"{stages}/df/{i}") for i, p in zip(names, parts)], "shingle frequencies")
+    distinct = [f"{stages}/distinct-{b}.npy" for b in range(buckets)]
+    reduced = engine.map(bucket_frequent, [([f"{stages}/df/{i}-{b}.npz" for i in names], frequent_cap(count), distinct[b])
+                                           for b in range(buckets)], "frequent shingles")
+    offsets = np.concatenate(([0], np.cumsum([size for _, size in reduced], dtype=np.int64)))
+    engine.map(part_ids, [(p.path, buckets, distinct, offsets, f"{stages}/ids/{i}.npz") for i, p in zip(names, parts)],
+               "shingle numbers")
+
     # candidate pairs
     if count <= exact_limit:
         a, b = np.triu_indices(count, k=1)
         pairs = a.astype(np.int64) * (1 << 32) + b
     else:
-        engine.map(part_df, [(p.path, buckets, f"{stages}/df/{i}") for i, p in zip(names, parts)], "shingle frequencies")
-        frequent = engine.map(bucket_frequent, [([f"{stages}/df/{i}-{b}.npz" for i in names], frequent_cap(count))
-                                                for b in range(buckets)], "frequent shingles")
-        frequent = np.sort(np.concatenate(frequent)) if frequent else np.zeros(0, np.uint64)
+        frequent = np.sort(np.concatenate([f for f, _ in reduced])) if reduced else np.zeros(0, np.uint64)
         engine.map(part_bands, [(p.path, p.first, buckets, f"{stages}/bands/{i}") for i, p in zip(names, parts)],
                    "LSH bands", engine.share(frequent))
         found = engine.map(bucket_candidates, [([f"{stages}/bands/{i}-{b}.npz" for i in names],) for b in range(buckets)],
@@ -1676,8 +1711,9 @@ def run(tasks: list[tuple], engine, work: str, rule: boilerplate.Rule | None = N
     blocks = []
     for lo, hi in zip(bounds[:-1].tolist(), bounds[1:].tolist()):
         sel = order[lo:hi]
-        pa, pb = parts[part_a[sel[0]]], parts[part_b[sel[0]]]
-        blocks.append((pa.path, pa.first, pb.path, pb.first, pairs[sel]))
+        ia, ib = int(part_a[sel[0]]), int(part_b[sel[0]])
+        blocks.append((f"{stages}/ids/{ia}.npz", parts[ia].first, f"{stages}/ids/{ib}.npz", parts[ib].first, pairs[sel],
+                       int(offsets[-1])))
     overlaps = engine.map(block_overlaps, blocks, "pair overlaps")
     sizes = np.concatenate([p.set_sizes for p in parts]) if parts else np.zeros(0, np.int64)
     measured = np.concatenate([block[4] for block in blocks]) if blocks else np.zeros(0, np.int64)

@@ -636,29 +636,37 @@ def test_key_runs_are_each_keys_shingles_whatever_the_block(keys, block, k):
         assert runs[offsets[i] : offsets[i + 1]].tolist() == fingerprint.shingles(key, k).tolist()
 
 
-@settings(max_examples=150)
+@settings(max_examples=100, deadline=None)
 @given(st.lists(st.sets(st.integers(0, 2**64 - 1) | st.integers(0, 40).map(lambda x: x << 58 | x)), min_size=2, max_size=8),
-       st.sampled_from([1, 3, 22]), st.data())
-def test_pair_overlaps_are_the_exact_counts_of_shared_hashes(sets, bits, data):
-    """block_overlaps' table of flags only narrows the lookups: the counts
-    are the sets' exact intersections, with a table so small that every
-    hash collides (1 bit) or none does (22)."""
+       st.integers(1, 4), st.data())
+def test_pair_overlaps_are_the_exact_counts_of_shared_hashes(sets, buckets, data):
+    """The overlaps stage counts shared hashes by their numbers (the
+    frequent stage's sorted distinct tables, part_ids): the sets' exact
+    intersections, within a partition and across two."""
+    import tempfile
     from unittest import mock
 
     arrays_ = [np.array(sorted(s), dtype=np.uint64) for s in sets]
     split = data.draw(st.integers(1, len(sets) - 1))
     parts = {"pa": arrays_[:split], "pb": arrays_[split:]}
-    pairs = sorted({(a, b) for a in range(len(sets)) for b in range(a + 1, len(sets))})
-    which = data.draw(st.sampled_from(["same", "across"]))
-    if which == "same":
-        chosen = [(a, b) for a, b in pairs if b < split] or [(0, 0)]
-        task = ("pa", 0, "pa", 0, np.array([a << 32 | b for a, b in chosen], dtype=np.int64))
-    else:
-        chosen = [(a, b) for a, b in pairs if a < split <= b]
-        task = ("pa", 0, "pb", split, np.array([a << 32 | b for a, b in chosen], dtype=np.int64))
-    with mock.patch.object(corpus, "_sets", parts.__getitem__), mock.patch.object(corpus, "OVERLAP_BITS", bits):
-        got = corpus.block_overlaps(task).tolist()
-    assert got == [len(sets[a] & sets[b]) for a, b in chosen]
+    with tempfile.TemporaryDirectory() as work, mock.patch.object(corpus, "_sets", parts.__getitem__):
+        for i, name in enumerate(parts):
+            corpus.part_df((name, buckets, f"{work}/df/{i}"))
+        distinct = [f"{work}/distinct-{b}.npy" for b in range(buckets)]
+        sizes = [corpus.bucket_frequent(([f"{work}/df/{i}-{b}.npz" for i in range(2)], 1, distinct[b]))[1] for b in range(buckets)]
+        offsets = np.concatenate(([0], np.cumsum(sizes)))
+        assert offsets[-1] == len(set().union(*sets))
+        for i, name in enumerate(parts):
+            corpus.part_ids((name, buckets, distinct, offsets, f"{work}/ids/{i}.npz"))
+        pairs = sorted({(a, b) for a in range(len(sets)) for b in range(a + 1, len(sets))})
+        if data.draw(st.booleans()):
+            chosen = [(a, b) for a, b in pairs if b < split] or [(0, 0)]
+            task = (f"{work}/ids/0.npz", 0, f"{work}/ids/0.npz", 0)
+        else:
+            chosen = [(a, b) for a, b in pairs if a < split <= b]
+            task = (f"{work}/ids/0.npz", 0, f"{work}/ids/1.npz", split)
+        got = corpus.block_overlaps((*task, np.array([a << 32 | b for a, b in chosen], dtype=np.int64), int(offsets[-1])))
+    assert got.tolist() == [len(sets[a] & sets[b]) for a, b in chosen]
 
 
 @settings(max_examples=150)
