@@ -329,7 +329,7 @@ class Occurrence:
     unit: int  # index into that speech's units
     start: int  # offsets of the passage in the speech's text
     end: int
-    context: tuple[str, str, str] | None = None  # (left, match, right) when the speech's text is not at hand
+    context: tuple[str, str, str] | None = None  # (left, match, right); a run keeps it for an entry's first CONTEXTS_KEPT
 
 
 @dataclass
@@ -369,15 +369,35 @@ def _same_normalized(na: str, nb: str) -> bool:
     return normalized_similarity(na, nb, SENTENCE_VARIANT) >= SENTENCE_VARIANT
 
 
-def same_wordings(keys, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
-    """``_same_sentence(keys[j], keys[i])`` for each (j, i) of ``rows`` and
-    ``cols``, each key normalized once however many pairs it is in (a key
-    of the phrasebook meets about ten candidates). ``keys``: anything
-    indexable by position (a list, or ``_KeyFile``)."""
+def linking_wordings(keys, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
+    """Are keys j and i two wordings of one sentence (``_same_normalized``),
+    for each (j, i) of ``rows`` and ``cols`` that joins two groups, in
+    order, each key normalized once (a phrasebook key meets about ten
+    candidates); ``keys``: anything indexable by position (a list, or
+    ``_KeyFile``). A pair
+    whose keys the pairs before it (found the same) already join is not
+    checked and comes out False. The groups, connected components of the
+    pairs found the same, are those of checking every pair (as
+    tests/oracles.same_wordings_loop does), which is all the
+    phrasebook takes from the check (a skipped pair would only join what is
+    joined)."""
     norm = Normalized(keys)
+    parent: dict[int, int] = {}  # a key's parent in its group's tree (roots are not in it)
+
+    def root(x: int) -> int:
+        r = x
+        while r in parent:
+            r = parent[r]
+        while x in parent and parent[x] != r:  # path compression
+            parent[x], x = r, parent[x]
+        return r
+
     out = np.zeros(len(rows), dtype=bool)
     for n, (j, i) in enumerate(zip(np.asarray(rows).tolist(), np.asarray(cols).tolist())):
-        out[n] = _same_normalized(norm[j], norm[i])
+        rj, ri = root(j), root(i)
+        if rj != ri and _same_normalized(norm[j], norm[i]):
+            parent[ri] = rj
+            out[n] = True
     return out
 
 
@@ -474,7 +494,7 @@ def distinctive_keywords(words: list[list[str]], family: list[int], n: int = 10)
 @dataclass
 class Corpus:
     speeches: list[SpeechReport]
-    pairs: Sequence[Pair]  # a list (analyze_corpus), or Pairs (arrays, from run)
+    pairs: Sequence[Pair]  # Pairs (arrays) from run; any sequence of Pair will do
     phrasebook: list[Phrase]
     rule: boilerplate.Rule = field(default_factory=boilerplate.Rule)
     full: bool = True  # each speech's text, units and labels are kept (else only its figures and report lines)
@@ -697,7 +717,9 @@ def decode_record(blob: bytes) -> SpeechRecord:
 #   labels      per partition: the boilerplate rule, shares, what is new,
 #               distinctive keywords, and the phrasebook's candidates
 #   holders     per partition: which speeches hold each candidate phrase
-#   phrasebook  grouping, folding, ranking (driver)
+#               (the keys the family table allows, each by its pivot)
+#   phrasebook  grouping, folding, ranking (driver), then the texts of the
+#               entries kept read back from the partitions' files
 
 FREQUENT_SHARE = 0.02  # a shingle in more than 2% of the speeches ...
 FREQUENT_FLOOR = 100  # ... and in more than 100 of them is excluded from candidate pairs (passim's max-df is 100)
@@ -1058,11 +1080,14 @@ def block_overlaps(task) -> np.ndarray:
     array passes a pair: a speech has only a pair or two in a block at
     30,000 speeches (2.6 M pairs over 7,260 blocks), so the cost is per
     pair, not per speech. (Looking each partner's hashes up in a's sorted
-    set took ~90 us a pair; 2.6 M pairs took 240-270 s.)"""
+    set took ~90 us a pair; 2.6 M pairs took 240-270 s.) The table is the
+    process' (``_flags``): one byte per distinct shingle of the corpus,
+    ~40 MB at 30,000 speeches, the one thing in this stage that grows
+    with the corpus rather than with a partition."""
     path_a, first_a, path_b, first_b, pairs, total = task
     ids_a = _ids(path_a)
     ids_b = ids_a if path_b == path_a else _ids(path_b)
-    flags = np.zeros(total, dtype=bool)  # untouched pages stay the zero page: a task pays for what it raises
+    flags = _flags(total)
     a_all, b_all = pairs >> 32, pairs & 0xFFFFFFFF
     out = np.zeros(len(pairs), dtype=np.int64)
     starts = np.concatenate(([0], np.flatnonzero(a_all[1:] != a_all[:-1]) + 1, [len(pairs)]))
@@ -1072,7 +1097,24 @@ def block_overlaps(task) -> np.ndarray:
         for n, b in enumerate(b_all[lo:hi].tolist(), start=lo):
             out[n] = np.count_nonzero(flags[ids_b[b - first_b]])
         flags[mine] = False
+    _FLAGS[1] = True  # every flag is down again
     return out
+
+
+_FLAGS: list = [None, False]  # a process' table of flags for block_overlaps, and whether all are down
+
+
+def _flags(total: int) -> np.ndarray:
+    """The table of ``total`` flags, all down. One per process, reused by
+    its tasks: a block raises flags all over it (thousands per speech), so
+    a new table per task would be written whole each time (a 40 MB table
+    7,260 times at 30,000 speeches). A task that stopped half-way leaves it
+    marked unclean, and the next gets a new one."""
+    table, clean = _FLAGS
+    if table is None or len(table) != total or not clean:
+        table = np.zeros(total, dtype=bool)
+    _FLAGS[:] = [table, False]
+    return table
 
 
 # ----- stage: how many families hold each shingle
@@ -1234,7 +1276,7 @@ class LabelTask:
     keywords: int
     full: bool  # keep each speech's text, units and labels (a small corpus, the library's Corpus)
     every_sentence: bool  # every sentence is a phrasebook candidate (else only those with text in another family)
-    out: str = ""  # the candidates' texts are written here (Parquet)
+    out: str  # the candidates' texts are written here (Parquet)
 
 
 def part_labels(task: LabelTask, word_families: dict[str, int], total_families: int):
@@ -1344,7 +1386,7 @@ class PhraseIndex:
     by_pivot: np.ndarray
 
 
-PHRASE_BLOCK = 1 << 22  # shingles per block of keys while choosing pivots (~100 MB of arrays in flight)
+PHRASE_BLOCK = 1 << 22  # key characters (about as many shingles) per block while choosing pivots (~100 MB of arrays in flight)
 
 
 def phrase_index(keys: list[str], families_of, min_families: int) -> tuple[PhraseIndex, np.ndarray]:
@@ -1441,25 +1483,27 @@ def _key_file(path: str, stamp: tuple) -> _KeyFile:
 
 
 def same_sentences(task) -> np.ndarray:
-    """Stage ``sentence wordings``: for each (j, i) of the task, are keys j
-    and i of the key file two wordings of one sentence? (A process keeps
-    the one file it read last, by path and modification: a later run that
-    writes the same path is read anew.)"""
+    """Stage ``sentence wordings``: ``linking_wordings`` of the task's (j, i)
+    pairs of the key file's keys. (A process keeps the one file it read
+    last, by path and modification: a later run that writes the same path
+    is read anew.)"""
     import os
 
     path, rows, cols = task
     st = os.stat(path)
-    return same_wordings(_key_file(path, (st.st_mtime_ns, st.st_size, st.st_ino)), rows, cols)
+    return linking_wordings(_key_file(path, (st.st_mtime_ns, st.st_size, st.st_ino)), rows, cols)
 
 
-CONTEXTS_KEPT = 20  # occurrences of an entry (the first, by speech) whose keyword-in-context line is read back
+CONTEXTS_KEPT = 20  # occurrences of an entry (the first, by speech) whose keyword-in-context line is read back (views shows as many)
 
 
 def book_from_candidates(cands: list[Candidates], family: list[int], min_families: int, holders_of_keys,
-                         same=same_wordings, texts_of=None) -> list[Phrase]:
+                         same=linking_wordings, texts_of=None) -> list[Phrase]:
     """The phrasebook from the partitions' candidates (``Candidates``, in
     partition order). ``holders_of_keys(keys)``: per key, the speeches
-    holding all its shingles; ``same(keys, rows, cols)``: ``same_wordings``
+    holding all its shingles (none for a key whose holders cannot be
+    ``min_families`` families, ``phrase_index``); ``same(keys, rows,
+    cols)``: ``linking_wordings``
     (run on the engine by ``run``); ``texts_of(requests)``: ``part_texts``
     of each (path, rows, context) request (default: in this process).
 

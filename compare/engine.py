@@ -180,8 +180,8 @@ class Engine:
     def share(self, value):
         """A value every task of the next ``map`` receives: sent to each
         worker once (Dask's scatter with broadcast), not once per task. A
-        local pool would pickle it into every task (the phrasebook's wanted
-        hashes, tens of MB, 40 times at 10,000 speeches): it is written once
+        local pool would pickle it into every task (the phrase index, tens
+        of MB, 40 times at 10,000 speeches): it is written once
         to a private temporary file that each process reads once."""
         if self.client is not None:
             return self.client.scatter(value, broadcast=True, hash=False)

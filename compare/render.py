@@ -54,7 +54,7 @@ def dumps(obj) -> str:
     return json.dumps(to_jsonable(obj), ensure_ascii=False, indent=2)
 
 
-JSON_CHUNK = 1 << 16  # encoder pieces per chunk written (a few hundred KB of text)
+JSON_CHUNK = 1 << 16  # encoder pieces per chunk written (a few hundred KB of text: a piece is a token or two)
 
 
 def dump_chunks(obj) -> Iterator[str]:
@@ -85,20 +85,24 @@ def _stream(obj, encoder: json.JSONEncoder) -> Iterator[str]:
         yield from encoder.iterencode(to_jsonable(obj))
         return
 
-    def alone(value, newline: str) -> str:
-        return "".join(encoder.iterencode(to_jsonable(value))).replace("\n", newline)
+    def alone(value, newline: str) -> Iterator[str]:
+        for piece in encoder.iterencode(to_jsonable(value)):
+            yield piece.replace("\n", newline)
 
     yield "{"
     for n, (name, value) in enumerate(obj.items()):
+        if not isinstance(name, str):
+            raise TypeError(f"report data keys are text, got {name!r}")
         yield ("," if n else "") + "\n  " + encoder.encode(name) + ": "
         if not isinstance(value, Rows):
-            yield alone(value, "\n  ")
+            yield from alone(value, "\n  ")
         elif not len(value):
             yield "[]"
         else:
             yield "["
             for m, row in enumerate(value):
-                yield ("," if m else "") + "\n    " + alone(row, "\n    ")
+                yield ("," if m else "") + "\n    "
+                yield from alone(row, "\n    ")
             yield "\n  ]"
     yield "\n}"
 

@@ -401,7 +401,7 @@ class EvolutionView:
         return f"EvolutionView(#{self.number} {self.evolution!r})"
 
 
-OCCURRENCES_SHOWN = 20  # keyword-in-context lines per phrasebook entry
+OCCURRENCES_SHOWN = 20  # keyword-in-context lines per phrasebook entry (at most corpus.CONTEXTS_KEPT: a run keeps no more)
 
 
 def _occurrence(c, o) -> dict:

@@ -147,3 +147,10 @@ def holders_loop(sets: list, keys: list[str]) -> list[set[int]]:
         runs = set(key_runs([key])[0].tolist())
         out.append({s for s, hs in enumerate(held) if runs and runs <= hs})
     return out
+
+
+def same_wordings_loop(keys: list[str], rows, cols) -> list[bool]:
+    """Are keys j and i two wordings of one sentence, for every (j, i)."""
+    from compare.corpus import _same_sentence
+
+    return [_same_sentence(keys[j], keys[i]) for j, i in zip(list(rows), list(cols))]

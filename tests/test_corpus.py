@@ -547,6 +547,14 @@ def test_holders_of_a_key_are_the_speeches_holding_every_shingle_of_it(speeches,
     with mock.patch.object(corpus, "PHRASE_BLOCK", data.draw(st.integers(1, 40))):  # keys indexed block by block
         found, kept = _holders(sets, family, keys, min_families, split)
     expected = oracles.holders_loop(sets, keys)
+    # the keys checked: those whose least held shingle is in min_families families or more
+    least = []
+    for key in keys:
+        runs = key_runs([key])[0].tolist()
+        fams = [len({family[s] for s, hs in enumerate(sets) if r in set(hs.tolist())}) for r in runs]
+        fams = [f if f >= 2 else (1 if min_families < 2 else 0) for f in fams]  # the table keeps f >= 2
+        least.append(min(fams) if fams else -1)
+    assert kept == {k for k, m in enumerate(least) if m >= min_families}
     for k, (got, want) in enumerate(zip(found, expected)):
         if k in kept:
             assert got == want
@@ -596,10 +604,11 @@ WORDING_KEYS = st.lists(st.text(st.sampled_from(list("全年地区生产总值�
 
 @settings(max_examples=100, deadline=None)
 @given(WORDING_KEYS, st.data())
-def test_same_wordings_on_index_pairs_is_the_pairwise_check(keys, data):
+def test_linking_wordings_on_index_pairs_link_the_groups_of_the_pairwise_check(keys, data):
     """The wordings check on (j, i) index pairs, normalizing each key once,
-    in process and through the key file a pool task reads, gives
-    _same_sentence(keys[j], keys[i]) for every pair."""
+    in process and through the key file a pool task reads, finds only
+    pairs that _same_sentence(keys[j], keys[i]) finds, and enough of them
+    to make the same groups."""
     import os
     import tempfile
 
@@ -608,16 +617,31 @@ def test_same_wordings_on_index_pairs_is_the_pairwise_check(keys, data):
     rows = np.array([j for j, _ in pairs], np.int64)
     cols = np.array([i for _, i in pairs], np.int64)
     expected = [corpus._same_sentence(keys[j], keys[i]) for j, i in pairs]
-    assert corpus.same_wordings(keys, rows, cols).tolist() == expected
+    assert oracles.same_wordings_loop(keys, rows.tolist(), cols.tolist()) == expected
+
+    def links_as(found, same):
+        """The pairs found link the groups the same pairs make, and only same pairs."""
+        assert all(s for f, s in zip(found, same) if f)
+        groups = lambda flags: corpus.component_labels(n, rows[np.array(flags, bool)], cols[np.array(flags, bool)])  # noqa: E731
+        assert groups(found) == groups(same)
+
+    links_as(corpus.linking_wordings(keys, rows, cols).tolist(), expected)
     with tempfile.TemporaryDirectory() as tmp:
         path = os.path.join(tmp, "keys.npz")
         corpus._KeyFile.write(path, keys)
         assert [corpus._KeyFile(path)[i] for i in range(n)] == keys
-        assert corpus.same_sentences((path, rows, cols)).tolist() == expected
+        assert corpus.same_sentences((path, rows, cols)).tolist() == corpus.linking_wordings(keys, rows, cols).tolist()
         # the same path written again with other keys (of the same size) is read anew
         other = [k[::-1] for k in keys]
         corpus._KeyFile.write(path, other)
-        assert corpus.same_sentences((path, rows, cols)).tolist() == [corpus._same_sentence(other[j], other[i]) for j, i in pairs]
+        links_as(corpus.same_sentences((path, rows, cols)).tolist(), [corpus._same_sentence(other[j], other[i]) for j, i in pairs])
+
+
+def test_linking_wordings_skips_a_pair_already_joined():
+    keys = ["全年地区生产总值增长", "全年地区生产总值增长Ⓧ", "全年地区生产总值增长ⓍⓍ", "县镇"]
+    rows, cols = np.array([0, 1, 0, 0]), np.array([1, 2, 2, 3])
+    assert oracles.same_wordings_loop(keys, rows.tolist(), cols.tolist()) == [True, True, True, False]
+    assert corpus.linking_wordings(keys, rows, cols).tolist() == [True, True, False, False]
 
 
 @settings(max_examples=150)
@@ -709,3 +733,47 @@ def test_key_pairs_are_the_pairs_of_the_keys_runs_whatever_the_block(keys, block
     whole = corpus.lsh_pairs(np.split(runs, offsets[1:-1]) if keys else [], 0.5, cap)
     with mock.patch.object(corpus, "KEY_BLOCK", block):
         assert corpus.key_lsh_pairs(keys, 3, 0.5, cap).tolist() == whole.tolist()
+
+
+def _towns(count: int) -> list:
+    """``count`` speeches sharing one stock sentence and one clause inside
+    otherwise different sentences, each with its own figures and places."""
+    places = "东西南北中上下前后左右内外新老大小高低长青红白黄绿金银山水"
+    speeches = []
+    for i in range(count):
+        place = places[i % len(places)] + places[(i * 7 + 3) % len(places)] + "镇"
+        text = (f"在{place}{2000 + i}年工作会议上的讲话\n\n"
+                f"一、{place}过去一年的工作\n\n"
+                f"{place}全年完成固定资产投资{10 + i}亿元，新建{place}第{i + 1}中学和{i + 3}所幼儿园。"
+                "坚持以人民为中心的发展思想，推动经济社会持续健康发展。"
+                f"我们在{place}大力实施乡村振兴战略加快推进农业农村现代化，新修道路{i * 3 + 5}公里。\n\n"
+                f"二、{place}今年的主要任务\n\n"
+                f"{place}要抓好{i + 2}个重点项目，确保{place}工业园区年底前投产见效。")
+        speeches += compare.load_text(text, source=f"town{i:02d}.txt")
+    return speeches
+
+
+def test_phrasebook_contexts_read_back_are_those_of_the_texts():
+    """Without the texts kept (full=False, as above FULL_LIMIT speeches) each
+    entry's first CONTEXTS_KEPT keyword-in-context lines are read back from
+    the partitions' files: the report's phrasebook is the one computed with
+    the texts at hand, and every occurrence shown has its context."""
+    from compare import views
+
+    speeches = _towns(corpus.CONTEXTS_KEPT + 6)
+    assert len(speeches) == corpus.CONTEXTS_KEPT + 6
+    kept, bare = corpus.analyze_corpus(speeches, full=True), corpus.analyze_corpus(speeches, full=False)
+    assert views.OCCURRENCES_SHOWN <= corpus.CONTEXTS_KEPT
+    stock = [e for e in bare.phrasebook if len(e.speeches) > corpus.CONTEXTS_KEPT]
+    assert stock and all(o.context for e in stock for o in e.occurrences[: corpus.CONTEXTS_KEPT])
+    assert views.report_data(bare)["phrasebook"] == views.report_data(kept)["phrasebook"]
+    assert any(o["left"] and o["right"] for e in views.report_data(bare)["phrasebook"] for o in e["occurrences"])
+
+
+def test_the_flags_table_is_reused_only_when_every_flag_is_down():
+    first = corpus._flags(10)
+    first[3] = True  # a task that stopped half-way: never marked clean
+    second = corpus._flags(10)
+    assert second is not first and not second.any()
+    corpus._FLAGS[1] = True  # what block_overlaps does once it has lowered them all
+    assert corpus._flags(10) is second and corpus._flags(12) is not second
