@@ -1529,7 +1529,7 @@ def book_from_candidates(cands: list[Candidates], family: list[int], min_familie
     kid = np.fromiter((ids.setdefault(k, len(ids)) for c in cands for k in c.sentence_keys), dtype=np.int64, count=len(where_s))
     keys = list(ids)
     del ids
-    pending: list[tuple[str, np.ndarray, int]] = []  # (kind, candidate rows, the phrase key's index for a phrase)
+    pending: list[tuple] = []  # (kind, candidate rows, -1 | a phrase's (key index, speeches holding it))
     if len(keys):
         candidates = key_lsh_pairs(keys, 3, threshold=0.5, cap=WORDING_CAP)
         rows, cols = candidates >> 32, candidates & 0xFFFFFFFF
