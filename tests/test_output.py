@@ -321,8 +321,13 @@ _JSON = st.recursive(
     max_leaves=12)
 
 
-@settings(max_examples=200)
-@given(st.dictionaries(st.text("键k\n", max_size=3), _JSON | st.lists(_JSON, max_size=4).map(lambda xs: ("rows", xs)), max_size=5))
+_FLAT = st.dictionaries(st.text("键k\n\"", max_size=3), st.none() | st.booleans() | st.integers() | st.floats() | st.text("甲\n\"\\\x01a"),
+                        max_size=4)
+
+
+@settings(max_examples=300)
+@given(st.dictionaries(st.text("键k\n", max_size=3), _JSON | st.lists(_JSON | _FLAT, max_size=4).map(lambda xs: ("rows", xs)),
+                       max_size=5))
 def test_json_in_pieces_with_rows_is_the_encoders_text(data):
     """render.dump_chunks lays out a dict holding views.Rows (made row by
     row) itself: the same text as json.dumps(indent=2) of the lists."""
