@@ -374,13 +374,12 @@ def linking_wordings(keys, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
     for each (j, i) of ``rows`` and ``cols`` that joins two groups, in
     order, each key normalized once (a phrasebook key meets about ten
     candidates); ``keys``: anything indexable by position (a list, or
-    ``_KeyFile``). A pair
-    whose keys the pairs before it (found the same) already join is not
-    checked and comes out False. The groups, connected components of the
-    pairs found the same, are those of checking every pair (as
-    tests/oracles.same_wordings_loop does), which is all the
-    phrasebook takes from the check (a skipped pair would only join what is
-    joined)."""
+    ``_KeyFile``). A pair whose keys the pairs before it (found the same)
+    already join is not checked and comes out False. The groups, connected
+    components of the pairs found the same, are those of checking every
+    pair (as tests/oracles.same_wordings_loop does), which is all the
+    phrasebook takes from the check (a skipped pair would only join what
+    is joined)."""
     norm = Normalized(keys)
     parent: dict[int, int] = {}  # a key's parent in its group's tree (roots are not in it)
 
@@ -942,6 +941,17 @@ def _commit(path: str) -> None:
     os.replace(path + ".tmp.npz", path)
 
 
+def _save_npy(path: str, array: np.ndarray) -> None:
+    """``array`` as the .npy file ``path`` (read memory-mapped), written
+    whole or not at all (as ``_tmp_then``/``_commit`` for .npz files)."""
+    import os
+
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    with open(path + ".tmp", "wb") as f:
+        np.save(f, array)
+    os.replace(path + ".tmp", path)
+
+
 def _load_npz(paths, *names):
     import os
 
@@ -968,10 +978,7 @@ def bucket_frequent(task) -> tuple[np.ndarray, int]:
     paths, cap, out = task
     hashes, counts = _load_npz(paths, "hash", "count")
     h, c = _grouped_sum(hashes, counts)
-    os.makedirs(os.path.dirname(out), exist_ok=True)
-    with open(out + ".tmp", "wb") as f:
-        np.save(f, h.astype(np.uint64))
-    os.replace(out + ".tmp", out)
+    _save_npy(out, h.astype(np.uint64))
     return h[c > cap], len(h)
 
 
@@ -1081,8 +1088,8 @@ def block_overlaps(task) -> np.ndarray:
     30,000 speeches (2.6 M pairs over 7,260 blocks), so the cost is per
     pair, not per speech. (Looking each partner's hashes up in a's sorted
     set took ~90 us a pair; 2.6 M pairs took 240-270 s.) The table is the
-    process' (``_flags``): one byte per distinct shingle of the corpus,
-    ~40 MB at 30,000 speeches, the one thing in this stage that grows
+    process' (``_flags``): one byte per distinct shingle of the corpus
+    (4.2 M at 10,000 speeches), the one thing in this stage that grows
     with the corpus rather than with a partition."""
     path_a, first_a, path_b, first_b, pairs, total = task
     ids_a = _ids(path_a)
@@ -1107,8 +1114,8 @@ _FLAGS: list = [None, False]  # a process' table of flags for block_overlaps, an
 def _flags(total: int) -> np.ndarray:
     """The table of ``total`` flags, all down. One per process, reused by
     its tasks: a block raises flags all over it (thousands per speech), so
-    a new table per task would be written whole each time (a 40 MB table
-    7,260 times at 30,000 speeches). A task that stopped half-way leaves it
+    a new table per task would be written whole each time (7,260 blocks
+    at 30,000 speeches). A task that stopped half-way leaves it
     marked unclean, and the next gets a new one."""
     table, clean = _FLAGS
     if table is None or len(table) != total or not clean:
@@ -1170,13 +1177,8 @@ def bucket_family_table(task) -> int:
 
 
 def _save_table(path: str, hashes: np.ndarray, counts: np.ndarray) -> None:
-    import os
-
-    os.makedirs(os.path.dirname(path), exist_ok=True)
-    for name, column in (("hash", hashes.astype(np.uint64)), ("count", counts.astype(np.int64))):
-        with open(f"{path}.{name}.npy.tmp", "wb") as f:
-            np.save(f, column)
-        os.replace(f"{path}.{name}.npy.tmp", f"{path}.{name}.npy")
+    _save_npy(f"{path}.hash.npy", hashes.astype(np.uint64))
+    _save_npy(f"{path}.count.npy", counts.astype(np.int64))
 
 
 def table_lookup(path: str, hashes: np.ndarray) -> np.ndarray:
@@ -1503,9 +1505,9 @@ def book_from_candidates(cands: list[Candidates], family: list[int], min_familie
     partition order). ``holders_of_keys(keys)``: per key, the speeches
     holding all its shingles (none for a key whose holders cannot be
     ``min_families`` families, ``phrase_index``); ``same(keys, rows,
-    cols)``: ``linking_wordings``
-    (run on the engine by ``run``); ``texts_of(requests)``: ``part_texts``
-    of each (path, rows, context) request (default: in this process).
+    cols)``: ``linking_wordings`` (run on the engine by ``run``);
+    ``texts_of(requests)``: ``part_texts`` of each (path, rows, context)
+    request (default: in this process).
 
     Sentence entries: the sentences whose keys are one wording of each
     other (LSH on the keys' 3-grams, then ``same``), grouped, kept when
@@ -1525,10 +1527,7 @@ def book_from_candidates(cands: list[Candidates], family: list[int], min_familie
     ref_r = part_r << 32 | (n_s[part_r] + _ranges(n_r))
 
     # sentence entries: groups of wordings, each a component of equal-enough keys
-    ids: dict[str, int] = {}
-    kid = np.fromiter((ids.setdefault(k, len(ids)) for c in cands for k in c.sentence_keys), dtype=np.int64, count=len(where_s))
-    keys = list(ids)
-    del ids
+    kid, keys = _numbered((k for c in cands for k in c.sentence_keys), len(where_s))
     pending: list[tuple] = []  # (kind, candidate rows, -1 | a phrase's (key index, speeches holding it))
     if len(keys):
         candidates = key_lsh_pairs(keys, 3, threshold=0.5, cap=WORDING_CAP)
@@ -1552,15 +1551,12 @@ def book_from_candidates(cands: list[Candidates], family: list[int], min_familie
     # phrase entries: the runs outside the sentence entries, by key
     free = np.flatnonzero(~arrays.isin(where_r[:, 0] << 32 | where_r[:, 1], reused)) if len(where_r) else np.zeros(0, np.int64)
     run_keys = [k for c in cands for k in c.run_keys]
-    ids = {}
-    rkid = np.fromiter((ids.setdefault(run_keys[r], len(ids)) for r in free.tolist()), dtype=np.int64, count=len(free))
+    rkid, phrase_keys = _numbered((run_keys[r] for r in free.tolist()), len(free))
     del run_keys
-    phrase_keys = list(ids)
-    del ids
     order = np.argsort(rkid, kind="stable")  # each key's candidates in candidate order
     bounds = np.searchsorted(rkid[order], np.arange(len(phrase_keys) + 1))
     found = [free[order[bounds[k] : bounds[k + 1]]] for k in range(len(phrase_keys))]
-    for k, members in _fold(phrase_keys, found, where_r, family, min_families, holders_of_keys):
+    for k, members in _fold(phrase_keys, found, family, min_families, holders_of_keys):
         pending.append(("phrase", members, k))
 
     # read back the texts the entries use: every wording, the first contexts
@@ -1596,6 +1592,14 @@ def book_from_candidates(cands: list[Candidates], family: list[int], min_familie
     return entries
 
 
+def _numbered(keys, count: int) -> tuple[np.ndarray, list[str]]:
+    """Each of ``count`` keys as the number of its first appearance, and
+    the distinct keys in that order."""
+    ids: dict[str, int] = {}
+    numbers = np.fromiter((ids.setdefault(k, len(ids)) for k in keys), dtype=np.int64, count=count)
+    return numbers, list(ids)
+
+
 def _read_texts(cands: list[Candidates], want: np.ndarray, show: np.ndarray, texts_of) -> tuple[list, list]:
     """The wordings of the candidates ``want`` ((partition << 32) | row,
     sorted) and the contexts of those flagged in ``show`` (else None)."""
@@ -1609,8 +1613,7 @@ def _read_texts(cands: list[Candidates], want: np.ndarray, show: np.ndarray, tex
     return texts, contexts
 
 
-def _fold(phrase_keys: list[str], found: list[np.ndarray], where: np.ndarray, family: np.ndarray, min_families: int,
-          holders_of_keys):
+def _fold(phrase_keys: list[str], found: list[np.ndarray], family: np.ndarray, min_families: int, holders_of_keys):
     """The phrase entries to make: ((key index, its speeches), candidate rows)
     per kept key, in kept order. ``found[k]``: the candidate rows of key ``k``.
 
