@@ -459,7 +459,10 @@ def clean_line(line: str) -> str:
     line = remove_pinyin(remove_mojibake(to_simplified(line)))
     # a lost character between placeholders (创建x?x个: a range dash)
     line = _LOST_BETWEEN_PLACEHOLDERS.sub("", line)
-    line = repair_punctuation(line)
+    # stripped before the repair as well: a mark's rule looks at what follows
+    # it (a figure's colon before a space stays half-width, as in "1: 2"), and
+    # a space that the strip removes must not decide it ("0: " -> "0：")
+    line = repair_punctuation(line.strip(" \t\u3000\u00a0"))
     return line.strip(" \t\u3000\u00a0")
 
 

@@ -250,6 +250,7 @@ _MIXED = st.lists(st.one_of(_PIECES, st.text(max_size=8)), max_size=40).map("".j
 @example("0\x1e0\\r\\n\\r\\n\x85一、")
 @example("一、\u3000\u3000\\r\\n0\x850\\r\\n")
 @example(",\ufffd?!0")
+@example("0: ")  # a space the strip removes decided a figure's colon only on the first pass
 def test_clean_is_idempotent_and_leaves_no_control_characters(text):
     cleaned = clean(text)
     assert clean(cleaned) == cleaned
@@ -494,3 +495,16 @@ def test_the_shipped_character_frequencies_are_jiebas():
     from compare.ingest import count_char_frequency
 
     assert char_frequency() == count_char_frequency()
+
+
+@pytest.mark.parametrize(
+    "line, expected",
+    [
+        ("指标完成2024: ", "指标完成2024："),  # a trailing space does not keep the colon half-width
+        ("比分为3: 2", "比分为3: 2"),  # a space inside the line does
+        ("时间为3:30", "时间为3:30"),  # and a figure after it
+    ],
+)
+def test_a_figures_colon_is_decided_on_the_stripped_line(line, expected):
+    assert clean(line) == expected
+    assert clean(expected) == expected
