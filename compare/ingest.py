@@ -33,6 +33,7 @@ import os
 import re
 import sys
 import warnings
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -926,15 +927,30 @@ def _lines_of(raw: str) -> tuple[list[_Line], list[Removal]]:
     removed: list[Removal] = []
     out: list[_Line] = []
     for no, physical in enumerate(normalize(raw).split("\n"), 1):
-        for piece in split_paragraphs(physical):
-            if not piece.strip():
-                continue
-            text = clean_line(piece)
+        for piece, text in _cleaned_pieces(physical):
             if not text:
                 removed.append(Removal(no, piece.strip()[:200], "markup"))
                 continue
             out.append(_Line(no, text, indented=piece[:1] in " \u3000\u00a0"))
     return out, removed
+
+
+def _cleaned_pieces(line: str) -> Iterator[tuple[str, str]]:
+    """(piece, cleaned piece) for each paragraph of one physical line.
+
+    A cleaned piece is split again: removing a character can bring two
+    spaces together after a sentence (``。 ─ A``: box-drawing junk goes), and
+    the second cleaning of the text would split it there. Each split makes
+    shorter pieces, so this ends."""
+    for piece in split_paragraphs(line):
+        if not piece.strip():
+            continue
+        text = clean_line(piece)
+        parts = split_paragraphs(text) if text else [text]
+        if len(parts) == 1:
+            yield piece, text
+        else:
+            yield from _cleaned_pieces(text)
 
 
 def clean_report(raw: str) -> Cleaned:

@@ -250,6 +250,7 @@ _MIXED = st.lists(st.one_of(_PIECES, st.text(max_size=8)), max_size=40).map("".j
 @example("0\x1e0\\r\\n\\r\\n\x85一、")
 @example("一、\u3000\u3000\\r\\n0\x850\\r\\n")
 @example(",\ufffd?!0")
+@example("。 ─ A")  # a removed character brought two spaces together after a sentence
 @example("0: ")  # a space the strip removes decided a figure's colon only on the first pass
 def test_clean_is_idempotent_and_leaves_no_control_characters(text):
     cleaned = clean(text)
@@ -508,3 +509,17 @@ def test_the_shipped_character_frequencies_are_jiebas():
 def test_a_figures_colon_is_decided_on_the_stripped_line(line, expected):
     assert clean(line) == expected
     assert clean(expected) == expected
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "今年全市经济运行总体平稳，主要指标好于预期。 ─ 明年要继续推进重点项目建设，扩大有效投资。",
+        "主要指标好于预期。 ┃ 明年继续推进。  ═ 扩大有效投资。",
+        "。 ─ A",
+    ],
+)
+def test_a_removed_character_that_joins_two_spaces_is_split_on_the_first_pass(line):
+    cleaned = clean(line)
+    assert not re.search("[\u2500-\u257f]", cleaned)
+    assert clean(cleaned) == cleaned
