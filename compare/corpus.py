@@ -174,20 +174,31 @@ def lsh_pairs(hash_sets, threshold: float, cap: int | None = None) -> np.ndarray
     return _band_pairs(_sketches(sets, a[: bands * rows], b[: bands * rows]), bands, rows, cap)
 
 
-def key_lsh_pairs(keys: list[str], k: int, threshold: float, cap: int | None = None) -> np.ndarray:
+def key_lsh_pairs(keys: list[str], k: int, threshold: float, cap: int | None = None, map_blocks=None) -> np.ndarray:
     """``lsh_pairs`` of the keys' ``key_runs(keys, k)``, their sketches made
     block by block (the runs of every key at once were 540 MB for the
     876,000 sentence keys of 30,000 speeches; the sketches are 56 values a
-    key)."""
+    key). ``map_blocks(sketch, blocks)``: ``[sketch(keys[at:stop]) for at,
+    stop in blocks]`` (the default), or the same computed elsewhere, in order
+    (``run`` makes the sketches on the engine: at 10,000 speeches they were
+    ~8 s of one process)."""
     if len(keys) < 2:
         return np.zeros(0, dtype=np.int64)
     bands, rows, a, b = _lsh_layout(threshold)
     a, b = a[: bands * rows], b[: bands * rows]  # the columns the bands use
-    signature = []
-    for at, stop in key_blocks(keys, KEY_BLOCK):
-        runs, offsets = key_runs(keys[at:stop], k)
-        signature.append(_sketches(np.split(runs, offsets[1:-1]), a, b))
+    blocks = list(key_blocks(keys, KEY_BLOCK))
+    if map_blocks is None:
+        signature = [key_sketches(keys[at:stop], k, a, b) for at, stop in blocks]
+    else:
+        signature = map_blocks(functools.partial(key_sketches, k=k, a=a, b=b), blocks)
     return _band_pairs(np.concatenate(signature), bands, rows, cap)
+
+
+def key_sketches(keys, k: int, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """MinHash sketches (one row a key) of the keys' ``key_runs(keys, k)``
+    under the permutations ``a``, ``b``; ``keys``: a sequence of str."""
+    runs, offsets = key_runs(list(keys), k)
+    return _sketches(np.split(runs, offsets[1:-1]), a, b)
 
 
 def _band_pairs(signature: np.ndarray, bands: int, rows: int, cap: int | None) -> np.ndarray:
@@ -589,13 +600,46 @@ class SpeechRecord:
 
     fingerprint: Fingerprint
     summary: analyze.Summary
-    words: list[list[str]]  # per sentence of speech.sentences: Tokens.words
+    words: Sequence[list[str]]  # per sentence of speech.sentences: Tokens.words (a decoded record: SentenceWords)
     candidates: dict[str, int]  # keyword candidate -> uses (distinctive keywords)
     candidate_total: int  # uses of all candidates (the tf denominator)
 
     @property
     def speech(self) -> Speech:
         return self.fingerprint.speech
+
+
+class SentenceWords(Sequence):
+    """A decoded record's words of each sentence, as stored (a sentence's
+    words joined by NUL, sentences by SOH), each sentence's split when it
+    is asked for: the labels stage ranks only a speech's local sentences
+    and the records stage uses none. Splitting every sentence's words was
+    0.6 of the 2.1 ms that decoding a stored record took (3,000 generated
+    speeches), and a report decodes each record twice."""
+
+    __slots__ = ("joined", "_count", "_parts")
+
+    def __init__(self, joined: str, count: int):
+        self.joined, self._count, self._parts = joined, count, None
+
+    def __len__(self) -> int:
+        return self._count
+
+    def __getitem__(self, i):
+        if isinstance(i, slice):
+            return [self[j] for j in range(*i.indices(self._count))]
+        if not -self._count <= i < self._count:
+            raise IndexError(i)
+        if self._parts is None:
+            self._parts = self.joined.split("\x01")
+        words = self._parts[i]
+        return words.split("\x00") if words else []
+
+    def __eq__(self, other) -> bool:
+        return isinstance(other, Sequence) and list(self) == list(other)
+
+    def __repr__(self) -> str:
+        return f"SentenceWords({list(self)!r})"
 
 
 def speech_record(speech: Speech, settings: RecordSettings = RecordSettings()) -> SpeechRecord:
@@ -643,7 +687,8 @@ def encode_record(record: SpeechRecord) -> bytes:
         "keys": "".join(fp.keys),
         "summary": [[[k.text, k.start, k.end, k.score, k.rank, k.path] for k in summary.sentences],
                     [[k.word, k.score] for k in summary.keywords]],
-        "words": "\x01".join("\x00".join(ws) for ws in record.words),
+        "words": record.words.joined if isinstance(record.words, SentenceWords)
+        else "\x01".join("\x00".join(ws) for ws in record.words),
         "sentences": len(record.words),
         "candidates": record.candidates,
         "candidate_total": record.candidate_total,
@@ -678,9 +723,12 @@ def decode_record(blob: bytes) -> SpeechRecord:
         summary = analyze.Summary(source, title, date, speaker,
                                   [analyze.KeySentence(t, a, b, sc, r, p) for t, a, b, sc, r, p in sentences],
                                   [analyze.Keyword(w, sc) for w, sc in keywords])
-        words = [ws.split("\x00") if ws else [] for ws in head["words"].split("\x01")] if head["sentences"] else []
-        if len(words) != head["sentences"]:
+        joined = head["words"]
+        count = head["sentences"]
+        if not isinstance(joined, str) or not isinstance(count, int) or count < 0 \
+                or count and joined.count("\x01") + 1 != count:
             raise ValueError("record words do not match its sentences")
+        words = SentenceWords(joined, count)
         return SpeechRecord(fp, summary, words, dict(head["candidates"]), int(head["candidate_total"]))
     except (zlib.error, json.JSONDecodeError, UnicodeDecodeError, KeyError, TypeError, IndexError) as e:
         raise ValueError(f"not a speech record ({e.__class__.__name__}: {e})") from None
@@ -1307,10 +1355,10 @@ def part_labels(task: LabelTask, word_families: dict[str, int], total_families: 
         recurs = boilerplate.recurring(families - 1, task.rule)
         labels = boilerplate.label(fp, recurs, task.rule)
         covered = covered_chars(fp, recurs)
-        words = {sent.start: analyze.Tokens(w, []) for sent, w in zip(speech.sentences, rec.words)}
         local = {u.start for u, name in zip(fp.units, labels.labels) if not u.heading and name == "local"}
-        chosen = [sent for sent in speech.sentences if sent.start in local]
-        new = analyze.key_sentences(speech, chosen, task.n, [words[sent.start] for sent in chosen])
+        chosen = [i for i, sent in enumerate(speech.sentences) if sent.start in local]
+        new = analyze.key_sentences(speech, [speech.sentences[i] for i in chosen], task.n,
+                                    [analyze.Tokens(rec.words[i], []) for i in chosen])
         reports.append(SpeechReport(
             speech=speech if task.full else Speech(speech.title, speech.date, speech.speaker, speech.source, ""),
             family=int(task.family[i]),
@@ -1484,30 +1532,45 @@ def _key_file(path: str, stamp: tuple) -> _KeyFile:
     return _KeyFile(path)
 
 
-def same_sentences(task) -> np.ndarray:
-    """Stage ``sentence wordings``: ``linking_wordings`` of the task's (j, i)
-    pairs of the key file's keys. (A process keeps the one file it read
-    last, by path and modification: a later run that writes the same path
-    is read anew.)"""
+def _stamped_key_file(path: str) -> _KeyFile:
+    """The key file at ``path``; a process keeps the one file it read last,
+    by path and modification (a later run that writes the same path is read
+    anew)."""
     import os
 
-    path, rows, cols = task
     st = os.stat(path)
-    return linking_wordings(_key_file(path, (st.st_mtime_ns, st.st_size, st.st_ino)), rows, cols)
+    return _key_file(path, (st.st_mtime_ns, st.st_size, st.st_ino))
+
+
+def sketch_block(task) -> np.ndarray:
+    """Stage ``sentence sketches``: ``sketch`` (``key_sketches`` with its
+    permutations) of the key file's keys ``at`` to ``stop``."""
+    path, at, stop, sketch = task
+    keys = _stamped_key_file(path)
+    return sketch([keys[i] for i in range(at, stop)])
+
+
+def same_sentences(task) -> np.ndarray:
+    """Stage ``sentence wordings``: ``linking_wordings`` of the task's (j, i)
+    pairs of the key file's keys."""
+    path, rows, cols = task
+    return linking_wordings(_stamped_key_file(path), rows, cols)
 
 
 CONTEXTS_KEPT = 20  # occurrences of an entry (the first, by speech) whose keyword-in-context line is read back (views shows as many)
 
 
 def book_from_candidates(cands: list[Candidates], family: list[int], min_families: int, holders_of_keys,
-                         same=linking_wordings, texts_of=None) -> list[Phrase]:
+                         same=linking_wordings, texts_of=None, sketch_blocks=None) -> list[Phrase]:
     """The phrasebook from the partitions' candidates (``Candidates``, in
     partition order). ``holders_of_keys(keys)``: per key, the speeches
     holding all its shingles (none for a key whose holders cannot be
     ``min_families`` families, ``phrase_index``); ``same(keys, rows,
     cols)``: ``linking_wordings`` (run on the engine by ``run``);
     ``texts_of(requests)``: ``part_texts`` of each (path, rows, context)
-    request (default: in this process).
+    request (default: in this process); ``sketch_blocks(keys, sketch,
+    blocks)``: ``[sketch(keys[at:stop]) for at, stop in blocks]``, the
+    sentence keys' sketches for their LSH (default: in this process).
 
     Sentence entries: the sentences whose keys are one wording of each
     other (LSH on the keys' 3-grams, then ``same``), grouped, kept when
@@ -1530,7 +1593,8 @@ def book_from_candidates(cands: list[Candidates], family: list[int], min_familie
     kid, keys = _numbered((k for c in cands for k in c.sentence_keys), len(where_s))
     pending: list[tuple] = []  # (kind, candidate rows, -1 | a phrase's (key index, speeches holding it))
     if len(keys):
-        candidates = key_lsh_pairs(keys, 3, threshold=0.5, cap=WORDING_CAP)
+        candidates = key_lsh_pairs(keys, 3, threshold=0.5, cap=WORDING_CAP, map_blocks=sketch_blocks and
+                                   functools.partial(sketch_blocks, keys))
         rows, cols = candidates >> 32, candidates & 0xFFFFFFFF
         yes = np.asarray(same(keys, rows, cols), dtype=bool)
         label = np.asarray(component_labels(len(keys), rows[yes], cols[yes]), dtype=np.int64)[kid]
@@ -1823,21 +1887,36 @@ def run(tasks: list[tuple], engine, work: str, rule: boilerplate.Rule | None = N
             holders[kept[k]].add(s)
         return holders
 
-    def same(keys: list[str], rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
-        if not len(rows):
-            return np.zeros(0, dtype=bool)
+    written: list = []  # the sentence keys last written to the key file, which the two stages' tasks read
+
+    def key_file(keys: list[str]) -> str:
         path = f"{stages}/wording-keys.npz"
-        _KeyFile.write(path, keys)
-        step = max(SAME_CHUNK, -(-len(rows) // 16))
-        done = engine.map(same_sentences, [(path, rows[i : i + step], cols[i : i + step]) for i in range(0, len(rows), step)],
-                          "sentence wordings")
-        _key_file.cache_clear()  # (when this process ran the check itself)
-        return np.concatenate(done)
+        if not written or written[0] is not keys:
+            _KeyFile.write(path, keys)
+            written[:] = [keys]
+        return path
+
+    def sketch_blocks(keys: list[str], sketch, blocks: list[tuple[int, int]]) -> list[np.ndarray]:
+        path = key_file(keys)
+        return engine.map(sketch_block, [(path, at, stop, sketch) for at, stop in blocks], "sentence sketches")
+
+    def same(keys: list[str], rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
+        try:
+            if not len(rows):
+                return np.zeros(0, dtype=bool)
+            path = key_file(keys)
+            step = max(SAME_CHUNK, -(-len(rows) // 16))
+            done = engine.map(same_sentences, [(path, rows[i : i + step], cols[i : i + step]) for i in range(0, len(rows), step)],
+                              "sentence wordings")
+            return np.concatenate(done)
+        finally:
+            _key_file.cache_clear()  # (when this process read the key file itself)
+            written.clear()  # the keys' last use here: the phrasebook frees them next
 
     def texts_of(requests: list[tuple]) -> list[tuple]:
         return engine.map(part_texts, requests, "phrasebook texts")
 
-    book = book_from_candidates(cands, family, rule.min_speeches + 1, holders_of_keys, same, texts_of)
+    book = book_from_candidates(cands, family, rule.min_speeches + 1, holders_of_keys, same, texts_of, sketch_blocks)
     return Corpus(reports, pair_list, book, rule, full)
 
 

@@ -777,3 +777,30 @@ def test_the_flags_table_is_reused_only_when_every_flag_is_down():
     assert second is not first and not second.any()
     corpus._FLAGS[1] = True  # what block_overlaps does once it has lowered them all
     assert corpus._flags(10) is second and corpus._flags(12) is not second
+
+
+def test_a_record_decodes_to_the_words_it_was_made_with_each_sentence_split_when_asked():
+    speech = compare.load(SAMPLES / "ankang_2021_midyear.txt")[0]
+    made = corpus.speech_record(speech)
+    blob = corpus.encode_record(made)
+    back = corpus.decode_record(blob)
+    assert isinstance(back.words, corpus.SentenceWords) and back.words._parts is None  # nothing split yet
+    assert len(back.words) == len(made.words) == len(speech.sentences)
+    assert back.words[3] == made.words[3] and back.words[-1] == made.words[-1]
+    assert back.words[2:5] == made.words[2:5]
+    assert list(back.words) == made.words and back.words == made.words
+    with pytest.raises(IndexError):
+        back.words[len(made.words)]
+    assert corpus.encode_record(back) == blob  # a decoded record encodes to the same bytes
+
+
+@pytest.mark.parametrize("change", [{"sentences": 2}, {"sentences": "3"}, {"sentences": -1}, {"words": 7}])
+def test_a_record_whose_words_do_not_match_its_sentences_is_not_a_record(change):
+    import json
+    import zlib
+
+    speech = compare.load(SAMPLES / "ankang_2021_midyear.txt")[0]
+    head = json.loads(zlib.decompress(corpus.encode_record(corpus.speech_record(speech))))
+    head.update(change)
+    with pytest.raises(ValueError, match="not a speech record|do not match"):
+        corpus.decode_record(zlib.compress(json.dumps(head, ensure_ascii=False).encode()))

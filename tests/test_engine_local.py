@@ -38,10 +38,21 @@ def speeches():
     return [s for p in SAMPLE_FILES for s in compare.load(p)]
 
 
-def test_a_pool_of_processes_gives_the_one_process_corpus():
-    """Small partitions and few buckets put every stage (records, the
-    shuffles, overlaps, labels, phrase holders) on the pool, in many tasks."""
+def test_a_pool_of_processes_gives_the_one_process_corpus(monkeypatch):
+    """Small partitions, few buckets and small key blocks put every stage
+    (records, the shuffles, overlaps, labels, the sentence keys' sketches,
+    phrase holders) on the pool, in many tasks."""
     texts = speeches()
+    monkeypatch.setattr(corpus, "KEY_BLOCK", 2000)  # characters of sentence keys per sketch task
+    tasks: dict[str, int] = {}
+    map_ = Engine.map
+
+    def counted(self, fn, items, description, *shared):
+        items = list(items)
+        tasks[description] = max(tasks.get(description, 0), len(items))
+        return map_(self, fn, items, description, *shared)
+
+    monkeypatch.setattr(Engine, "map", counted)
     alone = corpus.analyze_corpus(texts, exact_limit=3, engine=Engine(partition=4, buckets=3, processes=1))
     with Engine(partition=4, buckets=3, processes=2) as pooled:
         together = corpus.analyze_corpus(texts, exact_limit=3, engine=pooled)
@@ -49,6 +60,7 @@ def test_a_pool_of_processes_gives_the_one_process_corpus():
     assert pooled._pool is None  # and it is shut down with the engine
     assert views.report_data(together) == views.report_data(alone)
     assert alone.pairs and alone.phrasebook
+    assert tasks["sentence sketches"] > 2 and tasks["phrase holders"] > 2
 
 
 def pid_of(_item):
