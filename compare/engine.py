@@ -172,8 +172,14 @@ class Engine:
             if processes < 2 or count < LOCAL_SPLIT:
                 return self.partition
             return max(LOCAL_SPLIT // 4, min(self.partition, -(-count // (4 * processes))))
-        workers = max(1, sum(self.client.nthreads().values()))
-        return max(1, min(self.partition, -(-count // (4 * workers))))
+        return max(1, min(self.partition, -(-count // (4 * self.slots()))))
+
+    def slots(self) -> int:
+        """Tasks this engine runs at once: the cluster's worker threads, or
+        the processes of a local pool (1 in this process)."""
+        if self.client is None:
+            return self.local_processes()
+        return max(1, sum(self.client.nthreads().values()))
 
     # ----- running tasks
 

@@ -73,70 +73,99 @@ def dump_chunks(obj) -> Iterator[str]:
 
 
 def _stream(obj, encoder: json.JSONEncoder) -> Iterator[str]:
-    """The encoder's text of ``obj``. A top-level dict holding Rows is laid
-    out here as the encoder lays out a dict at indent 2 ("{", each item on
-    a new line two spaces in, "key: value", items joined by ",", "}" on its
-    own line; a list the same one level deeper, "[]" when empty), each other
-    value encoded alone and indented to its level (a newline only ever
-    stands between tokens: inside strings the encoder writes \\n)."""
+    """The encoder's text of ``obj``. A top-level dict is laid out here as
+    the encoder lays out a dict at indent 2 ("{", each item on a new line
+    two spaces in, "key: value", items joined by ",", "}" on its own line;
+    a list the same one level deeper, "[]" when empty), a list value (or
+    ``views.Rows``) element by element as they are made, each other value
+    whole (``_text``, or the encoder where that declines). A newline only
+    ever stands between tokens: inside strings the encoder writes \\n."""
     from .views import Rows
 
-    if not (isinstance(obj, dict) and any(isinstance(v, Rows) for v in obj.values())):
+    if not isinstance(obj, dict) or not all(isinstance(name, str) for name in obj):
         yield from encoder.iterencode(to_jsonable(obj))
         return
 
-    def alone(value, newline: str) -> Iterator[str]:
-        for piece in encoder.iterencode(to_jsonable(value)):
+    def alone(value, level: int) -> Iterator[str]:
+        value = to_jsonable(value)
+        text = _text(value, level)
+        if text is not None:
+            yield text
+            return
+        newline = _indent(level)
+        for piece in encoder.iterencode(value):
             yield piece.replace("\n", newline)
 
+    if not obj:
+        yield "{}"
+        return
     yield "{"
     for n, (name, value) in enumerate(obj.items()):
-        if not isinstance(name, str):
-            raise TypeError(f"report data keys are text, got {name!r}")
         yield ("," if n else "") + "\n  " + encoder.encode(name) + ": "
-        if not isinstance(value, Rows):
-            yield from alone(value, "\n  ")
+        if not isinstance(value, (Rows, list, tuple)):
+            yield from alone(value, 1)
         elif not len(value):
             yield "[]"
         else:
             yield "["
             for m, row in enumerate(value):
                 yield ("," if m else "") + "\n    "
-                flat = _flat_row(row)
-                if flat is None:
-                    yield from alone(row, "\n    ")
-                else:
-                    yield flat
+                yield from alone(row, 2)
             yield "\n  ]"
     yield "\n}"
 
 
-_SCALAR_TEXT = {type(None): lambda v: "null", bool: lambda v: "true" if v else "false", int: int.__repr__,
-                str: json.encoder.encode_basestring}
+_INDENTS = ["\n" + "  " * level for level in range(16)]
 
 
-def _flat_row(row) -> str | None:
-    """A row of text, whole numbers, finite floats, booleans and nulls (a
-    report's pair) as the encoder writes it at that depth, without the
-    pure-Python encoder's generator per value (~5x faster; 2.6 M rows at
-    30,000 speeches); None for any other row."""
-    if not isinstance(row, dict) or not row:
-        return None
-    parts = []
-    for name, value in row.items():
-        kind = type(value)
-        if type(name) is not str:
+def _indent(level: int) -> str:
+    return _INDENTS[level] if level < len(_INDENTS) else "\n" + "  " * level
+
+
+_CONSTANTS = {type(None): "null", True: "true", False: "false"}
+_INFINITIES = (float("inf"), float("-inf"))
+
+
+def _text(value, level: int) -> str | None:
+    """``value`` (as ``to_jsonable`` leaves it) as the encoder writes it at
+    indent 2 when it stands ``level`` levels deep, without the pure-Python
+    encoder's generator per token (which it uses whenever it indents: the
+    speeches, pairs and phrasebook of a 30,000-speech report are ~60 s of
+    it); None for anything it writes otherwise or refuses: NaN and the
+    infinities, keys other than text, types other than JSON's (subclasses
+    too). A property test holds it to ``json.dumps(indent=2)``."""
+    kind = type(value)
+    if kind is str:
+        return json.encoder.encode_basestring(value)
+    if kind is int:
+        return int.__repr__(value)
+    if kind is float:
+        if value != value or value in _INFINITIES:
             return None
-        if kind is float:
-            if value != value or value in (float("inf"), float("-inf")):
+        return float.__repr__(value)
+    if kind is bool or value is None:
+        return _CONSTANTS[value if kind is bool else kind]
+    if kind is dict:
+        if not value:
+            return "{}"
+        inner, parts = _indent(level + 1), []
+        for name, item in value.items():
+            text = _text(item, level + 1) if type(name) is str else None
+            if text is None:
                 return None
-            text = float.__repr__(value)
-        elif kind in _SCALAR_TEXT:
-            text = _SCALAR_TEXT[kind](value)
-        else:
-            return None
-        parts.append("\n      " + json.encoder.encode_basestring(name) + ": " + text)
-    return "{" + ",".join(parts) + "\n    }"
+            parts.append(inner + json.encoder.encode_basestring(name) + ": " + text)
+        return "{" + ",".join(parts) + _indent(level) + "}"
+    if kind is list:
+        if not value:
+            return "[]"
+        inner, parts = _indent(level + 1), []
+        for item in value:
+            text = _text(item, level + 1)
+            if text is None:
+                return None
+            parts.append(inner + text)
+        return "[" + ",".join(parts) + _indent(level) + "]"
+    return None
 
 
 # ---------------------------------------------------------------- terminal

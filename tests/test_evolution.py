@@ -174,6 +174,29 @@ def test_sections_persist_appear_return_and_disappear(built_evolution):
     assert built_evolution.counts()[1] == {"present": 0, "persisted": 2, "appeared": 0, "returned": 0, "disappeared": 1, "absent": 1}
 
 
+def test_speeches_without_an_outline_are_not_aligned(monkeypatch):
+    """A speech with no section at a followed depth (a large corpus keeps
+    no outlines) pairs nothing: its neighbours are not aligned with it,
+    and the evolution is what aligning would give, rows of absences."""
+    from compare import align
+
+    speeches = [built(2021, [("2020年工作回顾", REVIEW), ("2021年工作安排", PLAN)]),
+                meta("2022年甲市政府工作报告", "2022年1月18日", "张三", "2022.txt"),
+                built(2023, [("2022年工作回顾", REVIEW), ("2023年工作安排", PLAN)])]
+    [series] = find_series(speeches)
+    aligned = evolve(series, speeches)
+    calls = []
+    section_pairs = align.section_pairs
+    monkeypatch.setattr(align, "section_pairs", lambda a, b: calls.append((a.source, b.source)) or section_pairs(a, b))
+    again = evolve(series, speeches)
+    assert calls == [] or ("2022.txt" not in {x for pair in calls for x in pair})
+    assert [[c.status for c in r.cells] for r in again.rows] == [[c.status for c in r.cells] for r in aligned.rows]
+    assert all(r.cells[1].status in ("absent", "disappeared") for r in again.rows)
+    empty = [meta(f"{y}年甲市政府工作报告", f"{y}年1月18日", "张三", f"{y}.txt") for y in (2021, 2022, 2023)]
+    calls.clear()
+    assert evolve(find_series(empty)[0], empty).rows == [] and calls == []
+
+
 LIVING = "我们将持续办好民生实事，新建改扩建中小学校十所，新增养老床位两千张。城镇新增就业三万人，保障困难群众基本生活。"
 
 

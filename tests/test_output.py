@@ -344,3 +344,23 @@ def test_json_in_pieces_with_rows_is_the_encoders_text(data):
     lazy = {k: views.Rows(v[1], lambda x: x) if isinstance(v, tuple) else v for k, v in data.items()}
     plain = {k: v[1] if isinstance(v, tuple) else v for k, v in data.items()}
     assert "".join(render.dump_chunks(lazy)) == render.dumps(plain) == render.dumps(lazy)
+
+
+_ANY_JSON = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats() | st.text("甲乙\n\"\\\x01ab"),
+    lambda inner: st.lists(inner, max_size=3) | st.lists(inner, max_size=2).map(tuple)
+    | st.dictionaries(st.text("甲a\n", max_size=3) | st.integers(0, 3) | st.none(), inner, max_size=3),
+    max_leaves=16)
+
+
+@settings(max_examples=400)
+@given(st.dictionaries(st.text("键k\n", max_size=3), _ANY_JSON, max_size=5) | _ANY_JSON)
+def test_json_in_pieces_is_the_encoders_text_for_any_data(data):
+    """render.dump_chunks writes what it can itself (render._text) and
+    leaves the rest to the encoder: NaN and infinities, keys that are not
+    text, tuples, at any depth; the text is json.dumps(indent=2)'s."""
+    import json
+
+    from compare import render
+
+    assert "".join(render.dump_chunks(data)) == json.dumps(data, ensure_ascii=False, indent=2)
