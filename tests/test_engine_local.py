@@ -41,9 +41,10 @@ def speeches():
 def test_a_pool_of_processes_gives_the_one_process_corpus(monkeypatch):
     """Small partitions, few buckets and small key blocks put every stage
     (records, the shuffles, overlaps, labels, the sentence keys' sketches,
-    phrase holders) on the pool, in many tasks."""
+    the phrase index, phrase holders) on the pool, in many tasks."""
     texts = speeches()
     monkeypatch.setattr(corpus, "KEY_BLOCK", 2000)  # characters of sentence keys per sketch task
+    monkeypatch.setattr(corpus, "PHRASE_BLOCK", 300)  # and of phrase keys per phrase index task
     tasks: dict[str, int] = {}
     map_ = Engine.map
 
@@ -60,7 +61,7 @@ def test_a_pool_of_processes_gives_the_one_process_corpus(monkeypatch):
     assert pooled._pool is None  # and it is shut down with the engine
     assert views.report_data(together) == views.report_data(alone)
     assert alone.pairs and alone.phrasebook
-    assert tasks["sentence sketches"] > 2 and tasks["phrase holders"] > 2
+    assert tasks["sentence sketches"] > 2 and tasks["phrase index"] > 2 and tasks["phrase holders"] > 2
 
 
 def pid_of(_item):
