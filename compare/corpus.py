@@ -209,14 +209,17 @@ def _band_pairs(signature: np.ndarray, bands: int, rows: int, cap: int | None) -
         order = np.lexsort(values.T[::-1])  # equal bands next to each other, each run in index order
         ranked = values[order]
         starts = np.flatnonzero(np.concatenate(([True], (ranked[1:] != ranked[:-1]).any(axis=1), [True])))
-        sizes = np.diff(starts)
-        for lo, size in zip(starts[:-1][sizes > 1].tolist(), sizes[sizes > 1].tolist()):
-            members = order[lo : lo + size].astype(np.int64)
-            if cap is not None and size > cap:
-                found.append(members[:-1] << 32 | members[1:])
-                continue
+        lo, sizes = starts[:-1], np.diff(starts)
+        order = order.astype(np.int64)
+        chained = sizes > cap if cap is not None else np.zeros(len(sizes), dtype=bool)
+        # the buckets of each size at once (a band has thousands, most of two)
+        for size in np.unique(sizes[(sizes > 1) & ~chained]).tolist():
+            first = lo[(sizes == size) & ~chained][:, None]
             j, i = _pairs_of(size)
-            found.append(members[j] << 32 | members[i])
+            found.append((order[first + j] << 32 | order[first + i]).ravel())
+        for at, size in zip(lo[chained].tolist(), sizes[chained].tolist()):
+            members = order[at : at + size]
+            found.append(members[:-1] << 32 | members[1:])
     if not found:
         return np.zeros(0, dtype=np.int64)
     return arrays.unique(np.concatenate(found))
