@@ -804,3 +804,24 @@ def test_a_record_whose_words_do_not_match_its_sentences_is_not_a_record(change)
     head.update(change)
     with pytest.raises(ValueError, match="not a speech record|do not match"):
         corpus.decode_record(zlib.compress(json.dumps(head, ensure_ascii=False).encode()))
+
+
+@settings(max_examples=150)
+@given(st.integers(1, 40), st.integers(1, 4), st.integers(1, 3), st.sampled_from([None, 2, 3, 5]), st.randoms())
+def test_band_pairs_are_each_buckets_pairs_or_its_chain_past_the_cap(n, bands, rows, cap, rnd):
+    """Plain-loop oracle: per band, the keys whose band values are equal form
+    a bucket; a bucket gives every pair of its members, or past ``cap``
+    members only each member with the next (in index order)."""
+    signature = np.array([[rnd.randrange(3) for _ in range(bands * rows)] for _ in range(n)], dtype=np.uint64)
+    expected = set()
+    for band in range(bands):
+        buckets = defaultdict(list)
+        for i in range(n):
+            buckets[tuple(signature[i, band * rows : (band + 1) * rows].tolist())].append(i)
+        for members in buckets.values():
+            if cap is not None and len(members) > cap:
+                expected |= {(a, b) for a, b in zip(members, members[1:])}
+            else:
+                expected |= {(a, b) for k, a in enumerate(members) for b in members[k + 1 :]}
+    found = corpus._band_pairs(signature, bands, rows, cap)
+    assert [(int(p >> 32), int(p & 0xFFFFFFFF)) for p in found] == sorted(expected)
