@@ -1366,9 +1366,10 @@ def part_labels(task: LabelTask, word_families: dict[str, int], total_families: 
         labels = boilerplate.label(fp, recurs, task.rule)
         covered = covered_chars(fp, recurs)
         local = {u.start for u, name in zip(fp.units, labels.labels) if not u.heading and name == "local"}
-        chosen = [i for i, sent in enumerate(speech.sentences) if sent.start in local]
-        new = analyze.key_sentences(speech, [speech.sentences[i] for i in chosen], task.n,
-                                    [analyze.Tokens(rec.words[i], []) for i in chosen])
+        in_order = speech.sentences  # (a property: the outline walked and sorted each time)
+        chosen = [j for j, sent in enumerate(in_order) if sent.start in local]
+        new = analyze.key_sentences(speech, [in_order[j] for j in chosen], task.n,
+                                    [analyze.Tokens(rec.words[j], []) for j in chosen])
         reports.append(SpeechReport(
             speech=speech if task.full else Speech(speech.title, speech.date, speech.speaker, speech.source, ""),
             family=int(task.family[i]),
@@ -1527,10 +1528,11 @@ def part_holders(task, index: PhraseIndex) -> tuple[np.ndarray, np.ndarray]:
 
 
 class _KeyFile:
-    """The phrasebook's sentence keys as a work file: their characters as
-    one UTF-32 array and the offsets of each key, so a wordings task gets
-    index pairs, not millions of pickled strings (4 M pairs at 10,000
-    speeches). ``_KeyFile.write(path, keys)``; ``_KeyFile(path)[i]``."""
+    """The phrasebook's sentence keys (or its phrase keys) as a work file:
+    their characters as one UTF-32 array and the offsets of each key, so a
+    task gets positions (a block of keys to sketch or index, pairs of keys to
+    check), not millions of pickled strings (4 M pairs at 10,000 speeches).
+    ``_KeyFile.write(path, keys)``; ``_KeyFile(path)[i]``."""
 
     def __init__(self, path: str):
         with np.load(path) as f:
@@ -1893,10 +1895,12 @@ def run(tasks: list[tuple], engine, work: str, rule: boilerplate.Rule | None = N
     def holders_of_keys(keys: list[str]) -> list[set[int]]:
         path = f"{stages}/phrase-keys.npz"
         _KeyFile.write(path, keys)
-        index, kept = phrase_index(keys, functools.partial(families_holding, tables), rule.min_speeches + 1,
-                                   lambda fn, blocks: engine.map(key_block, [(path, at, stop, fn) for at, stop in blocks],
-                                                                 "phrase index"))
-        _key_file.cache_clear()  # (when this process read the key file itself)
+        try:
+            index, kept = phrase_index(keys, functools.partial(families_holding, tables), rule.min_speeches + 1,
+                                       lambda fn, blocks: engine.map(key_block, [(path, at, stop, fn) for at, stop in blocks],
+                                                                     "phrase index"))
+        finally:
+            _key_file.cache_clear()  # (when this process read the key file itself)
         found = engine.map(part_holders, [(p.path, p.first) for p in parts], "phrase holders", engine.share(index))
         holders: list[set[int]] = [set() for _ in keys]
         for k, s in zip(np.concatenate([k for k, _ in found]).tolist() if found else [],

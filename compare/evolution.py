@@ -376,9 +376,9 @@ def evolve(series: Series, speeches: list[Speech], shares: list[dict[str, float]
 def of_corpus(c, min_size: int = MIN_SERIES, engine=None) -> list[Evolution]:
     """Every series of a compared corpus (``corpus.Corpus``), evolved, with
     each speech's four shares as the corpus report computed them; with an
-    ``engine`` (compare.engine.Engine) each series is a task (the section
-    pairing of consecutive speeches, ~10 ms a pair, is most of a report's
-    time after the comparison itself)."""
+    ``engine`` (compare.engine.Engine) the series are tasks, a run of
+    series each (the section pairing of consecutive speeches, ~10 ms a
+    pair, is most of a report's time after the comparison itself)."""
     reports = c.speeches
     speeches = [r.speech for r in reports]
     if any(s is None for s in speeches):

@@ -927,30 +927,33 @@ def _lines_of(raw: str) -> tuple[list[_Line], list[Removal]]:
     removed: list[Removal] = []
     out: list[_Line] = []
     for no, physical in enumerate(normalize(raw).split("\n"), 1):
-        for piece, text in _cleaned_pieces(physical):
+        for piece, text, indented in _cleaned_pieces(physical):
             if not text:
                 removed.append(Removal(no, piece.strip()[:200], "markup"))
                 continue
-            out.append(_Line(no, text, indented=piece[:1] in " \u3000\u00a0"))
+            out.append(_Line(no, text, indented=indented))
     return out, removed
 
 
-def _cleaned_pieces(line: str) -> Iterator[tuple[str, str]]:
-    """(piece, cleaned piece) for each paragraph of one physical line.
+def _cleaned_pieces(line: str, indented: bool | None = None) -> Iterator[tuple[str, str, bool]]:
+    """(piece, cleaned piece, indented) for each paragraph of one physical
+    line; ``indented``: the first piece's, when ``line`` is an indented
+    piece already cleaned.
 
     A cleaned piece is split again: removing a character can bring two
     spaces together after a sentence (``。 ─ A``: box-drawing junk goes), and
-    the second cleaning of the text would split it there. Each split makes
-    shorter pieces, so this ends."""
-    for piece in split_paragraphs(line):
+    the second cleaning of the text would split it there; its first part
+    keeps the piece's indent. Each split makes shorter pieces, so this ends."""
+    for n, piece in enumerate(split_paragraphs(line)):
         if not piece.strip():
             continue
+        indent = indented if n == 0 and indented is not None else piece[:1] in " \u3000\u00a0"
         text = clean_line(piece)
         parts = split_paragraphs(text) if text else [text]
         if len(parts) == 1:
-            yield piece, text
+            yield piece, text, indent
         else:
-            yield from _cleaned_pieces(text)
+            yield from _cleaned_pieces(text, indent)
 
 
 def clean_report(raw: str) -> Cleaned:

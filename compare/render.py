@@ -54,20 +54,23 @@ def dumps(obj) -> str:
     return json.dumps(to_jsonable(obj), ensure_ascii=False, indent=2)
 
 
-JSON_CHUNK = 1 << 16  # encoder pieces per chunk written (a few hundred KB of text: a piece is a token or two)
+JSON_CHUNK = 1 << 20  # characters per chunk written, about (a piece is a token, or a whole speech, pair or entry)
 
 
 def dump_chunks(obj) -> Iterator[str]:
-    """``dumps(obj)`` in pieces, as the encoder makes them: a file is
+    """``dumps(obj)`` in pieces of about JSON_CHUNK characters: a file is
     written while it is encoded, never held whole (a 30,000-speech report's
-    JSON is some 300 MB of text, twice that as bytes). The ``views.Rows``
-    values of a top-level dict are encoded row by row as they are made."""
+    JSON is some 300 MB of text, twice that as bytes). The lists of a
+    top-level dict (``views.Rows`` among them, made row by row) are
+    encoded element by element."""
     pieces: list[str] = []
+    size = 0
     for piece in _stream(obj, json.JSONEncoder(ensure_ascii=False, indent=2)):
         pieces.append(piece)
-        if len(pieces) >= JSON_CHUNK:
+        size += len(piece)
+        if size >= JSON_CHUNK:
             yield "".join(pieces)
-            pieces = []
+            pieces, size = [], 0
     if pieces:
         yield "".join(pieces)
 
@@ -82,6 +85,9 @@ def _stream(obj, encoder: json.JSONEncoder) -> Iterator[str]:
     ever stands between tokens: inside strings the encoder writes \\n."""
     from .views import Rows
 
+    if isinstance(obj, dict) and not all(isinstance(name, str) for name in obj) and \
+            any(isinstance(value, Rows) for value in obj.values()):
+        raise TypeError("report data keys are text")  # (the encoder would hold every row at once)
     if not isinstance(obj, dict) or not all(isinstance(name, str) for name in obj):
         yield from encoder.iterencode(to_jsonable(obj))
         return

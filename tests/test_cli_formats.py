@@ -170,7 +170,7 @@ def test_every_registered_format_renders(every_view):
 
 def test_every_view_in_pieces_is_the_same_text(every_view, monkeypatch):
     """A file is written from render_chunks: JSON in pieces as it is
-    encoded (a few encoder pieces each here), the other formats whole;
+    encoded (a piece or two each here: 3 characters a chunk), the other formats whole;
     joined they are render's text."""
     from compare import render
 

@@ -825,3 +825,37 @@ def test_band_pairs_are_each_buckets_pairs_or_its_chain_past_the_cap(n, bands, r
                 expected |= {(a, b) for k, a in enumerate(members) for b in members[k + 1 :]}
     found = corpus._band_pairs(signature, bands, rows, cap)
     assert [(int(p >> 32), int(p & 0xFFFFFFFF)) for p in found] == sorted(expected)
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.text("改革开放发展稳定创新", min_size=0, max_size=30), max_size=30), st.integers(1, 80))
+def test_blocks_read_from_a_key_file_give_what_the_keys_give_in_this_process(keys, block):
+    """The engine's path (``run``): the keys written to a key file, each
+    block of them read back by a ``key_block`` task. The sentence keys'
+    LSH pairs and the phrase index are those of the keys in this process,
+    whatever the blocks."""
+    import tempfile
+    from unittest import mock
+
+    hashes = np.unique(np.concatenate([corpus.shingles(k) for k in keys] + [np.zeros(0, np.uint64)]))
+    table, counts = hashes[::2], (np.arange(len(hashes[::2])) % 4).astype(np.int64)  # some held by 2+ families
+
+    def families_of(found):
+        from compare.fingerprint import lookup
+
+        return lookup(found, table, counts)
+
+    pairs_here = corpus.key_lsh_pairs(keys, 3, 0.5, 2).tolist()  # one block each
+    here, kept_here = corpus.phrase_index(keys, families_of, 2)
+    with tempfile.TemporaryDirectory() as folder, \
+            mock.patch.object(corpus, "KEY_BLOCK", block), mock.patch.object(corpus, "PHRASE_BLOCK", block):
+        path = f"{folder}/keys.npz"
+        corpus._KeyFile.write(path, keys)
+        corpus._key_file.cache_clear()
+        via_file = lambda fn, blocks: [corpus.key_block((path, at, stop, fn)) for at, stop in blocks]  # noqa: E731
+        assert corpus.key_lsh_pairs(keys, 3, 0.5, 2, map_blocks=via_file).tolist() == pairs_here
+        there, kept_there = corpus.phrase_index(keys, families_of, 2, via_file)
+        assert kept_there.tolist() == kept_here.tolist()
+        for name in ("runs", "offsets", "pivots", "by_pivot"):
+            assert getattr(there, name).tolist() == getattr(here, name).tolist(), name
+        corpus._key_file.cache_clear()
