@@ -186,12 +186,16 @@ def key_lsh_pairs(keys: list[str], k: int, threshold: float, cap: int | None = N
         return np.zeros(0, dtype=np.int64)
     bands, rows, a, b = _lsh_layout(threshold)
     a, b = a[: bands * rows], b[: bands * rows]  # the columns the bands use
-    blocks = list(key_blocks(keys, KEY_BLOCK))
-    if map_blocks is None:
-        signature = [key_sketches(keys[at:stop], k, a, b) for at, stop in blocks]
-    else:
-        signature = map_blocks(functools.partial(key_sketches, k=k, a=a, b=b), blocks)
+    _, signature = _by_blocks(keys, KEY_BLOCK, functools.partial(key_sketches, k=k, a=a, b=b), map_blocks)
     return _band_pairs(np.concatenate(signature), bands, rows, cap)
+
+
+def _by_blocks(keys: list[str], limit: int, fn, map_blocks=None) -> tuple[list[tuple[int, int]], list]:
+    """The blocks of ``keys`` (``key_blocks`` of ``limit`` characters) and
+    ``fn`` of each block's keys, in order: in this process, or by
+    ``map_blocks(fn, blocks)`` (``run``: a ``key_block`` task each)."""
+    blocks = list(key_blocks(keys, limit))
+    return blocks, [fn(keys[at:stop]) for at, stop in blocks] if map_blocks is None else map_blocks(fn, blocks)
 
 
 def key_sketches(keys, k: int, a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -1459,9 +1463,8 @@ def phrase_index(keys: list[str], families_of, min_families: int, map_blocks=Non
     ``map_blocks(pivots, blocks)``: ``[pivots(keys[at:stop]) for at, stop in
     blocks]`` (the default), or the same computed elsewhere, in order (``run``
     chooses on the engine: 7.7 s of one process at 10,000 speeches)."""
-    blocks = list(key_blocks(keys, PHRASE_BLOCK))
-    pivots_of = functools.partial(_pivots, families_of=families_of, min_families=min_families)
-    done = [pivots_of(keys[at:stop]) for at, stop in blocks] if map_blocks is None else map_blocks(pivots_of, blocks)
+    blocks, done = _by_blocks(keys, PHRASE_BLOCK, functools.partial(_pivots, families_of=families_of, min_families=min_families),
+                              map_blocks)
     cat = lambda parts, dtype: np.concatenate(parts) if parts else np.zeros(0, dtype)  # noqa: E731
     kept = cat([mine + at for (at, _), (mine, _, _, _) in zip(blocks, done)], np.int64)
     pivots, runs, counts = (cat([d[i] for d in done], dtype) for i, dtype in ((1, np.uint64), (2, np.uint64), (3, np.int64)))
@@ -1892,13 +1895,17 @@ def run(tasks: list[tuple], engine, work: str, rule: boilerplate.Rule | None = N
         reports += r
         cands.append(c)
 
+    def on_engine(path: str, description: str):
+        """``map_blocks`` of key_lsh_pairs and phrase_index: a ``key_block``
+        task per block, reading the keys from the key file at ``path``."""
+        return lambda fn, blocks: engine.map(key_block, [(path, at, stop, fn) for at, stop in blocks], description)
+
     def holders_of_keys(keys: list[str]) -> list[set[int]]:
         path = f"{stages}/phrase-keys.npz"
         _KeyFile.write(path, keys)
         try:
             index, kept = phrase_index(keys, functools.partial(families_holding, tables), rule.min_speeches + 1,
-                                       lambda fn, blocks: engine.map(key_block, [(path, at, stop, fn) for at, stop in blocks],
-                                                                     "phrase index"))
+                                       on_engine(path, "phrase index"))
         finally:
             _key_file.cache_clear()  # (when this process read the key file itself)
         found = engine.map(part_holders, [(p.path, p.first) for p in parts], "phrase holders", engine.share(index))
@@ -1918,8 +1925,7 @@ def run(tasks: list[tuple], engine, work: str, rule: boilerplate.Rule | None = N
         return path
 
     def sketch_blocks(keys: list[str], sketch, blocks: list[tuple[int, int]]) -> list[np.ndarray]:
-        path = key_file(keys)
-        return engine.map(key_block, [(path, at, stop, sketch) for at, stop in blocks], "sentence sketches")
+        return on_engine(key_file(keys), "sentence sketches")(sketch, blocks)
 
     def same(keys: list[str], rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
         try:
