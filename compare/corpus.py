@@ -87,16 +87,23 @@ class Pairs(Sequence):
         columns = (self.a.tolist(), self.b.tolist(), self.size_a.tolist(), self.size_b.tolist(), self.both.tolist())
         return (_pair(*row) for row in zip(*columns))
 
+    def slice(self, lo: int, hi: int) -> "Pairs":
+        return Pairs(self.a[lo:hi], self.b[lo:hi], self.both[lo:hi], self.size_a[lo:hi], self.size_b[lo:hi])
+
     def jaccard(self) -> np.ndarray:
         """Each pair's ``Pair.jaccard``, the same doubles."""
         union = self.size_a + self.size_b - self.both
         return np.divide(self.both, union, out=np.zeros(len(self)), where=union > 0)
 
+    def shares(self, sizes: np.ndarray) -> np.ndarray:
+        """Each pair's ``Pair.shared_a`` (``sizes``: ``size_a``) or
+        ``shared_b`` (``size_b``), the same doubles."""
+        return np.divide(self.both, sizes, out=np.zeros(len(self)), where=sizes > 0)
+
     def ranked(self) -> "Pairs":
         """The pairs by (-shared, a, b), as ``ranked_pairs``: the order from
         the arrays (``Pair.shared``'s doubles, computed the same way)."""
-        sa = np.divide(self.both, self.size_a, out=np.zeros(len(self)), where=self.size_a > 0)
-        sb = np.divide(self.both, self.size_b, out=np.zeros(len(self)), where=self.size_b > 0)
+        sa, sb = self.shares(self.size_a), self.shares(self.size_b)
         total = sa + sb
         shared = np.divide(2 * sa * sb, total, out=np.zeros(len(self)), where=total > 0)
         order = np.lexsort((self.b, self.a, -shared))
@@ -1040,8 +1047,10 @@ def bucket_frequent(task) -> tuple[np.ndarray, int]:
 def part_ids(task) -> None:
     """Stage ``numbers`` (map): each speech's fingerprint set as the numbers
     of its hashes among all the corpus' distinct hashes (bucket ``b``'s
-    sorted table ``distinct[b]`` numbered from ``offsets[b]``), written to
-    ``out``: the overlaps stage counts shared hashes by these numbers."""
+    sorted table ``distinct[b]`` numbered from ``offsets[b]``), each
+    speech's numbers sorted, written to ``out``-ids.npy and
+    ``out``-offsets.npy: the overlaps stage counts shared hashes by merging
+    these."""
     path, buckets, distinct, offsets, out = task
     sets = _sets(path)
     hashes = np.concatenate(sets) if sets else np.zeros(0, np.uint64)
@@ -1052,16 +1061,33 @@ def part_ids(task) -> None:
         if len(sel):
             # every hash of the corpus is in its bucket's table (each partition's went into it)
             ids[sel] = offsets[b] + np.searchsorted(np.load(distinct[b], mmap_mode="r"), hashes[sel])
-    small = offsets[-1] < 2**31
-    np.savez(_tmp_then(out), ids=ids.astype(np.int32) if small else ids,
-             offsets=np.concatenate(([0], np.cumsum([len(s) for s in sets], dtype=np.int64))))
-    _commit(out)
+    bounds = np.concatenate(([0], np.cumsum([len(s) for s in sets], dtype=np.int64)))
+    # sorted within each speech, in one sort of the partition: speech << 32 | number
+    # (the numbers are below 2**31, so a speech's keys sort after the one's before)
+    speech = np.repeat(np.arange(len(sets), dtype=np.int64), np.diff(bounds))
+    ids = np.sort(speech << 32 | ids) & 0xFFFFFFFF if offsets[-1] < 2**31 else ids[np.lexsort((ids, speech))]
+    # two .npy files, read memory-mapped: a block of the overlaps stage
+    # reads the few speeches it pairs, not the partition
+    _save_npy(f"{out}-ids.npy", ids.astype(np.int32) if offsets[-1] < 2**31 else ids)
+    _save_npy(f"{out}-offsets.npy", bounds)
 
 
-def _ids(path: str) -> list[np.ndarray]:
-    with np.load(path) as f:
-        ids, offsets = f["ids"], f["offsets"]
-    return [ids[offsets[i] : offsets[i + 1]] for i in range(len(offsets) - 1)]
+@functools.lru_cache(maxsize=4)
+def _ids_of(path: str, stamp: tuple) -> tuple[np.ndarray, list[int]]:
+    # (a plain view of the map: slicing a np.memmap runs its Python __array_finalize__)
+    return np.asarray(np.load(f"{path}-ids.npy", mmap_mode="r")), np.load(f"{path}-offsets.npy").tolist()
+
+
+def _ids(path: str) -> tuple[np.ndarray, list[int]]:
+    """The sorted numbers (``part_ids``) of the partition written at
+    ``path``, memory-mapped, and where each speech's start. A process keeps
+    the last few partitions it opened, by path and modification: the
+    overlaps stage's blocks come in partition order, so consecutive blocks
+    share a partition."""
+    import os
+
+    st = os.stat(f"{path}-offsets.npy")
+    return _ids_of(path, (st.st_mtime_ns, st.st_size, st.st_ino))
 
 
 def frequent_cap(n: int) -> int:
@@ -1136,47 +1162,25 @@ def bucket_candidates(task) -> np.ndarray:
 def block_overlaps(task) -> np.ndarray:
     """Stage ``overlaps``: shared fingerprints of each pair (a, b) whose
     speeches are in partitions ``pa`` and ``pb``, from the numbers of their
-    hashes (``part_ids``): a's numbers raise their flags in a table of
-    ``total`` (one per distinct hash of the corpus), and each partner
-    counts its numbers whose flag is up. Exact (a number is one hash), two
-    array passes a pair: a speech has only a pair or two in a block at
-    30,000 speeches (2.6 M pairs over 7,260 blocks), so the cost is per
-    pair, not per speech. (Looking each partner's hashes up in a's sorted
-    set took ~90 us a pair; 2.6 M pairs took 240-270 s.) The table is the
-    process' (``_flags``): one byte per distinct shingle of the corpus
-    (4.2 M at 10,000 speeches), the one thing in this stage that grows
-    with the corpus rather than with a partition."""
-    path_a, first_a, path_b, first_b, pairs, total = task
-    ids_a = _ids(path_a)
-    ids_b = ids_a if path_b == path_a else _ids(path_b)
-    flags = _flags(total)
-    a_all, b_all = pairs >> 32, pairs & 0xFFFFFFFF
+    hashes (``part_ids``, sorted within a speech): the two sorted arrays
+    merged (a stable sort of two sorted runs is one merge), and a number
+    both hold is one that meets its copy. Exact (a number is one hash; a
+    speech's numbers are distinct), and sequential over two small arrays,
+    so a pair costs the same however large the corpus' table of numbers:
+    a speech has only a pair or two in a block at 30,000 speeches (2.6 M
+    pairs over 7,260 blocks). (A table of one flag per distinct hash of
+    the corpus, raised for a and read for b, took ~50-95 us a pair at
+    30,000 speeches, 10.5 M flags, out of the processor's caches; the
+    merge ~15 us. Looking each partner's hashes up in a's sorted set took
+    ~90 us.)"""
+    path_a, first_a, path_b, first_b, pairs = task
+    ids_a, at_a = _ids(path_a)
+    ids_b, at_b = _ids(path_b)
     out = np.zeros(len(pairs), dtype=np.int64)
-    starts = np.concatenate(([0], np.flatnonzero(a_all[1:] != a_all[:-1]) + 1, [len(pairs)]))
-    for lo, hi in zip(starts[:-1].tolist(), starts[1:].tolist()):
-        mine = ids_a[int(a_all[lo]) - first_a]
-        flags[mine] = True
-        for n, b in enumerate(b_all[lo:hi].tolist(), start=lo):
-            out[n] = np.count_nonzero(flags[ids_b[b - first_b]])
-        flags[mine] = False
-    _FLAGS[1] = True  # every flag is down again
+    for n, (a, b) in enumerate(zip(((pairs >> 32) - first_a).tolist(), ((pairs & 0xFFFFFFFF) - first_b).tolist())):
+        merged = np.sort(np.concatenate((ids_a[at_a[a] : at_a[a + 1]], ids_b[at_b[b] : at_b[b + 1]])), kind="stable")
+        out[n] = np.count_nonzero(merged[1:] == merged[:-1])
     return out
-
-
-_FLAGS: list = [None, False]  # a process' table of flags for block_overlaps, and whether all are down
-
-
-def _flags(total: int) -> np.ndarray:
-    """The table of ``total`` flags, all down. One per process, reused by
-    its tasks: a block raises flags all over it (thousands per speech), so
-    a new table per task would be written whole each time (7,260 blocks
-    at 30,000 speeches). A task that stopped half-way leaves it
-    marked unclean, and the next gets a new one."""
-    table, clean = _FLAGS
-    if table is None or len(table) != total or not clean:
-        table = np.zeros(total, dtype=bool)
-    _FLAGS[:] = [table, False]
-    return table
 
 
 # ----- stage: how many families hold each shingle
@@ -1823,7 +1827,7 @@ def run(tasks: list[tuple], engine, work: str, rule: boilerplate.Rule | None = N
     reduced = engine.map(bucket_frequent, [([f"{stages}/df/{i}-{b}.npz" for i in names], frequent_cap(count), distinct[b])
                                            for b in range(buckets)], "frequent shingles")
     offsets = np.concatenate(([0], np.cumsum([size for _, size in reduced], dtype=np.int64)))
-    engine.map(part_ids, [(p.path, buckets, distinct, offsets, f"{stages}/ids/{i}.npz") for i, p in zip(names, parts)],
+    engine.map(part_ids, [(p.path, buckets, distinct, offsets, f"{stages}/ids/{i}") for i, p in zip(names, parts)],
                "shingle numbers")
 
     # candidate pairs
@@ -1849,8 +1853,7 @@ def run(tasks: list[tuple], engine, work: str, rule: boilerplate.Rule | None = N
     for lo, hi in zip(bounds[:-1].tolist(), bounds[1:].tolist()):
         sel = order[lo:hi]
         ia, ib = int(part_a[sel[0]]), int(part_b[sel[0]])
-        blocks.append((f"{stages}/ids/{ia}.npz", parts[ia].first, f"{stages}/ids/{ib}.npz", parts[ib].first, pairs[sel],
-                       int(offsets[-1])))
+        blocks.append((f"{stages}/ids/{ia}", parts[ia].first, f"{stages}/ids/{ib}", parts[ib].first, pairs[sel]))
     overlaps = engine.map(block_overlaps, blocks, "pair overlaps")
     sizes = np.concatenate([p.set_sizes for p in parts]) if parts else np.zeros(0, np.int64)
     measured = np.concatenate([block[4] for block in blocks]) if blocks else np.zeros(0, np.int64)

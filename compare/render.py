@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 import json
+import math
 import re
 from collections import defaultdict
 from collections.abc import Sequence
@@ -112,6 +113,15 @@ def _stream(obj, encoder: json.JSONEncoder) -> Iterator[str]:
             yield from alone(value, 1)
         elif not len(value):
             yield "[]"
+        elif isinstance(value, Rows) and value.columns is not None:
+            yield "["
+            for lo in range(0, len(value), ROWS_BLOCK):
+                hi = min(lo + ROWS_BLOCK, len(value))
+                texts = _row_texts(*value.columns(lo, hi), 2)
+                if texts is None:  # a value only the encoder writes: these rows one by one
+                    texts = ["".join(alone(row, 2)) for row in value[lo:hi]]
+                yield ("," if lo else "") + "\n    " + ",\n    ".join(texts)
+            yield "\n  ]"
         else:
             yield "["
             for m, row in enumerate(value):
@@ -130,6 +140,42 @@ def _indent(level: int) -> str:
 
 _CONSTANTS = {type(None): "null", True: "true", False: "false"}
 _INFINITIES = (float("inf"), float("-inf"))
+
+
+ROWS_BLOCK = 20_000  # rows laid out at once from their columns (views.Rows.columns): a few MB of text
+
+
+def _row_texts(names, columns: list[list], level: int) -> list[str] | None:
+    """Each row of ``columns`` (one list of values per name) as ``_text``
+    writes the dict of its values at ``level``: the names' part of the
+    layout made once, each value written once; None where ``_text``
+    declines a value or a name, or there is none."""
+    if not names or any(type(name) is not str for name in names):
+        return None  # (no names: the columns do not say how many rows)
+    inner = _indent(level + 1)
+    heads = ["{" + inner] + ["," + inner] * (len(names) - 1)
+    layout = "".join((head + json.encoder.encode_basestring(name) + ": ").replace("%", "%%") + "%s"
+                     for head, name in zip(heads, names)) + _indent(level) + "}"
+    texts = []
+    for column in columns:
+        text = _column_texts(column, level + 1)
+        if text is None:
+            return None
+        texts.append(text)
+    return [layout % row for row in zip(*texts)]
+
+
+def _column_texts(column: list, level: int) -> list[str] | None:
+    """``_text`` of each value; a column of one plain type at once."""
+    kinds = set(map(type, column))
+    if kinds == {int}:
+        return list(map(int.__repr__, column))
+    if kinds == {float} and all(map(math.isfinite, column)):
+        return list(map(float.__repr__, column))
+    if kinds == {type(None)}:
+        return ["null"] * len(column)
+    text = [_text(v, level) for v in column]
+    return None if None in text else text
 
 
 def _text(value, level: int) -> str | None:

@@ -681,15 +681,15 @@ def test_pair_overlaps_are_the_exact_counts_of_shared_hashes(sets, buckets, data
         offsets = np.concatenate(([0], np.cumsum(sizes)))
         assert offsets[-1] == len(set().union(*sets))
         for i, name in enumerate(parts):
-            corpus.part_ids((name, buckets, distinct, offsets, f"{work}/ids/{i}.npz"))
+            corpus.part_ids((name, buckets, distinct, offsets, f"{work}/ids/{i}"))
         pairs = sorted({(a, b) for a in range(len(sets)) for b in range(a + 1, len(sets))})
         if data.draw(st.booleans()):
             chosen = [(a, b) for a, b in pairs if b < split] or [(0, 0)]
-            task = (f"{work}/ids/0.npz", 0, f"{work}/ids/0.npz", 0)
+            task = (f"{work}/ids/0", 0, f"{work}/ids/0", 0)
         else:
             chosen = [(a, b) for a, b in pairs if a < split <= b]
-            task = (f"{work}/ids/0.npz", 0, f"{work}/ids/1.npz", split)
-        got = corpus.block_overlaps((*task, np.array([a << 32 | b for a, b in chosen], dtype=np.int64), int(offsets[-1])))
+            task = (f"{work}/ids/0", 0, f"{work}/ids/1", split)
+        got = corpus.block_overlaps((*task, np.array([a << 32 | b for a, b in chosen], dtype=np.int64)))
     assert got.tolist() == [len(sets[a] & sets[b]) for a, b in chosen]
 
 
@@ -768,15 +768,6 @@ def test_phrasebook_contexts_read_back_are_those_of_the_texts():
     assert stock and all(o.context for e in stock for o in e.occurrences[: corpus.CONTEXTS_KEPT])
     assert views.report_data(bare)["phrasebook"] == views.report_data(kept)["phrasebook"]
     assert any(o["left"] and o["right"] for e in views.report_data(bare)["phrasebook"] for o in e["occurrences"])
-
-
-def test_the_flags_table_is_reused_only_when_every_flag_is_down():
-    first = corpus._flags(10)
-    first[3] = True  # a task that stopped half-way: never marked clean
-    second = corpus._flags(10)
-    assert second is not first and not second.any()
-    corpus._FLAGS[1] = True  # what block_overlaps does once it has lowered them all
-    assert corpus._flags(10) is second and corpus._flags(12) is not second
 
 
 def test_a_record_decodes_to_the_words_it_was_made_with_each_sentence_split_when_asked():

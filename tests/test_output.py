@@ -364,3 +364,47 @@ def test_json_in_pieces_is_the_encoders_text_for_any_data(data):
     from compare import render
 
     assert "".join(render.dump_chunks(data)) == json.dumps(data, ensure_ascii=False, indent=2)
+
+
+@settings(max_examples=300)
+@given(st.lists(st.text("键k\n\"%s", max_size=3) | st.integers(0, 2), max_size=4, unique=True), st.data(), st.integers(1, 3))
+def test_rows_laid_out_by_columns_are_the_encoders_text(names, data, block):
+    """views.Rows with ``columns`` (a block of rows as one list of values
+    per name) is laid out a block at a time (render._row_texts): the same
+    text as json.dumps(indent=2) of the rows as dicts, whatever the names
+    ('%' in them, names that are not text) and values (NaN, infinities,
+    nested data: those blocks are left to the row-by-row path)."""
+    import json
+    from unittest import mock
+
+    from compare import render, views
+
+    count = data.draw(st.integers(0, 7))
+    columns = [data.draw(st.lists(st.integers() | st.floats(allow_nan=False, allow_infinity=False), min_size=count, max_size=count)
+                         | st.lists(_ANY_JSON, min_size=count, max_size=count)) for _ in names]
+    rows = [dict(zip(names, values)) for values in zip(*columns)] if names else [{} for _ in range(count)]
+    table = views.Rows(rows, lambda r: r, lambda lo, hi: (names, [c[lo:hi] for c in columns]) if names else ((), []))
+    with mock.patch.object(render, "ROWS_BLOCK", block):
+        got = "".join(render.dump_chunks({"rows": table, "n": 1}))
+    assert got == json.dumps({"rows": rows, "n": 1}, ensure_ascii=False, indent=2)
+
+
+@settings(max_examples=200)
+@given(st.lists(st.tuples(st.integers(0, 50), st.integers(0, 50), st.integers(0, 9), st.integers(0, 9), st.integers(0, 9)),
+                max_size=25), st.booleans())
+def test_pair_rows_by_columns_are_the_rows_of_the_pairs(rows, linked):
+    """views.pair_rows of corpus.Pairs: the columns (from the arrays,
+    numpy's divisions, Python's round) give the values each row gives from
+    its Pair, in the ranked order, links included."""
+    import numpy as np
+
+    from compare import corpus, views
+
+    a, b, both, sa, sb = (np.array(c, dtype=np.int64) for c in zip(*rows)) if rows else [np.zeros(0, np.int64)] * 5
+    pairs = corpus.Pairs(a, b, np.minimum(both, np.minimum(sa, sb)), sa, sb)
+    links = {(int(x), int(y)): f"d{x}-{y}.html" for x, y in zip(a[::2], b[::2])} if linked else {}
+    table = views.pair_rows(pairs, links)
+    assert table.columns is not None
+    names, columns = table.columns(0, len(table))
+    assert [dict(zip(names, values)) for values in zip(*columns)] == list(table)
+    assert list(table) == views.pair_rows(list(pairs), links)[:]  # Pair objects: the row-by-row path
