@@ -316,13 +316,26 @@ def normalized_similarity(na: str, nb: str, cutoff: float = 0.0) -> float:
         return 2 * sum(i2 - i1 for tag, i1, i2, _, _ in ops if tag == "equal") / total
     # _blocks' similarity: equal runs, plus change runs (adjacent non-equal
     # opcodes) that are fills; a change run ends where the next equal starts
-    shared, open_i, open_j = 0, None, None
+    # With a cutoff, a pair is given up as soon as the characters of its
+    # change runs that are no fill leave it below: at most every character
+    # not yet lost is shared. (Most candidate wordings of the phrasebook
+    # are far below and lose that much in their first few runs.) A change
+    # run with a slot on neither side is no fill, known without slicing it.
+    shared, lost, open_i, open_j = 0, 0, None, None
     for tag, i1, i2, j1, j2 in Levenshtein.opcodes(na, nb).as_list():
         if tag == "equal":
             if open_i is not None:
-                left, right = na[open_i:i1], nb[open_j:j1]
-                if _is_fill(left, right) or _is_fill(right, left):
-                    shared += len(left) + len(right)
+                if na.find(SLOT, open_i, i1) < 0 and nb.find(SLOT, open_j, j1) < 0:
+                    fill = False
+                else:
+                    left, right = na[open_i:i1], nb[open_j:j1]
+                    fill = _is_fill(left, right) or _is_fill(right, left)
+                if fill:
+                    shared += (i1 - open_i) + (j1 - open_j)
+                else:
+                    lost += (i1 - open_i) + (j1 - open_j)
+                    if cutoff and (total - lost) / total < cutoff:
+                        return 0.0
                 open_i = None
             shared += (i2 - i1) + (j2 - j1)
         elif open_i is None:
