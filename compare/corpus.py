@@ -13,6 +13,7 @@ mirrored speech does not make its own text look like boilerplate.
 from __future__ import annotations
 
 import functools
+import itertools
 import math
 from collections import Counter, defaultdict
 from collections.abc import Sequence
@@ -394,7 +395,7 @@ def _same_normalized(na: str, nb: str) -> bool:
     return normalized_similarity(na, nb, SENTENCE_VARIANT) >= SENTENCE_VARIANT
 
 
-def linking_wordings(keys, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
+def linking_wordings(keys, rows: np.ndarray, cols: np.ndarray, norm: Normalized | None = None) -> np.ndarray:
     """Are keys j and i two wordings of one sentence (``_same_normalized``),
     for each (j, i) of ``rows`` and ``cols`` that joins two groups, in
     order, each key normalized once (a phrasebook key meets about ten
@@ -404,8 +405,8 @@ def linking_wordings(keys, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
     components of the pairs found the same, are those of checking every
     pair (as tests/oracles.same_wordings_loop does), which is all the
     phrasebook takes from the check (a skipped pair would only join what
-    is joined)."""
-    norm = Normalized(keys)
+    is joined). ``norm``: ``Normalized(keys)``, when the caller keeps one."""
+    norm = Normalized(keys) if norm is None else norm
     parent: dict[int, int] = {}  # a key's parent in its group's tree (roots are not in it)
 
     def root(x: int) -> int:
@@ -417,8 +418,9 @@ def linking_wordings(keys, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
         return r
 
     out = np.zeros(len(rows), dtype=bool)
-    for n, (j, i) in enumerate(zip(np.asarray(rows).tolist(), np.asarray(cols).tolist())):
-        rj, ri = root(j), root(i)
+    for n, j, i in zip(itertools.count(), np.asarray(rows).tolist(), np.asarray(cols).tolist()):
+        rj = root(j) if j in parent else j  # (most keys join nothing: no call)
+        ri = root(i) if i in parent else i
         if rj != ri and _same_normalized(norm[j], norm[i]):
             parent[ri] = rj
             out[n] = True
@@ -1568,7 +1570,31 @@ def _stamped_key_file(path: str) -> _KeyFile:
     import os
 
     st = os.stat(path)
-    return _key_file(path, (st.st_mtime_ns, st.st_size, st.st_ino))
+    keys = _key_file(path, (st.st_mtime_ns, st.st_size, st.st_ino))
+    if _NORMALIZED[0] is not None and _NORMALIZED[0] is not keys:
+        _NORMALIZED[:] = [None, None]  # another file now: its keys' forms go with it
+    return keys
+
+
+# The normalized forms of the key file's keys this process has needed, kept
+# with the file: the pairs of each task of the wordings stage are a range of
+# one key (j) against keys from anywhere (i), so without it every task
+# decoded and normalized most keys again (16 tasks: ~1.5 us x keys x 16,
+# ~11 s of the stage at 30,000 speeches).
+_NORMALIZED: list = [None, None]  # (the _KeyFile, its Normalized)
+
+
+def _normalized_keys(path: str) -> Normalized:
+    keys = _stamped_key_file(path)
+    if _NORMALIZED[0] is not keys:
+        _NORMALIZED[:] = [keys, Normalized(keys)]
+    return _NORMALIZED[1]
+
+
+def _forget_key_file() -> None:
+    """Free the key file this process read, and its keys' forms."""
+    _key_file.cache_clear()
+    _NORMALIZED[:] = [None, None]
 
 
 def key_block(task):
@@ -1584,7 +1610,7 @@ def same_sentences(task) -> np.ndarray:
     """Stage ``sentence wordings``: ``linking_wordings`` of the task's (j, i)
     pairs of the key file's keys."""
     path, rows, cols = task
-    return linking_wordings(_stamped_key_file(path), rows, cols)
+    return linking_wordings(_stamped_key_file(path), rows, cols, _normalized_keys(path))
 
 
 CONTEXTS_KEPT = 20  # occurrences of an entry (the first, by speech) whose keyword-in-context line is read back (views shows as many)
@@ -1910,7 +1936,7 @@ def run(tasks: list[tuple], engine, work: str, rule: boilerplate.Rule | None = N
             index, kept = phrase_index(keys, functools.partial(families_holding, tables), rule.min_speeches + 1,
                                        on_engine(path, "phrase index"))
         finally:
-            _key_file.cache_clear()  # (when this process read the key file itself)
+            _forget_key_file()  # (when this process read the key file itself)
         found = engine.map(part_holders, [(p.path, p.first) for p in parts], "phrase holders", engine.share(index))
         holders: list[set[int]] = [set() for _ in keys]
         for k, s in zip(np.concatenate([k for k, _ in found]).tolist() if found else [],
@@ -1940,7 +1966,7 @@ def run(tasks: list[tuple], engine, work: str, rule: boilerplate.Rule | None = N
                               "sentence wordings")
             return np.concatenate(done)
         finally:
-            _key_file.cache_clear()  # (when this process read the key file itself)
+            _forget_key_file()  # (when this process read the key file itself)
             written.clear()  # the keys' last use here: the phrasebook frees them next
 
     def texts_of(requests: list[tuple]) -> list[tuple]:

@@ -850,3 +850,24 @@ def test_blocks_read_from_a_key_file_give_what_the_keys_give_in_this_process(key
         for name in ("runs", "offsets", "pivots", "by_pivot"):
             assert getattr(there, name).tolist() == getattr(here, name).tolist(), name
         corpus._key_file.cache_clear()
+
+
+def test_wording_tasks_keep_the_keys_forms_only_while_the_key_file_is_the_same(tmp_path):
+    """same_sentences (a task of the wordings stage) checks pairs of the key
+    file's keys, keeping their normalized forms for the next task of the
+    same file; a file written anew at the same path is read anew, and
+    _forget_key_file lets both go."""
+    first = ["全市完成固定资产投资Ⓧ亿元", "全市完成固定资产投资ⓍⓍ亿元", "坚持稳中求进工作总基调"]
+    second = ["坚持稳中求进工作总基调", "全市完成固定资产投资Ⓧ亿元", "扎实推进乡村振兴战略实施"]
+    rows, cols = np.array([0, 0, 1]), np.array([1, 2, 2])
+    path = str(tmp_path / "keys.npz")
+    corpus._KeyFile.write(path, first)
+    assert corpus.same_sentences((path, rows, cols)).tolist() == [True, False, False]
+    kept = corpus._NORMALIZED[1]
+    assert corpus.same_sentences((path, rows[1:], cols[1:])).tolist() == [False, False] and corpus._NORMALIZED[1] is kept
+    corpus._KeyFile.write(path, second)
+    assert corpus.same_sentences((path, rows, cols)).tolist() == corpus.linking_wordings(second, rows, cols).tolist() \
+        == [False, False, False]
+    assert corpus._NORMALIZED[1] is not kept
+    corpus._forget_key_file()
+    assert corpus._NORMALIZED == [None, None] and corpus._key_file.cache_info().currsize == 0
