@@ -41,3 +41,25 @@ def intersect1d(a, b) -> np.ndarray:
     """``np.intersect1d(a, b)``: the sorted values found in both."""
     a = unique(a)
     return a[isin(a, b)]
+
+
+def rounded(values, places: int) -> list[float]:
+    """``[round(x, places) for x in values]``, the same doubles, from one
+    pass over the array (a report rounds three shares of each of its 2.6 M
+    pairs at 30,000 speeches: 2 us a pair). numpy's own ``round`` scales,
+    rounds and divides, and the scaling's own rounding may carry a value
+    across a half: a value whose scaled double lies within 1e-6 of a half
+    (or is too large for that margin, or not finite) is rounded by Python.
+    Every other value's nearest integer k is the same from the scaled
+    double (it is within 2**-53 of the exact product, relatively), and
+    k / 10**places is then the double Python gives: both are the double
+    nearest to the decimal k / 10**places."""
+    x = np.asarray(values, dtype=np.float64).ravel()
+    scale = 10.0**places
+    with np.errstate(invalid="ignore", over="ignore"):
+        y = x * scale
+        out = (np.rint(y) / scale).tolist()
+        exact = np.isfinite(y) & (np.abs(y) < 2**31) & (np.abs(y - np.floor(y) - 0.5) >= 1e-6)
+    for i in np.flatnonzero(~exact).tolist():
+        out[i] = round(float(x[i]), places)
+    return out

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from collections.abc import Sequence
 from typing import Callable, Iterator
 
+from . import arrays
 from .model import Section, Speech
 
 # ---------------------------------------------------------------- helpers
@@ -304,14 +305,12 @@ def pair_rows(pairs, links: dict[tuple[int, int], str]) -> Rows:
                                       round(p.shared_b, 4), links.get((p.a, p.b)))))
 
     def columns(lo: int, hi: int) -> tuple[tuple[str, ...], list[list]]:
-        # Pair's doubles from the arrays (the same divisions), rounded by
-        # Python's round (numpy's rounds some halves the other way)
+        # Pair's doubles from the arrays (the same divisions), rounded as
+        # Python's round rounds them (arrays.rounded)
         part = ranked.slice(lo, hi)
         a, b = part.a.tolist(), part.b.tolist()
-        return PAIR_FIELDS, [[x + 1 for x in a], [x + 1 for x in b],
-                             [round(x, 4) for x in part.jaccard().tolist()],
-                             [round(x, 4) for x in part.shares(part.size_a).tolist()],
-                             [round(x, 4) for x in part.shares(part.size_b).tolist()],
+        return PAIR_FIELDS, [[x + 1 for x in a], [x + 1 for x in b], arrays.rounded(part.jaccard(), 4),
+                             arrays.rounded(part.shares(part.size_a), 4), arrays.rounded(part.shares(part.size_b), 4),
                              [links.get(k) for k in zip(a, b)] if links else [None] * len(a)]
 
     return Rows(ranked, row, columns if isinstance(ranked, corpus.Pairs) else None)

@@ -598,6 +598,23 @@ def test_set_operations_by_sorting_equal_numpys(a, b, dtype):
     assert np.array_equal(arrays.intersect1d(a, b), np.intersect1d(a, b))
 
 
+# near and at halves of the last place kept: k + 0.5 scaled down, and the
+# doubles either side of it (where scaling up may carry a value across)
+_HALVES = st.tuples(st.integers(-10**6, 10**6), st.integers(0, 6), st.sampled_from([-1, 0, 1])).map(
+    lambda t: float(np.nextafter((t[0] + 0.5) / 10.0 ** t[1], np.inf * t[2]) if t[2] else (t[0] + 0.5) / 10.0 ** t[1]))
+
+
+@settings(max_examples=300)
+@given(st.lists(st.floats() | _HALVES, max_size=30), st.integers(0, 6))
+def test_rounded_is_pythons_round(values, places):
+    """arrays.rounded (a report's shares, vectorized) gives the doubles
+    Python's round gives, NaN, infinities, huge values and halves included."""
+    from compare import arrays
+
+    assert [repr(x) for x in arrays.rounded(np.array(values, dtype=np.float64), places)] == \
+        [repr(round(x, places)) for x in values]
+
+
 # (𠮷 is outside the BMP: the key file's UTF-32 must keep it one character)
 WORDING_KEYS = st.lists(st.text(st.sampled_from(list("全年地区生产总值增长Xx县镇𠮷") + ["Ⓧ"]), max_size=14), min_size=2, max_size=12)
 
