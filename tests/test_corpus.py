@@ -682,8 +682,9 @@ def test_key_runs_are_each_keys_shingles_whatever_the_block(keys, block, k):
        st.integers(1, 4), st.data())
 def test_pair_overlaps_are_the_exact_counts_of_shared_hashes(sets, buckets, data):
     """The overlaps stage counts shared hashes by their numbers (the
-    frequent stage's sorted distinct tables, part_ids): the sets' exact
-    intersections, within a partition and across two."""
+    frequent stage's sorted distinct tables, part_ids), the frequent ones
+    as bits: the sets' exact intersections, within a partition and across
+    two, whatever the frequent cap."""
     import tempfile
     from unittest import mock
 
@@ -694,14 +695,17 @@ def test_pair_overlaps_are_the_exact_counts_of_shared_hashes(sets, buckets, data
         for i, name in enumerate(parts):
             corpus.part_df((name, buckets, f"{work}/df/{i}"))
         distinct = [f"{work}/distinct-{b}.npy" for b in range(buckets)]
-        sizes = [corpus.bucket_frequent(([f"{work}/df/{i}-{b}.npz" for i in range(2)], 1, distinct[b]))[1] for b in range(buckets)]
-        offsets = np.concatenate(([0], np.cumsum(sizes)))
+        cap = data.draw(st.integers(0, 3))  # hashes in more speeches than this are counted as bits
+        reduced = [corpus.bucket_frequent(([f"{work}/df/{i}-{b}.npz" for i in range(2)], cap, distinct[b])) for b in range(buckets)]
+        offsets = np.concatenate(([0], np.cumsum([size for _, size in reduced])))
+        bit_offsets = np.concatenate(([0], np.cumsum([len(f) for f, _ in reduced])))
         assert offsets[-1] == len(set().union(*sets))
+        assert bit_offsets[-1] == sum(sum(h in s for s in sets) > cap for h in set().union(*sets))
         for i, name in enumerate(parts):
-            corpus.part_ids((name, buckets, distinct, offsets, f"{work}/ids/{i}"))
+            corpus.part_ids((name, buckets, distinct, offsets, bit_offsets, f"{work}/ids/{i}"))
         pairs = sorted({(a, b) for a in range(len(sets)) for b in range(a + 1, len(sets))})
         if data.draw(st.booleans()):
-            chosen = [(a, b) for a, b in pairs if b < split] or [(0, 0)]
+            chosen = [(a, b) for a, b in pairs if b < split]  # (a speech is never paired with itself)
             task = (f"{work}/ids/0", 0, f"{work}/ids/0", 0)
         else:
             chosen = [(a, b) for a, b in pairs if a < split <= b]
