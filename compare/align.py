@@ -295,7 +295,9 @@ def similarity(a: str, b: str, cutoff: float = 0.0) -> float:
     return any value below ``cutoff`` (0.0): without a placeholder slot on
     either side there is no fill, so the share of equal characters is at
     most the longest common subsequence's (rapidfuzz's Indel similarity),
-    and a pair that cannot reach ``cutoff`` is rejected from that bound alone."""
+    and a pair that cannot reach ``cutoff`` is rejected from that bound alone;
+    with slots, a pair is given up once its change runs that are no fill
+    have lost too many characters for it to reach ``cutoff``."""
     return normalized_similarity(normalize(a)[0], normalize(b)[0], cutoff)
 
 

@@ -53,8 +53,11 @@ def rounded(values, places: int) -> list[float]:
     Every other value's nearest integer k is the same from the scaled
     double (it is within 2**-53 of the exact product, relatively), and
     k / 10**places is then the double Python gives: both are the double
-    nearest to the decimal k / 10**places."""
+    nearest to the decimal k / 10**places. (For 0 <= places <= 22, where
+    10.0**places is exact; other places are rounded by Python.)"""
     x = np.asarray(values, dtype=np.float64).ravel()
+    if not 0 <= places <= 22:
+        return [round(v, places) for v in x.tolist()]
     scale = 10.0**places
     with np.errstate(invalid="ignore", over="ignore"):
         y = x * scale

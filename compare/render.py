@@ -149,9 +149,9 @@ def _row_texts(names, columns: list[list], level: int) -> list[str] | None:
     """Each row of ``columns`` (one list of values per name) as ``_text``
     writes the dict of its values at ``level``: the names' part of the
     layout made once, each value written once; None where ``_text``
-    declines a value or a name, or there is none."""
-    if not names or any(type(name) is not str for name in names):
-        return None  # (no names: the columns do not say how many rows)
+    declines a value or a name, or there is none or one twice."""
+    if not names or any(type(name) is not str for name in names) or len(set(names)) < len(names):
+        return None  # (no names: the columns do not say how many rows; a name twice: a dict keeps the last)
     inner = _indent(level + 1)
     heads = ["{" + inner] + ["," + inner] * (len(names) - 1)
     layout = "".join((head + json.encoder.encode_basestring(name) + ": ").replace("%", "%%") + "%s"

@@ -291,13 +291,14 @@ class Rows(Sequence):
 PAIR_FIELDS = ("a", "b", "jaccard", "shared_a", "shared_b", "diff")
 
 
-def pair_rows(pairs, links: dict[tuple[int, int], str]) -> Rows:
+def pair_rows(pairs, links: dict[tuple[int, int], str] | None = None) -> Rows:
     """A report's pairs, most related first (``corpus.ranked_pairs``), as
     rows: speeches numbered from 1, shares rounded to 4 places, the link
     to each pair's diff page (or None); by columns from the arrays when
     the pairs are ``corpus.Pairs``."""
     from . import corpus
 
+    links = links or {}
     ranked = corpus.ranked_pairs(pairs)
 
     def row(p) -> dict:
