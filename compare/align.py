@@ -332,10 +332,11 @@ def normalized_similarity(na: str, nb: str, cutoff: float = 0.0) -> float:
                 else:
                     left, right = na[open_i:i1], nb[open_j:j1]
                     fill = _is_fill(left, right) or _is_fill(right, left)
+                run = (i1 - open_i) + (j1 - open_j)
                 if fill:
-                    shared += (i1 - open_i) + (j1 - open_j)
+                    shared += run
                 else:
-                    lost += (i1 - open_i) + (j1 - open_j)
+                    lost += run
                     if cutoff and (total - lost) / total < cutoff:
                         return 0.0
                 open_i = None

@@ -1088,19 +1088,18 @@ def part_ids(task) -> None:
         # every hash of the corpus is in its bucket's table (each partition's went into it)
         at = np.searchsorted(np.load(distinct[b], mmap_mode="r"), hashes[sel])
         frequent_at = np.load(_beside(distinct[b], "frequent"))
-        rank = np.searchsorted(frequent_at, at)
-        frequent = frequent_at[np.minimum(rank, len(frequent_at) - 1)] == at if len(frequent_at) else np.zeros(len(at), bool)
+        frequent = _isin_sorted(at, frequent_at)
         ids[sel] = offsets[b] + at
         keep[sel] = ~frequent & (np.load(_beside(distinct[b], "count"), mmap_mode="r")[at] > 1)
-        flags[speech[sel[frequent]], bit_offsets[b] + rank[frequent]] = True
+        flags[speech[sel[frequent]], bit_offsets[b] + np.searchsorted(frequent_at, at[frequent])] = True
     ids, speech = ids[keep], speech[keep]
+    small = offsets[-1] < 2**31  # (every number fits an int32)
     # sorted within each speech, in one sort of the partition: speech << 32 | number
-    # (numbers below 2**32 keep each speech's keys after the one's before; below
-    # 2**31 they are also stored as int32)
-    ids = np.sort(speech << 32 | ids) & 0xFFFFFFFF if offsets[-1] < 2**31 else ids[np.lexsort((ids, speech))]
+    # (numbers below 2**32 keep each speech's keys after the one's before)
+    ids = np.sort(speech << 32 | ids) & 0xFFFFFFFF if small else ids[np.lexsort((ids, speech))]
     # .npy files, read memory-mapped: a block of the overlaps stage
     # reads the few speeches it pairs, not the partition
-    _save_npy(f"{out}-ids.npy", ids.astype(np.int32) if offsets[-1] < 2**31 else ids)
+    _save_npy(f"{out}-ids.npy", ids.astype(np.int32) if small else ids)
     _save_npy(f"{out}-offsets.npy", np.concatenate(([0], np.cumsum(np.bincount(speech, minlength=len(sets))))))
     # 64 columns a word (the byte order does not matter: both sides of a pair have the same)
     _save_npy(f"{out}-bits.npy", np.packbits(flags, axis=1, bitorder="little").view(np.uint64))
@@ -1201,10 +1200,9 @@ BITS_BLOCK = 4096  # pairs whose bitsets are ANDed at once (~150 words a speech 
 def block_overlaps(task) -> np.ndarray:
     """Stage ``overlaps``: shared fingerprints of each pair (a, b) whose
     speeches are in the partitions written at ``path_a`` and ``path_b``
-    (``part_ids``): the
-    frequent hashes both hold are the bits of their bitsets' AND, counted
-    for every pair of the block at once; the others, sorted within a
-    speech, are the two arrays merged (a stable sort of two sorted runs is
+    (``part_ids``): the frequent hashes both hold are the bits of their
+    bitsets' AND, counted for every pair of the block at once; the others,
+    sorted within a speech, are the two arrays merged (a stable sort of two sorted runs is
     one merge), where a number both hold meets its copy. Exact (a number
     is one hash; a speech's numbers are distinct), and sequential over
     small arrays, so a pair costs the same however large the corpus'

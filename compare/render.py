@@ -86,10 +86,10 @@ def _stream(obj, encoder: json.JSONEncoder) -> Iterator[str]:
     ever stands between tokens: inside strings the encoder writes \\n."""
     from .views import Rows
 
-    if isinstance(obj, dict) and not all(isinstance(name, str) for name in obj) and \
-            any(isinstance(value, Rows) for value in obj.values()):
-        raise TypeError("report data keys are text")  # (the encoder would hold every row at once)
-    if not isinstance(obj, dict) or not all(isinstance(name, str) for name in obj):
+    laid_out = isinstance(obj, dict) and all(isinstance(name, str) for name in obj)
+    if not laid_out:
+        if isinstance(obj, dict) and any(isinstance(value, Rows) for value in obj.values()):
+            raise TypeError("report data keys are text")  # (the encoder would hold every row at once)
         yield from encoder.iterencode(to_jsonable(obj))
         return
 
