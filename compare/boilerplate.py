@@ -130,21 +130,32 @@ class Labels:
         return out
 
 
-def slot_weights(fp: Fingerprint) -> np.ndarray:
+def slot_weights(fp: Fingerprint, slot: np.ndarray | None = None) -> np.ndarray:
     """Per key character, how many characters of the text it stands for:
-    1, or the width of the number or placeholder a SLOT replaced."""
+    1, or the width of the number or placeholder a SLOT replaced. ``slot``:
+    which key characters (units end to end) are a SLOT, when the caller
+    has it (``label``)."""
     weight = np.ones(fp.chars, dtype=np.int64)
-    for u, k in enumerate(fp.keys):
-        if SLOT not in k:
-            continue
+    at = np.flatnonzero(_slots(fp) if slot is None else slot)
+    if not len(at):
+        return weight
+    unit = np.searchsorted(fp.offsets, at, side="right") - 1  # the last unit starting at or before: never an empty one
+    count = np.bincount(unit)
+    widths: list[int] = []  # the slots' widths, in order: unit by unit, each unit's matches in order
+    for u in np.flatnonzero(count).tolist():
         text = fp.units[u].text
-        widths = [len(m.group()) for m in _SLOTTED.finditer(text)]
-        positions = [i for i, ch in enumerate(k) if ch == SLOT]
-        if len(widths) != len(positions):  # a literal Ⓧ in the text: take the slow, exact way
+        found = list(map(len, _SLOTTED.findall(text)))  # (the pattern has no group: whole matches)
+        if len(found) != count[u]:  # a literal Ⓧ in the text: take the slow, exact way
             _, spans = key_spans(text)
-            widths = [spans[i][1] - spans[i][0] for i in positions]
-        weight[fp.offsets[u] + np.array(positions, dtype=np.int64)] = widths
+            found = [spans[i][1] - spans[i][0] for i in (at[unit == u] - fp.offsets[u]).tolist()]
+        widths += found
+    weight[at] = widths
     return weight
+
+
+def _slots(fp: Fingerprint) -> np.ndarray:
+    """Which key characters of the speech (units end to end) are a SLOT."""
+    return np.frombuffer("".join(fp.keys).encode("utf-32-le"), dtype=np.uint32) == ord(SLOT)
 
 
 def label(fp: Fingerprint, recurs: np.ndarray, rule: Rule = PAIR) -> Labels:
@@ -152,9 +163,8 @@ def label(fp: Fingerprint, recurs: np.ndarray, rule: Rule = PAIR) -> Labels:
     that occurs in at least ``rule.min_speeches`` other independent speeches
     (``recurring`` computes it from counts)."""
     covered = covered_chars(fp, np.asarray(recurs, dtype=bool))
-    joined = "".join(fp.keys)
-    slot = np.frombuffer(joined.encode("utf-32-le"), dtype=np.uint32) == ord(SLOT)
-    weight = slot_weights(fp)
+    slot = _slots(fp)
+    weight = slot_weights(fp, slot)
     # every unit at once: ``unit`` is the unit of each key character
     sizes = np.diff(fp.offsets)
     unit = np.repeat(np.arange(len(sizes)), sizes)

@@ -7,10 +7,10 @@ import re
 
 import numpy as np
 
-from compare.boilerplate import _BOILERPLATE, _EDITED, _FILL, _LOCAL, CATEGORIES, Labels, slot_weights
+from compare.boilerplate import _BOILERPLATE, _EDITED, _FILL, _LOCAL, CATEGORIES, Labels
 from compare.fingerprint import covered_chars
 from compare.ingest import CJK, PINYIN_REMNANT, PRIVATE_USE, char_frequency
-from compare.textkey import SLOT
+from compare.textkey import SLOT, key_spans
 
 
 def remove_mojibake_loop(text: str) -> str:
@@ -47,12 +47,24 @@ def remove_mojibake_loop(text: str) -> str:
     return "".join(out)
 
 
+def slot_weights_loop(fp) -> np.ndarray:
+    """boilerplate.slot_weights the slow, exact way: each key character's
+    span in its unit's text (``key_spans``), its width for a SLOT."""
+    weight = np.ones(fp.chars, dtype=np.int64)
+    for u, k in enumerate(fp.keys):
+        _, spans = key_spans(fp.units[u].text)
+        for i, ch in enumerate(k):
+            if ch == SLOT:
+                weight[fp.offsets[u] + i] = spans[i][1] - spans[i][0]
+    return weight
+
+
 def label_loop(fp, recurs, rule):
     """boilerplate.label as the per-unit loop it was, kept as the oracle."""
     covered = covered_chars(fp, np.asarray(recurs, dtype=bool))
     joined = "".join(fp.keys)
     slot = np.frombuffer(joined.encode("utf-32-le"), dtype=np.uint32) == ord(SLOT)
-    weight = slot_weights(fp)
+    weight = slot_weights_loop(fp)
     category = np.full(fp.chars, _LOCAL, dtype=np.int8)
     labels, coverage = [], []
     for u in range(len(fp.keys)):

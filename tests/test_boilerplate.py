@@ -13,7 +13,7 @@ from compare.fingerprint import fingerprint
 from compare.textkey import key_spans
 
 from .conftest import SAMPLES
-from .oracles import label_loop
+from .oracles import label_loop, slot_weights_loop
 
 
 def one(text: str, name: str = "t"):
@@ -318,3 +318,14 @@ def test_the_rule_on_generated_speeches_labels_as_the_loop_did(xs, flags, max_fi
     fp = fingerprint(speeches[0])
     recurs = np.resize(np.array(flags), len(fp.runs))
     _same_labels(fp, recurs, Rule(max_fill=max_fill))
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.text(alphabet="增长元XxⒹⓍ12.%％，。 A", min_size=1, max_size=20), min_size=1, max_size=6))
+def test_slot_widths_are_those_of_each_key_characters_span(parts):
+    # numbers, placeholders, Latin words around X, literal Ⓧ: each SLOT of
+    # the key weighs what key_spans says it stands for
+    speeches = compare.load_text("同志们：\n" + "\n".join(p + "的工作。" for p in parts), "w")
+    for speech in speeches:
+        fp = fingerprint(speech)
+        assert np.array_equal(boilerplate.slot_weights(fp), slot_weights_loop(fp))
