@@ -243,16 +243,39 @@ def _pairs_of(size: int) -> tuple[np.ndarray, np.ndarray]:
     return np.triu_indices(size, k=1)
 
 
+# datasketch's MinHashLSH band layout (bands, rows per band) at NUM_PERM for
+# the thresholds this module uses. Building a MinHashLSH to learn it imports
+# scipy.integrate and integrates ~300 false positive/negative probabilities:
+# 0.3-0.6 s on every report's driver (the development corpus' whole report
+# is ~7 s). Another threshold is asked of datasketch; tests/test_corpus.py
+# holds this table and _affine64 to datasketch's own.
+_LAYOUTS = {(0.05, 64): (32, 1), (0.5, 64): (14, 4)}
+
+
 @functools.cache
 def _lsh_layout(threshold: float) -> tuple[int, int, np.ndarray, np.ndarray]:
     """datasketch's band count and rows per band for ``threshold`` and
     NUM_PERM, and the affine64 permutations every MinHash(num_perm=NUM_PERM)
     draws (seed 1)."""
-    from datasketch import MinHash, MinHashLSH
+    if (threshold, NUM_PERM) in _LAYOUTS:
+        bands, rows = _LAYOUTS[threshold, NUM_PERM]
+    else:
+        from datasketch import MinHashLSH
 
-    lsh = MinHashLSH(threshold=threshold, num_perm=NUM_PERM)
-    a, b = MinHash(num_perm=NUM_PERM, scheme="affine64").permutations
-    return lsh.b, lsh.r, a.astype(np.uint64), b.astype(np.uint64)
+        lsh = MinHashLSH(threshold=threshold, num_perm=NUM_PERM)
+        bands, rows = lsh.b, lsh.r
+    a, b = _affine64(NUM_PERM, seed=1)
+    return bands, rows, a, b
+
+
+def _affine64(num_perm: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """``MinHash(num_perm=num_perm, seed=seed, scheme="affine64").permutations``
+    without importing datasketch (see _LAYOUTS): its two draws from
+    ``RandomState(seed)``, odd multipliers ``a`` and offsets ``b``."""
+    gen = np.random.RandomState(seed)
+    a = gen.randint(0, 1 << 63, num_perm, dtype=np.uint64) * np.uint64(2) + np.uint64(1)
+    b = gen.randint(0, 1 << 64, num_perm, dtype=np.uint64)
+    return a, b
 
 
 _FMIX64 = (np.uint64(33), np.uint64(0xFF51AFD7ED558CCD), np.uint64(33), np.uint64(0xC4CEB9FE1A85EC53), np.uint64(33))

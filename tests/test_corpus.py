@@ -132,6 +132,24 @@ def lsh_candidates_one_sketch_at_a_time(hash_sets, threshold):
         lsh.insert(i, m)
 
 
+def test_the_lsh_layouts_and_permutations_are_datasketchs():
+    # the table that spares a report importing datasketch, against datasketch
+    from datasketch import MinHash, MinHashLSH
+
+    assert corpus._LAYOUTS  # (a table emptied would test nothing)
+    for (threshold, num_perm), layout in corpus._LAYOUTS.items():
+        lsh = MinHashLSH(threshold=threshold, num_perm=num_perm)
+        assert layout == (lsh.b, lsh.r)
+    for seed in (1, 7):
+        a, b = MinHash(num_perm=corpus.NUM_PERM, seed=seed, scheme="affine64").permutations
+        mine = corpus._affine64(corpus.NUM_PERM, seed)
+        assert np.array_equal(mine[0], a) and np.array_equal(mine[1], b) and mine[0].dtype == a.dtype
+    # a threshold outside the table is asked of datasketch
+    lsh = MinHashLSH(threshold=0.3, num_perm=corpus.NUM_PERM)
+    assert corpus._lsh_layout(0.3)[:2] == (lsh.b, lsh.r)
+    assert corpus._lsh_layout(0.5)[:2] == corpus._LAYOUTS[0.5, corpus.NUM_PERM]
+
+
 def test_lsh_candidates_as_arrays_match_datasketch_sketch_by_sketch():
     speeches = [s for path in sorted(SAMPLES.glob("*.txt")) for s in speeches_of(path.stem)]
     prints = [corpus.fingerprint(s) for s in speeches]
