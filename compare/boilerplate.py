@@ -141,13 +141,14 @@ def slot_weights(fp: Fingerprint, slot: np.ndarray | None = None) -> np.ndarray:
         return weight
     unit = np.searchsorted(fp.offsets, at, side="right") - 1  # the last unit starting at or before: never an empty one
     count = np.bincount(unit)
+    first = np.cumsum(count) - count  # where each unit's slots start in ``at`` (sorted, so grouped by unit)
     widths: list[int] = []  # the slots' widths, in order: unit by unit, each unit's matches in order
     for u in np.flatnonzero(count).tolist():
         text = fp.units[u].text
         found = list(map(len, _SLOTTED.findall(text)))  # (the pattern has no group: whole matches)
         if len(found) != count[u]:  # a literal Ⓧ in the text: take the slow, exact way
             _, spans = key_spans(text)
-            found = [spans[i][1] - spans[i][0] for i in (at[unit == u] - fp.offsets[u]).tolist()]
+            found = [spans[i][1] - spans[i][0] for i in (at[first[u] : first[u] + count[u]] - fp.offsets[u]).tolist()]
         widths += found
     weight[at] = widths
     return weight

@@ -34,6 +34,7 @@ NEAR_DUPLICATE = 0.8  # Jaccard of two speeches' fingerprints: copies of one spe
 RELATED = 0.1  # a pair sharing at least this much (Pair.shared, balanced) is worth a diff
 CANDIDATE = 0.05  # MinHash LSH proposes pairs above this Jaccard (related speeches: about 0.05-0.2)
 SENTENCE_VARIANT = 0.75  # placeholder-aware similarity for two wordings of one sentence
+WORDING_THRESHOLD = 0.5  # MinHash LSH proposes two sentence keys as wordings of one sentence above this Jaccard of their 3-grams
 # A band bucket of more sentence keys than this gives a chain of neighbours,
 # not every pair, to the wordings' check. A bucket of 300 is 45,000 checks
 # (~1.5 s); the largest of 1,000 generated speeches holds 249 keys, of 10,000
@@ -245,11 +246,11 @@ def _pairs_of(size: int) -> tuple[np.ndarray, np.ndarray]:
 
 # datasketch's MinHashLSH band layout (bands, rows per band) at NUM_PERM for
 # the thresholds this module uses. Building a MinHashLSH to learn it imports
-# scipy.integrate and integrates ~300 false positive/negative probabilities:
+# scipy.integrate and weighs all 280 layouts (560 quadratures):
 # 0.3-0.6 s on every report's driver (the development corpus' whole report
 # is ~7 s). Another threshold is asked of datasketch; tests/test_corpus.py
 # holds this table and _affine64 to datasketch's own.
-_LAYOUTS = {(0.05, 64): (32, 1), (0.5, 64): (14, 4)}
+_LAYOUTS = {(CANDIDATE, NUM_PERM): (32, 1), (WORDING_THRESHOLD, NUM_PERM): (14, 4)}
 
 
 @functools.cache
@@ -1717,7 +1718,7 @@ def book_from_candidates(cands: list[Candidates], family: list[int], min_familie
     kid, keys = _numbered((k for c in cands for k in c.sentence_keys), len(where_s))
     pending: list[tuple] = []  # (kind, candidate rows, -1 | a phrase's (key index, speeches holding it))
     if len(keys):
-        candidates = key_lsh_pairs(keys, 3, threshold=0.5, cap=WORDING_CAP, map_blocks=sketch_blocks and
+        candidates = key_lsh_pairs(keys, 3, threshold=WORDING_THRESHOLD, cap=WORDING_CAP, map_blocks=sketch_blocks and
                                    functools.partial(sketch_blocks, keys))
         rows, cols = candidates >> 32, candidates & 0xFFFFFFFF
         yes = np.asarray(same(keys, rows, cols), dtype=bool)

@@ -101,7 +101,7 @@ def key_spans(text: str) -> tuple[str, list[tuple[int, int]]]:
     return "".join(itertools.compress(norm, keep)), [spans[i] for i in kept]
 
 
-_KEEP = bytes([1]) + bytes(255)  # bytes.translate table: a dropped character (1) -> 0, a kept one (0) -> 1
+_DROP_TO_KEEP = bytes([1]) + bytes(255)  # bytes.translate table: a dropped character (1) -> 0, a kept one (0) -> 1
 
 
 class KeySpans:
@@ -126,7 +126,7 @@ class KeySpans:
             drop[start + 1 : end] = b"\x01" * (end - start - 1)
         for m in _NOT_KEY.finditer(text):  # (never a slot's first character: a digit or X)
             drop[m.start()] = 1
-        self._kept = list(itertools.compress(range(len(text)), drop.translate(_KEEP)))
+        self._kept = list(itertools.compress(range(len(text)), drop.translate(_DROP_TO_KEEP)))
 
     def span(self, start: int, end: int) -> tuple[int, int]:
         first, last = self._kept[start], self._kept[end - 1]

@@ -52,6 +52,8 @@ def slot_weights_loop(fp) -> np.ndarray:
     span in its unit's text (``key_spans``), its width for a SLOT."""
     weight = np.ones(fp.chars, dtype=np.int64)
     for u, k in enumerate(fp.keys):
+        if SLOT not in k:
+            continue
         _, spans = key_spans(fp.units[u].text)
         for i, ch in enumerate(k):
             if ch == SLOT:

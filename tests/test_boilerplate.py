@@ -321,7 +321,7 @@ def test_the_rule_on_generated_speeches_labels_as_the_loop_did(xs, flags, max_fi
 
 
 @settings(max_examples=150, deadline=None)
-@given(st.lists(st.text(alphabet="增长元XxⒹⓍ12.%％，。 A", min_size=1, max_size=20), min_size=1, max_size=6))
+@given(st.lists(st.text(alphabet="增长元XxⒹⓍ12５.,．%％‰，。 A", min_size=1, max_size=20), min_size=1, max_size=6))
 def test_slot_widths_are_those_of_each_key_characters_span(parts):
     # numbers, placeholders, Latin words around X, literal Ⓧ: each SLOT of
     # the key weighs what key_spans says it stands for

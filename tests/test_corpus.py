@@ -3,6 +3,7 @@
 import json
 from collections import defaultdict
 import sqlite3
+import sys
 
 import numpy as np
 import pytest
@@ -132,18 +133,32 @@ def lsh_candidates_one_sketch_at_a_time(hash_sets, threshold):
         lsh.insert(i, m)
 
 
+def test_the_tabled_lsh_layouts_need_no_datasketch(monkeypatch):
+    # a report's driver asks for these layouts: importing datasketch (and
+    # scipy.integrate) would cost it 0.3-0.6 s
+    monkeypatch.setitem(sys.modules, "datasketch", None)  # any import of it raises ImportError
+    for threshold, num_perm in corpus._LAYOUTS:
+        assert num_perm == corpus.NUM_PERM
+        assert corpus._lsh_layout.__wrapped__(threshold)[:2] == corpus._LAYOUTS[threshold, num_perm]
+    with pytest.raises(ImportError):
+        corpus._lsh_layout.__wrapped__(0.3)
+
+
 def test_the_lsh_layouts_and_permutations_are_datasketchs():
     # the table that spares a report importing datasketch, against datasketch
     from datasketch import MinHash, MinHashLSH
 
-    assert corpus._LAYOUTS  # (a table emptied would test nothing)
+    # the thresholds the corpus asks for are in the table, for the NUM_PERM it uses
+    assert (corpus.CANDIDATE, corpus.NUM_PERM) in corpus._LAYOUTS
+    assert (corpus.WORDING_THRESHOLD, corpus.NUM_PERM) in corpus._LAYOUTS
     for (threshold, num_perm), layout in corpus._LAYOUTS.items():
         lsh = MinHashLSH(threshold=threshold, num_perm=num_perm)
         assert layout == (lsh.b, lsh.r)
     for seed in (1, 7):
         a, b = MinHash(num_perm=corpus.NUM_PERM, seed=seed, scheme="affine64").permutations
         mine = corpus._affine64(corpus.NUM_PERM, seed)
-        assert np.array_equal(mine[0], a) and np.array_equal(mine[1], b) and mine[0].dtype == a.dtype
+        assert np.array_equal(mine[0], a) and np.array_equal(mine[1], b)
+        assert mine[0].dtype == a.dtype and mine[1].dtype == b.dtype
     # a threshold outside the table is asked of datasketch
     lsh = MinHashLSH(threshold=0.3, num_perm=corpus.NUM_PERM)
     assert corpus._lsh_layout(0.3)[:2] == (lsh.b, lsh.r)
