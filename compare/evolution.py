@@ -119,15 +119,38 @@ def _generic_titles(candidates: set[str], patterns: set[str]) -> set[str]:
     inside ``保定市政府工作报告`` and ``安国市政府工作报告``). Only the shortest
     containers count, so ``保定市政府工作报告`` inside ``保定市政府工作报告摘登``
     alone stays a series' title. (Candidates: the patterns two speeches
-    share, the only ones that could join anything; so the work is
-    candidates x patterns, not patterns squared.)"""
+    share, the only ones that could join anything.)
+
+    Each pattern's substrings of the candidates' lengths are looked up in
+    the candidates, and each container's in the containers: the work is
+    patterns x their length squared, where testing every candidate against
+    every pattern (and every container against every other) grew with the
+    square of a corpus' titles (0.6 s of the driver at 10,000 speeches)."""
+    containers: dict[str, list[str]] = defaultdict(list)
+    lengths = {len(c) for c in candidates}
+    for q in patterns:
+        for p in _held(q, candidates, lengths):
+            containers[p].append(q)
     generic = set()
-    for p in candidates:
-        containers = [q for q in patterns if q != p and p in q]
-        shortest = [q for q in containers if not any(r != q and r in q for r in containers)]
-        if len(shortest) >= 2:
-            generic.add(p)
+    for p, held in containers.items():
+        inside = set(held)
+        lengths = {len(r) for r in inside}
+        # the shortest containers: those holding no other container (every
+        # container holds p, so one holding another is only longer)
+        shortest = 0
+        for q in held:
+            if not _held(q, inside, lengths):
+                shortest += 1
+                if shortest >= 2:
+                    generic.add(p)
+                    break
     return generic
+
+
+def _held(q: str, among: set[str], lengths: set[int]) -> set[str]:
+    """The strings of ``among`` (of the given ``lengths``) that are part of
+    ``q`` and are not ``q`` itself (so shorter than it)."""
+    return {q[i : i + n] for n in lengths if n < len(q) for i in range(len(q) - n + 1) if q[i : i + n] in among}
 
 
 def find_series(speeches: list[Speech], family: list[int] | None = None, min_size: int = MIN_SERIES) -> list[Series]:

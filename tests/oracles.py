@@ -168,3 +168,15 @@ def same_wordings_loop(keys: list[str], rows, cols) -> list[bool]:
     from compare.corpus import _same_sentence
 
     return [_same_sentence(keys[j], keys[i]) for j, i in zip(list(rows), list(cols))]
+
+
+def generic_titles_loop(candidates: set[str], patterns: set[str]) -> set[str]:
+    """evolution._generic_titles as it was: each candidate against every
+    pattern, each container against every other."""
+    generic = set()
+    for p in candidates:
+        containers = [q for q in patterns if q != p and p in q]
+        shortest = [q for q in containers if not any(r != q and r in q for r in containers)]
+        if len(shortest) >= 2:
+            generic.add(p)
+    return generic

@@ -20,6 +20,7 @@ from hypothesis import strategies as st
 from compare import load, load_text, render, views
 from compare.evolution import (
     STATUSES,
+    _generic_titles,
     Series,
     evolve,
     find_series,
@@ -29,6 +30,7 @@ from compare.evolution import (
 from compare.model import Speech
 
 from .conftest import ROOT, needs_chromium, run
+from .oracles import generic_titles_loop
 
 REALWORLD = ROOT / "tests" / "realworld"
 
@@ -63,6 +65,24 @@ def test_one_speaker_is_a_series_whatever_the_titles():
                 meta("在全市工作会议上的讲话", "2008年3月1日", "钱七", "c")]
     [series] = find_series(speeches)
     assert stems(series, speeches) == ["b", "a"] and series.by == ["speaker"] and series.speakers == ["于群"]
+
+
+# titles made of a few pieces, so that one often holds another
+TITLES = st.lists(st.sampled_from(["保定市", "安国", "县", "政府", "工作报告", "摘登", "报告"]), min_size=1, max_size=4).map("".join)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.sets(TITLES, max_size=25), st.lists(st.booleans(), max_size=25), st.sets(TITLES, max_size=4))
+def test_generic_titles_are_those_of_the_pairwise_loop(patterns, chosen, others):
+    # substrings looked up instead of every candidate tested against every
+    # pattern: the same bare names, whatever holds what
+    candidates = {p for p, c in zip(sorted(patterns), chosen) if c} | others  # mostly patterns, as in a report
+    assert _generic_titles(candidates, patterns) == generic_titles_loop(candidates, patterns)
+
+
+def test_the_bare_genre_name_is_generic_and_a_series_title_inside_a_longer_one_is_not():
+    patterns = {"政府工作报告", "保定市政府工作报告", "安国市政府工作报告", "保定市政府工作报告摘登"}
+    assert _generic_titles(set(patterns), patterns) == {"政府工作报告"}
 
 
 def test_undated_speeches_belong_to_no_series():
