@@ -219,9 +219,20 @@ def _band_pairs(signature: np.ndarray, bands: int, rows: int, cap: int | None) -
     found = []
     for band in range(bands):
         values = signature[:, band * rows : (band + 1) * rows]
-        order = np.lexsort(values.T[::-1])  # equal bands next to each other, each run in index order
+        # equal bands next to each other, each run in index order: sorted by
+        # one 64-bit mix of the band's values (a stable sort of one column,
+        # ~2.5x faster than lexsort's sort per column on 900,000 keys); two
+        # different bands that mix to one value could interleave, so then
+        # the band is sorted by its values themselves
+        mixed = _band_key(values)
+        order = np.argsort(mixed, kind="stable")
         ranked = values[order]
-        starts = np.flatnonzero(np.concatenate(([True], (ranked[1:] != ranked[:-1]).any(axis=1), [True])))
+        differ = (ranked[1:] != ranked[:-1]).any(axis=1)
+        if rows > 1 and (differ & (mixed[order[1:]] == mixed[order[:-1]])).any():
+            order = np.lexsort(values.T[::-1])
+            ranked = values[order]
+            differ = (ranked[1:] != ranked[:-1]).any(axis=1)
+        starts = np.flatnonzero(np.concatenate(([True], differ, [True])))
         lo, sizes = starts[:-1], np.diff(starts)
         order = order.astype(np.int64)
         chained = sizes > cap if cap is not None else np.zeros(len(sizes), dtype=bool)
@@ -236,6 +247,18 @@ def _band_pairs(signature: np.ndarray, bands: int, rows: int, cap: int | None) -
     if not found:
         return np.zeros(0, dtype=np.int64)
     return arrays.unique(np.concatenate(found))
+
+
+def _band_key(values: np.ndarray) -> np.ndarray:
+    """One uint64 per row of a band's sketch values (the value itself for a
+    band of one row); equal rows give equal keys."""
+    if values.shape[1] == 1:
+        return values[:, 0]
+    with np.errstate(over="ignore"):
+        key = values[:, 0] * np.uint64(0x9E3779B97F4A7C15)
+        for c in range(1, values.shape[1]):
+            key = (key ^ values[:, c]) * np.uint64(0xBF58476D1CE4E5B9)
+    return key
 
 
 @functools.lru_cache(maxsize=1024)
