@@ -250,10 +250,11 @@ def _band_pairs(signature: np.ndarray, bands: int, rows: int, cap: int | None) -
 
 
 def _band_key(values: np.ndarray) -> np.ndarray:
-    """One uint64 per row of a band's sketch values (the value itself for a
-    band of one row); equal rows give equal keys."""
+    """One value per row of a band's sketch values, equal for equal rows:
+    the value itself for a band of one row, else a uint64 mix."""
     if values.shape[1] == 1:
         return values[:, 0]
+    values = values.astype(np.uint64, copy=False)  # (sketches are uint64: any other integers wrap, equal stays equal)
     with np.errstate(over="ignore"):
         key = values[:, 0] * np.uint64(0x9E3779B97F4A7C15)
         for c in range(1, values.shape[1]):

@@ -516,3 +516,12 @@ def test_evolution_page_contrast(browser, series_report, dark):
     # the chart's text is drawn in its CSS colour (fill: currentColor), so the contrast measured is the one drawn
     drawn = page.eval("[...document.querySelectorAll('svg.shares-chart text')].map(t => { const s = getComputedStyle(t); return s.fill === s.color; })")
     assert drawn and all(drawn)
+
+
+def test_generic_titles_with_paragraph_long_titles_are_those_of_the_loop():
+    # a title line that swallowed a paragraph: its candidates are tested
+    # against it directly (slicing it at every candidate length would cost more)
+    long = "政府工作报告" + "关于" * 400 + "保定市政府工作报告"
+    patterns = {"政府工作报告", "保定市政府工作报告", "安国市政府工作报告", long, "关于" * 3 + "摘登"}
+    candidates = {p for p in patterns if len(p) < 30} | {"关于" * k for k in range(1, 12)}
+    assert _generic_titles(candidates, patterns) == generic_titles_loop(candidates, patterns)
