@@ -717,8 +717,9 @@ def test_key_runs_are_each_keys_shingles_whatever_the_block(keys, block, k):
 def test_pair_overlaps_are_the_exact_counts_of_shared_hashes(sets, buckets, data):
     """The overlaps stage counts shared hashes by their numbers (the
     frequent stage's sorted distinct tables, part_ids), the frequent ones
-    as bits: the sets' exact intersections, within a partition and across
-    two, whatever the frequent cap."""
+    as bits (or, dense, every shared one): the sets' exact intersections,
+    within a partition and across two, whatever the frequent cap and
+    however many pairs' bitsets are ANDed at once."""
     import tempfile
     from unittest import mock
 
@@ -735,8 +736,9 @@ def test_pair_overlaps_are_the_exact_counts_of_shared_hashes(sets, buckets, data
         bit_offsets = np.concatenate(([0], np.cumsum([len(f) for f, _ in reduced])))
         assert offsets[-1] == len(set().union(*sets))
         assert bit_offsets[-1] == sum(sum(h in s for s in sets) > cap for h in set().union(*sets))
+        dense = data.draw(st.booleans())
         for i, name in enumerate(parts):
-            corpus.part_ids((name, buckets, distinct, offsets, bit_offsets, f"{work}/ids/{i}"))
+            corpus.part_ids((name, buckets, distinct, offsets, bit_offsets, f"{work}/ids/{i}", dense))
         pairs = sorted({(a, b) for a in range(len(sets)) for b in range(a + 1, len(sets))})
         if data.draw(st.booleans()):
             chosen = [(a, b) for a, b in pairs if b < split]  # (a speech is never paired with itself)
@@ -744,7 +746,8 @@ def test_pair_overlaps_are_the_exact_counts_of_shared_hashes(sets, buckets, data
         else:
             chosen = [(a, b) for a, b in pairs if a < split <= b]
             task = (f"{work}/ids/0", 0, f"{work}/ids/1", split)
-        got = corpus.block_overlaps((*task, np.array([a << 32 | b for a, b in chosen], dtype=np.int64)))
+        with mock.patch.object(corpus, "BITS_BLOCK", data.draw(st.sampled_from([1, 3, corpus.BITS_BLOCK]))):
+            got = corpus.block_overlaps((*task, np.array([a << 32 | b for a, b in chosen], dtype=np.int64)))
     assert got.tolist() == [len(sets[a] & sets[b]) for a, b in chosen]
 
 
