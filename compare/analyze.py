@@ -717,15 +717,17 @@ class TextRank:
 
     # ----- words
 
-    def rank_words(self, vertex_lists: Sequence[Sequence[str]], edge_lists: Sequence[Sequence[str]]) -> list[Keyword]:
+    def rank_words(self, vertex_lists: Sequence[Sequence[str]], edge_lists: Sequence[Sequence[str]],
+                   limit: int | None = None) -> list[Keyword]:
         """TextRank over words: vertices from ``vertex_lists``, an edge between
-        vertices within ``window`` of each other in ``edge_lists``."""
+        vertices within ``window`` of each other in ``edge_lists``; the
+        ``limit`` best (default: every vertex), best first."""
         if self.engine == "textrank4zh":
             ranked = _textrank4zh().sort_words(
                 [list(v) for v in vertex_lists], [list(e) for e in edge_lists], window=self.window,
                 pagerank_config={"alpha": self.damping},
             )
-            return [Keyword(item.word, float(item.weight)) for item in ranked]
+            return [Keyword(item.word, float(item.weight)) for item in ranked][:limit]
         # vertices in first-seen order (ties in score keep it)
         vocab = {w: i for i, w in enumerate(dict.fromkeys(itertools.chain.from_iterable(vertex_lists)))}
         if not vocab:
@@ -753,7 +755,7 @@ class TextRank:
         graph.data[:] = 1.0  # an edge, not a count
         scores = self._pagerank(graph)
         words = list(vocab)
-        order = descending(scores)  # ties keep first-seen order
+        order = descending(scores)[:limit].tolist()  # ties keep first-seen order
         return [Keyword(words[i], float(scores[i])) for i in order]
 
     # ----- summaries
@@ -764,7 +766,7 @@ class TextRank:
         sentences = speech.sentences
         tokens = self.tokenizer.tokenize([s.text for s in sentences])
         ranked_words = (
-            self.rank_words([t.keyword_candidates for t in tokens], [t.words for t in tokens]) if keywords else []
+            self.rank_words([t.keyword_candidates for t in tokens], [t.words for t in tokens], keywords) if keywords else []
         )
         summary = Summary(
             source=speech.source,

@@ -736,10 +736,11 @@ def _outline_of(text: str, data: list):
     return sections
 
 
-def encode_record(record: SpeechRecord) -> bytes:
+def encode_record(record: SpeechRecord, level: int = 1) -> bytes:
     """A record as bytes: zlib-compressed JSON of its plain parts followed by
     its arrays, never pickle (a stored record is data; reading a shared
-    database must not run code)."""
+    database must not run code). ``level``: zlib's; 0 stores the JSON
+    uncompressed in zlib's framing, for a file that compresses it anyway."""
     import json
     import zlib
 
@@ -758,7 +759,7 @@ def encode_record(record: SpeechRecord) -> bytes:
         "candidate_total": record.candidate_total,
         "lengths": np.diff(fp.offsets).tolist(),
     }
-    return zlib.compress(json.dumps(head, ensure_ascii=False, separators=(",", ":")).encode(), 1)
+    return zlib.compress(json.dumps(head, ensure_ascii=False, separators=(",", ":")).encode(), level)
 
 
 def decode_record(blob: bytes) -> SpeechRecord:
@@ -997,8 +998,10 @@ def part_records(task) -> PartInfo:
             made = [speech_record(s, settings) for s in items]
         else:
             made = [blob if blob is not None else speech_record(s, settings) for s, blob in items]
-        # computed records are encoded, stored ones decoded: each once
-        blobs = [m if isinstance(m, bytes) else encode_record(m) for m in made]
+        # computed records are encoded, stored ones decoded: each once (a
+        # computed one's JSON is left to the Parquet file's zstd, which
+        # compresses it in a third of zlib's time and reads it back faster)
+        blobs = [m if isinstance(m, bytes) else encode_record(m, 0) for m in made]
         records = [decode_record(m) if isinstance(m, bytes) else m for m in made]
         _write_parquet(path, {
             "record": blobs,

@@ -129,12 +129,10 @@ def _nul_pattern(data: bytes) -> str | None:
     four (the high ones); UTF-16 has a zero byte in every ASCII character (a
     line break, a digit). A file whose NULs fall anywhere else is binary."""
     sample = data[:65536]
-    nuls = [i for i, b in enumerate(sample) if b == 0]
-    if len(nuls) < max(4, len(sample) // 20):
+    nuls = sample.count(0)  # (bytes.count: a loop over the sample's bytes in Python took 2.5 ms a file)
+    if nuls < max(4, len(sample) // 20):
         return None  # too few to tell (UTF-16 Chinese has a NUL per line break only)
-    by4 = [0, 0, 0, 0]
-    for i in nuls:
-        by4[i % 4] += 1
+    by4 = [sample[k::4].count(0) for k in range(4)]  # NULs at each position modulo 4
     quarter = len(sample) / 4
     if by4[2] > 0.9 * quarter and by4[3] > 0.9 * quarter:
         return "utf-32-le"
@@ -142,9 +140,9 @@ def _nul_pattern(data: bytes) -> str | None:
         return "utf-32-be"
     odd = by4[1] + by4[3]
     even = by4[0] + by4[2]
-    if odd > 0.95 * len(nuls):
+    if odd > 0.95 * nuls:
         return "utf-16-le"
-    if even > 0.95 * len(nuls):
+    if even > 0.95 * nuls:
         return "utf-16-be"
     return "binary"
 

@@ -21,7 +21,7 @@ from compare.ingest import (
 from compare.model import SpeechdiffError
 
 from .conftest import SAMPLES
-from .oracles import remove_mojibake_loop
+from .oracles import nul_pattern_loop, remove_mojibake_loop
 
 
 @pytest.fixture(scope="module")
@@ -523,3 +523,24 @@ def test_a_removed_character_that_joins_two_spaces_is_split_on_the_first_pass(li
     cleaned = clean(line)
     assert not re.search("[\u2500-\u257f]", cleaned)
     assert clean(cleaned) == cleaned
+
+
+_WIDE_TEXT = st.text(st.characters(codec="utf-8", exclude_categories=("Cs",)), max_size=400)
+
+
+@settings(max_examples=300)
+@given(st.one_of(
+    st.binary(max_size=3000),
+    st.tuples(_WIDE_TEXT, st.sampled_from(["utf-16-le", "utf-16-be", "utf-32-le", "utf-32-be", "utf-8"])).map(
+        lambda t: t[0].encode(t[1])),
+    st.lists(st.sampled_from([b"\x00", b"\x00\x00", b"a", b"\n\x00", b"\x00\x00\x00\x8bN"]), max_size=2000).map(b"".join),
+))
+@example(b"\x00" * 70000)
+@example(("中文\n" * 20000).encode("utf-16-le"))
+def test_wide_encoding_is_told_by_where_the_nuls_sit_as_the_loop_did(data):
+    """_nul_pattern counts the sample's NULs by position modulo 4 with
+    bytes.count; the per-byte loop it replaced is the oracle (files longer
+    than the 64 KB sample included)."""
+    from compare.ingest import _nul_pattern
+
+    assert _nul_pattern(data) == nul_pattern_loop(data)
