@@ -525,9 +525,22 @@ class SpeechReport:
     summary: analyze.Summary
     new: list[analyze.KeySentence]  # key sentences among its local sentences
     distinctive: list[analyze.Keyword]  # keywords against the rest of the corpus
-    units: list[Unit] = field(repr=False, default_factory=list)
     labels: boilerplate.Labels | None = field(repr=False, default=None)
     share_values: dict[str, float] | None = field(repr=False, default=None)  # the shares, kept when labels are not
+    _units: list[Unit] | None = field(repr=False, default=None, compare=False)
+
+    @property
+    def units(self) -> list[Unit]:
+        """The speech's units (``align.units_of``, what ``scores`` and
+        ``labels`` are per unit); none when the report keeps no text. Made
+        when first asked for: a partition's reports crossed from the labels
+        stage's process with their units were ~40% larger and slower to
+        pickle, and a report (JSON, pages) never reads them."""
+        if self._units is None:
+            from .align import units_of
+
+            self._units = units_of(self.speech) if self.speech.text else []
+        return self._units
 
     @property
     def shares(self) -> dict[str, float]:
@@ -1512,7 +1525,6 @@ def part_labels(task: LabelTask, word_families: dict[str, int], total_families: 
             summary=rec.summary,
             new=new,
             distinctive=_distinctive(rec, word_families, total_families, task.keywords),
-            units=fp.units if task.full else [],
             labels=labels if task.full else None,
             share_values=dict(labels.shares),
         ))

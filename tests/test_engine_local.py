@@ -62,6 +62,12 @@ def test_a_pool_of_processes_gives_the_one_process_corpus(monkeypatch):
     assert views.report_data(together) == views.report_data(alone)
     assert alone.pairs and alone.phrasebook
     assert tasks["sentence sketches"] > 2 and tasks["phrase index"] > 2 and tasks["phrase holders"] > 2
+    # the reports crossed from the pool without their units; asked for, they are the speech's own
+    from compare.align import units_of
+
+    assert all(r._units is None for r in together.speeches)
+    for mine, theirs in zip(together.speeches, alone.speeches):
+        assert mine.units == theirs.units == units_of(mine.speech) and len(mine.units) == len(mine.scores) > 0
 
 
 def pid_of(_item):
