@@ -401,12 +401,16 @@ def pagerank(
     tol: float = 1e-6,
     max_iter: int = 100,
     multiplicity: np.ndarray | None = None,
+    symmetric: bool = False,
 ) -> np.ndarray:
     """PageRank of a weighted graph, the iteration of networkx's pagerank
     (uniform teleport, dangling nodes spread uniformly), so scores match.
 
     ``weights``: a sparse matrix, or for a symmetric graph any object with a
     ``matvec(v)`` (the product weights @ v) and a ``shape``.
+    ``symmetric``: the sparse matrix is its own transpose, stored in
+    canonical form (sorted, no duplicates), so its transpose's CSR arrays
+    are its own and the product needs no transposed copy.
 
     ``multiplicity``: node g stands for ``m[g]`` identical nodes (same
     weights to every other node, so the same score). With ``n = m.sum()``
@@ -440,7 +444,7 @@ def pagerank(
         out_weight = product(m)
     else:
         W = sparse.csr_array(weights, dtype=float)
-        WT = W.T.tocsr()
+        WT = W if symmetric else W.T.tocsr()
         product = WT.__matmul__  # v @ W == W.T @ v
         out_weight = W @ m
     dangling = out_weight <= 0
@@ -506,13 +510,16 @@ def _explicit_similarity(B: sparse.csr_array, lengths: np.ndarray) -> sparse.csr
     """textrank4zh's similarity for all pairs at once: shared distinct words
     over log|s1| + log|s2| (0 where nothing is shared or both have one word).
     Self-similarity is kept, as textrank4zh fills the diagonal too."""
-    shared = (B @ B.T).tocoo()
+    shared = sparse.csr_array(B @ B.T)
+    shared.sort_indices()  # (each row by column: the canonical matrix a COO round trip gave, built directly)
+    n = B.shape[0]
+    row = np.repeat(np.arange(n), np.diff(shared.indptr))
     log_len = np.log(np.maximum(1, lengths)).astype(float)
-    denominator = log_len[shared.row] + log_len[shared.col]
+    denominator = log_len[row] + log_len[shared.indices]
     keep = (shared.data > 0) & (np.abs(denominator) > 1e-12)
     data = shared.data[keep] / denominator[keep]
-    n = B.shape[0]
-    return sparse.csr_array((data, (shared.row[keep], shared.col[keep])), shape=(n, n))
+    indptr = np.concatenate(([0], np.cumsum(np.bincount(row[keep], minlength=n))))
+    return sparse.csr_array((data, shared.indices[keep], indptr), shape=(n, n))
 
 
 def sentence_similarity(word_lists: list[list[str]]) -> sparse.csr_array:
@@ -664,8 +671,8 @@ class TextRank:
             f"merge_duplicates={self.merge_duplicates!r})"
         )
 
-    def _pagerank(self, weights, multiplicity=None) -> np.ndarray:
-        return pagerank(weights, self.damping, self.tol, self.max_iter, multiplicity)
+    def _pagerank(self, weights, multiplicity=None, symmetric: bool = False) -> np.ndarray:
+        return pagerank(weights, self.damping, self.tol, self.max_iter, multiplicity, symmetric)
 
     # ----- sentences
 
@@ -688,7 +695,8 @@ class TextRank:
             graph = _explicit_similarity(groups.incidence, groups.lengths)
         else:
             graph = _FactoredSimilarity(groups.incidence, groups.lengths, self.kernel_rtol)
-        return self._pagerank(graph, groups.multiplicity)[groups.index]
+        # (the explicit matrix is symmetric and canonical; the factored one an operator)
+        return self._pagerank(graph, groups.multiplicity, symmetric=True)[groups.index]
 
     def is_candidate(self, sentence: Sentence) -> bool:
         return len(sentence.text) >= self.min_sentence_chars and not sentence.text.endswith(("：", ":"))
@@ -753,7 +761,7 @@ class TextRank:
         graph = sparse.csr_array((np.ones(len(row)), (row, col)), shape=(n, n))
         graph.sum_duplicates()
         graph.data[:] = 1.0  # an edge, not a count
-        scores = self._pagerank(graph)
+        scores = self._pagerank(graph, symmetric=True)  # (both directions of every edge, summed: canonical)
         words = list(vocab)
         order = descending(scores)[:limit].tolist()  # ties keep first-seen order
         return [Keyword(words[i], float(scores[i])) for i in order]

@@ -303,3 +303,39 @@ def test_descending_orders_by_score_and_keeps_index_order_among_ties():
     assert list(analyze.descending(np.array([0.3, 0.2, 0.1]))) == [0, 1, 2]
     assert list(analyze.descending(np.array([0.1, 0.1 * (1 + 1e-6)]))) == [1, 0]  # 1e-6 apart: not a tie
     assert len(analyze.descending(np.zeros(0))) == 0
+
+
+def _similarity_through_coo(B, lengths):
+    """_explicit_similarity as it was: the product through COO and back."""
+    shared = (B @ B.T).tocoo()
+    log_len = np.log(np.maximum(1, lengths)).astype(float)
+    denominator = log_len[shared.row] + log_len[shared.col]
+    keep = (shared.data > 0) & (np.abs(denominator) > 1e-12)
+    n = B.shape[0]
+    return sparse.csr_array((shared.data[keep] / denominator[keep], (shared.row[keep], shared.col[keep])), shape=(n, n))
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.lists(st.sampled_from("甲乙丙丁戊己庚辛壬癸"), max_size=8), min_size=1, max_size=40))
+def test_the_explicit_graph_is_canonical_and_symmetric_so_pagerank_needs_no_transpose(word_lists):
+    """The similarity matrix built straight from the product's sorted CSR
+    is the one the COO round trip made (same arrays, bit for bit); it is
+    canonical and its own transpose in storage, so PageRank told it is
+    symmetric (no transposed copy) gives the very same scores; the word
+    graph too."""
+    groups = analyze._group(word_lists)
+    got = analyze._explicit_similarity(groups.incidence, groups.lengths)
+    want = _similarity_through_coo(groups.incidence, groups.lengths)
+    for name in ("indptr", "indices", "data"):
+        assert np.array_equal(getattr(got, name), getattr(want, name))
+    transposed = got.T.tocsr()
+    assert got.has_canonical_format and np.array_equal(transposed.indices, got.indices) \
+        and np.array_equal(transposed.data, got.data)
+    m = groups.multiplicity
+    assert np.array_equal(analyze.pagerank(got, multiplicity=m, symmetric=True), analyze.pagerank(got, multiplicity=m))
+    from unittest import mock
+
+    ranked = analyze.TextRank().rank_words(word_lists, word_lists)
+    exact = analyze.pagerank
+    with mock.patch.object(analyze, "pagerank", lambda *args: exact(*args[:-1], symmetric=False)):
+        assert analyze.TextRank().rank_words(word_lists, word_lists) == ranked
