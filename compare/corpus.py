@@ -724,7 +724,7 @@ def speech_record(speech: Speech, settings: RecordSettings = RecordSettings()) -
     fp = fingerprint(speech)
     tokens = analyze.tokenize([s.text for s in speech.sentences])
     summary = analyze.summarize(speech, settings.n, settings.keywords)
-    candidates = Counter(w for t in tokens for w in t.keyword_candidates)
+    candidates = Counter(itertools.chain.from_iterable(t.keyword_candidates for t in tokens))
     return SpeechRecord(fp, summary, [list(t.words) for t in tokens], dict(candidates), sum(candidates.values()))
 
 
