@@ -1182,15 +1182,11 @@ def part_ids(task) -> None:
 
 def _bitsets(rows: np.ndarray, columns: np.ndarray, n: int, words: int) -> np.ndarray:
     """An (n, words) uint64 array with bit ``c % 64`` of word ``c // 64``
-    of row ``r`` raised for each (r, c) given (no pair twice): the bits of
-    one word are added up (distinct powers of two: their sum is their OR)."""
+    of row ``r`` raised for each (r, c) given."""
     out = np.zeros(n * words, dtype=np.uint64)
     if len(rows):
         at = rows.astype(np.int64) * words + (columns.astype(np.int64) >> 6)
-        order = np.argsort(at, kind="stable")
-        at, bits = at[order], np.left_shift(np.uint64(1), (columns[order] & 63).astype(np.uint64))
-        starts = np.concatenate(([0], np.flatnonzero(at[1:] != at[:-1]) + 1))
-        out[at[starts]] = np.add.reduceat(bits, starts)
+        np.bitwise_or.at(out, at, np.left_shift(np.uint64(1), (columns & 63).astype(np.uint64)))
     return out.reshape(n, words)
 
 
