@@ -629,6 +629,8 @@ def test_set_operations_by_sorting_equal_numpys(a, b, dtype):
     assert np.array_equal(arrays.unique(a), np.unique(a)) and arrays.unique(a).dtype == np.unique(a).dtype
     assert np.array_equal(arrays.isin(a, b), np.isin(a, b))
     assert np.array_equal(arrays.intersect1d(a, b), np.intersect1d(a, b))
+    table = np.sort(b)  # (duplicates included: the leftmost place, as numpy's)
+    assert np.array_equal(arrays.positions(table, a), np.searchsorted(table, a))
 
 
 # near and at halves of the last place kept: k + 0.5 scaled down, and the
