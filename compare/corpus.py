@@ -1426,46 +1426,68 @@ class _Found:
     def __init__(self):
         self.keys: list[str] = []
         self.where: list[tuple[int, int, int, int]] = []
-        self.texts: list[tuple[str, str, str, str]] = []
 
-    def add(self, key: str, speech: int, unit: int, start: int, end: int, wording: str, context: tuple[str, str, str]):
+    def add(self, key: str, speech: int, unit: int, start: int, end: int):
         self.keys.append(key)
         self.where.append((speech, unit, start, end))
-        self.texts.append((wording, *context))
 
 
 @dataclass
 class Candidates:
     """A partition's phrasebook candidates as the driver receives them:
     per candidate its key and where it stands (speech, unit, start, end),
-    sentences then runs; their texts (wording and keyword-in-context line)
-    stay in the partition's file, row after row in the same order, and only
-    those of the entries kept are read back (``part_texts``): at 10,000
-    speeches the candidates' texts were some 800 MB of the driver's memory,
-    of which the entries use a few per cent."""
+    sentences then runs. Their texts (the wording and its keyword-in-context
+    line) are read back only for the entries kept (``part_texts``), from
+    the partition's file, which holds each speech's text once: a wording
+    is its speech's text from start to end, but in a unit whose text is
+    not that slice (a heading whose marker stands apart from its words:
+    "(1) 进一步…" read as "(1)进一步…"), the slice of the unit's own text,
+    kept beside it. (At 10,000 speeches the candidates' texts were some 800
+    MB of the driver's memory, of which the entries use a few per cent;
+    writing them all, four strings a candidate, was ~10% of the labels
+    stage on the 1,000 synthetic speeches.)"""
 
     path: str
     sentence_keys: list[str]
     sentences: np.ndarray  # (n, 4) int64: speech, unit, start, end
     run_keys: list[str]
     runs: np.ndarray
+    first: int = 0  # the partition's first speech (the file's first row)
 
     @staticmethod
-    def written(path: str, sentences: _Found, runs: _Found) -> "Candidates":
-        texts = sentences.texts + runs.texts
-        _write_parquet(path, {name: [t[i] for t in texts] for i, name in enumerate(("wording", "left", "match", "right"))})
+    def written(path: str, first: int, sentences: _Found, runs: _Found, texts: list[str], odd: list[list]) -> "Candidates":
+        """``texts``: each speech's text, in partition order; ``odd``: per
+        speech, [unit, unit start, unit text] of each unit whose text is not
+        the speech's text from its start to its end."""
+        import json
+
+        _write_parquet(path, {"text": texts, "odd": [json.dumps(o, ensure_ascii=False).encode() for o in odd]})
         where = lambda found: np.array(found.where, dtype=np.int64).reshape(-1, 4)  # noqa: E731
-        return Candidates(path, sentences.keys, where(sentences), runs.keys, where(runs))
+        return Candidates(path, sentences.keys, where(sentences), runs.keys, where(runs), first)
+
+    def where(self, rows: np.ndarray) -> np.ndarray:
+        """(speech, unit, start, end) of the candidates at ``rows`` (sentences, then runs)."""
+        return np.concatenate((self.sentences, self.runs))[rows]
 
 
 def part_texts(task) -> tuple[list[str], list[tuple[str, str, str] | None]]:
-    """Stage ``phrasebook texts``: the wordings of the candidates at ``rows``
-    of a partition's file (sorted), with their context where ``context``."""
-    path, rows, context = task
+    """Stage ``phrasebook texts``: the wordings of the candidates standing
+    at ``where`` ((speech, unit, start, end) rows) in the partition whose
+    file is ``path`` and first speech ``first``, with their context where
+    ``context``."""
+    import json
+
+    path, first, where, context = task
     data = _read_parquet(path)
-    wordings = [data["wording"][r] for r in rows.tolist()]
-    contexts = [(data["left"][r], data["match"][r], data["right"][r]) if c else None
-                for r, c in zip(rows.tolist(), context.tolist())]
+    texts, odd = data["text"], {}
+    wordings, contexts = [], []
+    for (speech, unit, start, end), show in zip(where.tolist(), context.tolist()):
+        text = texts[speech - first]
+        if speech not in odd:
+            odd[speech] = {u: (at, t) for u, at, t in json.loads(data["odd"][speech - first])}
+        own = odd[speech].get(unit)
+        wordings.append(text[start:end] if own is None else own[1][start - own[0] : end - own[0]])
+        contexts.append(_context(text, start, end) if show else None)
     return wordings, contexts
 
 
@@ -1491,11 +1513,12 @@ def part_labels(task: LabelTask, word_families: dict[str, int], total_families: 
     entries) and the recurring runs inside units (phrase entries)."""
     records = _records(task.path)
     if not records:
-        return [], Candidates.written(task.out, _Found(), _Found())
+        return [], Candidates.written(task.out, task.first, _Found(), _Found(), [], [])
     distinct = arrays.unique(np.concatenate([r.fingerprint.set for r in records]))
     held = families_holding(task.tables, distinct)  # families holding each hash (0: only the speech's own)
     reports = []
     sentences, runs = _Found(), _Found()
+    texts, odd = [], []  # each speech's text, and its units that are not a slice of it (Candidates)
     for i, rec in enumerate(records):
         s = task.first + i
         fp, speech = rec.fingerprint, rec.speech
@@ -1532,15 +1555,18 @@ def part_labels(task: LabelTask, word_families: dict[str, int], total_families: 
             long_enough &= np.bincount(run_unit[families >= 2], minlength=len(fp.keys)) > 0
         for u in np.flatnonzero(long_enough).tolist():
             unit = fp.units[u]
-            sentences.add(fp.keys[u], s, u, unit.start, unit.end, unit.text, _context(speech.text, unit.start, unit.end))
+            sentences.add(fp.keys[u], s, u, unit.start, unit.end)
         # phrase candidates: each run of covered key characters (inside one
         # unit) of at least MIN_PHRASE, mapped back to the unit's text
         for u, start, end in _unit_runs(covered, fp.offsets, MIN_PHRASE):
             unit, k = fp.units[u], fp.keys[u]
             a, b = _key_spans_of(unit.text).span(start, end)
-            runs.add(k[start:end], s, u, unit.start + a, unit.start + b, unit.text[a:b],
-                     _context(speech.text, unit.start + a, unit.start + b))
-    return reports, Candidates.written(task.out, sentences, runs)
+            runs.add(k[start:end], s, u, unit.start + a, unit.start + b)
+        texts.append(speech.text)
+        # (a sentence is a slice of the text; a heading's marker and words may stand apart)
+        odd.append([[j, u.start, u.text] for j, u in enumerate(fp.units)
+                    if u.heading and speech.text[u.start : u.end] != u.text])
+    return reports, Candidates.written(task.out, task.first, sentences, runs, texts, odd)
 
 
 def _distinctive(rec: SpeechRecord, word_families: dict[str, int], total: int, n: int) -> list[analyze.Keyword]:
@@ -1755,7 +1781,7 @@ def book_from_candidates(cands: list[Candidates], family: list[int], min_familie
     holding all its shingles (none for a key whose holders cannot be
     ``min_families`` families, ``phrase_index``); ``same(keys, rows,
     cols)``: ``linking_wordings`` (run on the engine by ``run``);
-    ``texts_of(requests)``: ``part_texts`` of each (path, rows, context)
+    ``texts_of(requests)``: ``part_texts`` of each (path, first, where, context)
     request (default: in this process); ``sketch_blocks(keys, sketch,
     blocks)``: ``[sketch(keys[at:stop]) for at, stop in blocks]``, the
     sentence keys' sketches for their LSH (default: in this process).
@@ -1857,8 +1883,8 @@ def _read_texts(cands: list[Candidates], want: np.ndarray, show: np.ndarray, tex
     sorted) and the contexts of those flagged in ``show`` (else None)."""
     part = want >> 32
     cuts = np.searchsorted(part, np.arange(len(cands) + 1))
-    requests = [(cands[p].path, want[cuts[p] : cuts[p + 1]] & 0xFFFFFFFF, show[cuts[p] : cuts[p + 1]])
-                for p in range(len(cands)) if cuts[p + 1] > cuts[p]]
+    requests = [(cands[p].path, cands[p].first, cands[p].where(want[cuts[p] : cuts[p + 1]] & 0xFFFFFFFF),
+                 show[cuts[p] : cuts[p + 1]]) for p in range(len(cands)) if cuts[p + 1] > cuts[p]]
     done = texts_of(requests) if texts_of else [part_texts(r) for r in requests]
     texts = [w for ws, _ in done for w in ws]
     contexts = [c for _, cs in done for c in cs]

@@ -938,3 +938,36 @@ def test_wording_tasks_keep_the_keys_forms_only_while_the_key_file_is_the_same(t
     assert corpus._NORMALIZED[1] is not kept
     corpus._forget_key_file()
     assert corpus._NORMALIZED == [None, None] and corpus._key_file.cache_info().currsize == 0
+
+
+def test_candidate_texts_read_back_from_the_speech_text_are_the_units_own(tmp_path):
+    """part_texts gives each candidate the wording its unit holds and the
+    context around it in the speech: from the speech's text kept once, and
+    for a unit whose text is not that slice of it (a heading "(1) 进一步…"
+    whose unit reads "(1)进一步…") from the unit's own text, kept beside."""
+    from pathlib import Path
+
+    from compare.align import units_of
+
+    speech = compare.load(Path(__file__).parent / "realworld" / "hk_legco_speech_environment_secretary_policy_address_debate_2013_json.txt")[0]
+    units = units_of(speech)
+    odd = [[j, u.start, u.text] for j, u in enumerate(units) if speech.text[u.start : u.end] != u.text]
+    assert odd and any(not o[2].startswith(speech.text[o[1] : o[1] + len(o[2])]) for o in odd)
+    sentences, runs = corpus._Found(), corpus._Found()
+    want_words, want_contexts = [], []
+    for j, u in enumerate(units):
+        spans = [(0, len(u.text))] + ([(1, len(u.text) - 1)] if len(u.text) > 3 else [])
+        for a, b in spans:
+            found = sentences if (a, b) == (0, len(u.text)) else runs
+            found.add("key", 7, j, u.start + a, u.start + b)
+    for found in (sentences, runs):
+        for _, j, start, end in found.where:
+            u = units[j]
+            want_words.append(u.text[start - u.start : end - u.start])
+            want_contexts.append(corpus._context(speech.text, start, end))
+    cands = corpus.Candidates.written(str(tmp_path / "c.parquet"), 7, sentences, runs, [speech.text], [odd])
+    rows = np.arange(len(want_words))
+    show = rows % 3 == 0
+    words, contexts = corpus.part_texts((cands.path, cands.first, cands.where(rows), show))
+    assert words == want_words
+    assert contexts == [c if s else None for c, s in zip(want_contexts, show.tolist())]
