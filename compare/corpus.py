@@ -1964,6 +1964,16 @@ def record_tasks(kind: str, groups: list, settings: RecordSettings, work: str, s
     return tasks
 
 
+def _record_cost(task) -> int:
+    """A records task's expected work: its files' bytes (speeches, stored
+    rows: their number; a stored record costs little, but a partition's
+    speeches are alike)."""
+    kind, items = task[0], task[1]
+    if kind == "files":
+        return sum(_stat(x)[0] or 0 for x in items)
+    return len(items[1]) if kind == "db" else len(items)
+
+
 def _stat(spec) -> tuple:
     import os
 
@@ -1989,7 +1999,7 @@ def run(tasks: list[tuple], engine, work: str, rule: boilerplate.Rule | None = N
     import shutil
 
     rule = rule or boilerplate.Rule()
-    infos = engine.map(part_records, tasks, "records")
+    infos = engine.map(part_records, tasks, "records", cost=[_record_cost(t) for t in tasks])
     first = 0
     for info in infos:
         info.first = first

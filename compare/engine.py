@@ -208,12 +208,22 @@ class Engine:
             pickle.dump(value, f, protocol=pickle.HIGHEST_PROTOCOL)
         return _Shared(path, value)
 
-    def map(self, fn: Callable, items: Iterable, description: str, *shared) -> list:
+    def map(self, fn: Callable, items: Iterable, description: str, *shared, cost: list | None = None) -> list:
         """``[fn(item, *shared) for item in items]``, in order; on a cluster the
-        tasks run in parallel and a failed task raises its own exception here."""
+        tasks run in parallel and a failed task raises its own exception here.
+        ``cost``: each item's expected work; a local pool is then handed the
+        costliest first (its processes take tasks in the order given, so a
+        large task given last keeps one process busy while the others
+        wait), the results still in the items' order."""
         items = list(items)
         if self.client is None:
-            return list(self.imap(fn, items, description, *shared))
+            if cost is None or len(items) < 2 or self.local_processes() < 2:
+                return list(self.imap(fn, items, description, *shared))
+            order = sorted(range(len(items)), key=lambda i: -cost[i])
+            out = [None] * len(items)
+            for i, result in zip(order, self.imap(fn, [items[i] for i in order], description, *shared)):
+                out[i] = result
+            return out
         from distributed import as_completed
 
         futures = self.client.map(fn, items, *[[s] * len(items) for s in shared], pure=False)

@@ -80,6 +80,28 @@ def test_tasks_run_in_other_processes_and_come_back_in_order():
         assert os.getpid() not in set(pooled.map(pid_of, range(8), "pids"))
 
 
+def started(item, folder):
+    """Record that the task for ``item`` started (a file named by the time and item)."""
+    import time
+
+    open(os.path.join(folder, f"{time.perf_counter_ns():020d}-{item}"), "w").close()
+    time.sleep(0.05)
+    return item * item
+
+
+def test_tasks_with_costs_go_costliest_first_and_come_back_in_order(tmp_path):
+    """map(..., cost=) hands a pool the costliest tasks first (a large
+    partition given last keeps one process busy while the other waits);
+    the results stay in the items' order, in a pool and in one process."""
+    items, cost = [1, 2, 3, 4, 5, 6], [1, 6, 2, 5, 3, 4]
+    with Engine(processes=2) as pooled:
+        assert pooled.map(started, items, "costs", str(tmp_path), cost=cost) == [i * i for i in items]
+    first = sorted(p.name for p in tmp_path.iterdir())[:2]
+    assert {int(name.split("-")[1]) for name in first} == {2, 4}  # costs 6 and 5
+    with Engine(processes=1) as alone:
+        assert alone.map(started, items, "costs", str(tmp_path), cost=cost) == [i * i for i in items]
+
+
 def test_one_task_and_one_process_stay_in_this_process():
     with Engine() as default:
         assert default.map(pid_of, [0], "one task") == [os.getpid()]  # a single task is not worth a fork
