@@ -48,10 +48,10 @@ def test_a_pool_of_processes_gives_the_one_process_corpus(monkeypatch):
     tasks: dict[str, int] = {}
     map_ = Engine.map
 
-    def counted(self, fn, items, description, *shared):
+    def counted(self, fn, items, description, *shared, **options):
         items = list(items)
         tasks[description] = max(tasks.get(description, 0), len(items))
-        return map_(self, fn, items, description, *shared)
+        return map_(self, fn, items, description, *shared, **options)
 
     monkeypatch.setattr(Engine, "map", counted)
     alone = corpus.analyze_corpus(texts, exact_limit=3, engine=Engine(partition=4, buckets=3, processes=1))
