@@ -203,3 +203,21 @@ def nul_pattern_loop(data: bytes) -> str | None:
     if even > 0.95 * len(nuls):
         return "utf-16-be"
     return "binary"
+
+
+def band_candidates_loop(keys, owners, cap: int) -> list[int]:
+    """corpus.bucket_candidates by definition: speeches sharing a band value
+    pair up (a * 2**32 + b, a < b): in a group of at most ``cap`` rows
+    every pair, in a larger one only neighbours in speech order (a speech
+    twice in a group counts twice; it never pairs with itself)."""
+    groups: dict = {}
+    for k, o in zip(keys, owners):
+        groups.setdefault(int(k), []).append(int(o))
+    out = set()
+    for members in groups.values():
+        members.sort()
+        if len(members) <= cap:
+            out.update((a, b) for i, a in enumerate(members) for b in members[i + 1 :])
+        else:
+            out.update(zip(members, members[1:]))
+    return sorted(a << 32 | b for a, b in out if a != b)

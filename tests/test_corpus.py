@@ -971,3 +971,28 @@ def test_candidate_texts_read_back_from_the_speech_text_are_the_units_own(tmp_pa
     words, contexts = corpus.part_texts((cands.path, cands.first, cands.where(rows), show))
     assert words == want_words
     assert contexts == [c if s else None for c, s in zip(want_contexts, show.tolist())]
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 6), st.integers(0, 30)), max_size=120), st.integers(1, 3), st.integers(2, 8))
+def test_band_buckets_pair_their_speeches_as_the_definition_says(rows, files, cap):
+    """bucket_candidates (groups of each size paired at once) gives the
+    pairs of the definition (tests/oracles.band_candidates_loop): every
+    pair of a group up to BAND_CAP speeches, neighbours in a larger one,
+    however the (band value, speech) rows are spread over the partitions'
+    files."""
+    import tempfile
+    from unittest import mock
+
+    from .oracles import band_candidates_loop
+
+    keys = np.array([k for k, _ in rows], dtype=np.uint64)
+    owners = np.array([o for _, o in rows], dtype=np.int64)
+    with tempfile.TemporaryDirectory() as work, mock.patch.object(corpus, "BAND_CAP", cap):
+        paths = []
+        for i in range(files):
+            part = slice(i, None, files)
+            paths.append(f"{work}/{i}.npz")
+            np.savez(paths[-1], key=keys[part], owner=owners[part])
+        got = corpus.bucket_candidates((paths,))
+    assert got.tolist() == band_candidates_loop(keys.tolist(), owners.tolist(), cap)
