@@ -1717,6 +1717,14 @@ class _KeyFile:
     def __getitem__(self, i: int) -> str:
         return self.codes[self.offsets[i] : self.offsets[i + 1]].tobytes().decode("utf-32-le")
 
+    def block(self, at: int, stop: int) -> list[str]:
+        """Keys ``at`` to ``stop``: decoded at once and cut (a decode per
+        key cost ~1.5 us of array slicing and conversion each)."""
+        bounds = self.offsets[at : stop + 1]
+        text = self.codes[bounds[0] : bounds[-1]].tobytes().decode("utf-32-le") if len(bounds) else ""
+        cuts = (bounds - bounds[0]).tolist() if len(bounds) else [0]
+        return [text[a:b] for a, b in zip(cuts[:-1], cuts[1:])]
+
     @staticmethod
     def write(path: str, keys: list[str]) -> None:
         codes = np.frombuffer("".join(keys).encode("utf-32-le"), dtype=np.uint32)
@@ -1770,8 +1778,7 @@ def key_block(task):
     with its permutations, ``_pivots`` with its family tables) of the key
     file's keys ``at`` to ``stop``."""
     path, at, stop, fn = task
-    keys = _stamped_key_file(path)
-    return fn([keys[i] for i in range(at, stop)])
+    return fn(_stamped_key_file(path).block(at, stop))
 
 
 def same_sentences(task) -> np.ndarray:

@@ -683,6 +683,7 @@ def test_linking_wordings_on_index_pairs_link_the_groups_of_the_pairwise_check(k
         path = os.path.join(tmp, "keys.npz")
         corpus._KeyFile.write(path, keys)
         assert [corpus._KeyFile(path)[i] for i in range(n)] == keys
+        assert all(corpus._KeyFile(path).block(a, b) == keys[a:b] for a in range(n + 1) for b in range(a, n + 1))
         assert corpus.same_sentences((path, rows, cols)).tolist() == corpus.linking_wordings(keys, rows, cols).tolist()
         # the same path written again with other keys (of the same size) is read anew
         other = [k[::-1] for k in keys]
