@@ -34,8 +34,6 @@ section below the threshold) or moved (paired across sections).
 from __future__ import annotations
 
 import bisect
-import contextlib
-import gc
 import heapq
 import re
 from collections import defaultdict, deque
@@ -49,7 +47,7 @@ from scipy import sparse
 from scipy.sparse.csgraph import min_weight_full_bipartite_matching
 
 from . import arrays
-from .model import Section, Speech
+from .model import Section, Speech, gc_paused
 from .outline import MARKERS
 from .textkey import SLOT, Normalized, comparable, key, normalize
 
@@ -159,23 +157,26 @@ class Unit:
 
 def units_of(speech: Speech) -> list[Unit]:
     units: list[Unit] = []
-
-    def visit(sections: list[Section], prefix: str) -> None:
-        for sec in sections:
-            path = f"{prefix} > {sec.label}" if prefix and sec.level else (sec.label if sec.level else "")
-            if sec.level:
-                start = sec.span[0]
-                text = sec.marker + sec.heading
-                units.append(Unit(0, text, start, start + len(text), path, True, sec))
-            for s in sec.sentences:
-                units.append(Unit(0, s.text, s.start, s.end, path, False, sec))
-            visit(sec.children, path)
-
-    visit(speech.sections, "")
+    _visit(speech.sections, "", units)
     units.sort(key=lambda u: u.start)
     for i, u in enumerate(units):
         u.index = i
     return units
+
+
+def _visit(sections: list[Section], prefix: str, units: list[Unit]) -> None:
+    """``units_of``'s walk (a module function, not a closure: a recursive
+    closure is a reference cycle that kept every call's units and outline
+    alive until the cyclic collector ran, which a corpus task pauses)."""
+    for sec in sections:
+        path = f"{prefix} > {sec.label}" if prefix and sec.level else (sec.label if sec.level else "")
+        if sec.level:
+            start = sec.span[0]
+            text = sec.marker + sec.heading
+            units.append(Unit(0, text, start, start + len(text), path, True, sec))
+        for s in sec.sentences:
+            units.append(Unit(0, s.text, s.start, s.end, path, False, sec))
+        _visit(sec.children, path, units)
 
 
 # ---------------------------------------------------------------- characters
@@ -1275,21 +1276,6 @@ def _block_of(outline: _Outline, partner: dict[int, int], part_of: dict[int, tup
         elif outline.parent[i] >= 0:
             block[i] = block[outline.parent[i]]
     return block
-
-
-@contextlib.contextmanager
-def gc_paused():
-    """Pause the cyclic garbage collector. A diff and its page allocate
-    hundreds of thousands of small objects and no reference cycles; the
-    collector's passes over the growing heap took a third of the time at
-    500k characters. Reference counting still frees everything."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def diff(a: Speech, b: Speech, threshold: float = DEFAULT_THRESHOLD, floor: float | None = None) -> Diff:

@@ -40,10 +40,13 @@ def isin(values, table) -> np.ndarray:
 def positions(table: np.ndarray, values: np.ndarray) -> np.ndarray:
     """``np.searchsorted(table, values)`` for ``values`` in any order: they
     are searched sorted, so the binary searches walk the table in order
-    (a speech's 5,474 runs in its 5,423 distinct hashes: 94 us against
-    458 us in text order, whose searches mispredict nearly every branch)."""
+    instead of mispredicting nearly every branch (a speech's runs in its
+    distinct hashes, best of 20: 57,325 runs 2.3 ms against 7.6 ms in text
+    order, 5,474 runs 0.17 against 0.47 ms; the gain depends on the
+    processor). Equal values get equal places, so any order of ties will
+    do."""
     values = np.asarray(values)
-    order = np.argsort(values, kind="stable")
+    order = np.argsort(values)
     out = np.empty(len(values), dtype=np.intp)
     out[order] = np.searchsorted(table, values[order])
     return out

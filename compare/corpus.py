@@ -1123,7 +1123,10 @@ def _beside(path: str, what: str) -> str:
 # bit each in a bitset per speech, and a pair's shared frequent hashes are the
 # bits of the two bitsets' AND, counted for every pair of a block at once; the
 # rest are merged pair by pair (block_overlaps). Exact either way: the stage
-# took ~28 us a pair merging everything, ~23 with this split.
+# took ~28 us a pair merging everything, ~23 with this split. When a
+# speech's bitset over every shared hash would be no larger than its set
+# (a corpus of few distinct hashes: DENSE_WORDS), every shared hash is a
+# bit and nothing is merged (part_ids' dense mode).
 
 
 def part_ids(task) -> None:
@@ -1295,10 +1298,12 @@ BITS_BLOCK = 1 << 20  # 64-bit words of bitsets ANDed at once, a side (8 MB: 7,0
 def block_overlaps(task) -> np.ndarray:
     """Stage ``overlaps``: shared fingerprints of each pair (a, b) whose
     speeches are in the partitions written at ``path_a`` and ``path_b``
-    (``part_ids``): the frequent hashes both hold are the bits of their
-    bitsets' AND, counted for every pair of the block at once; the others,
-    sorted within a speech, are the two arrays merged (a stable sort of two sorted runs is
-    one merge), where a number both hold meets its copy. Exact (a number
+    (``part_ids``): the hashes kept as bits (the frequent ones, or in dense
+    mode every shared one) that both hold are the bits of their bitsets'
+    AND, counted for a chunk of BITS_BLOCK words of pairs at once; the
+    others, sorted within a speech, are the two arrays merged (a stable
+    sort of two sorted runs is one merge), where a number both hold meets
+    its copy (in dense mode there are none). Exact (a number
     is one hash; a speech's numbers are distinct), and sequential over
     small arrays, so a pair costs the same however large the corpus'
     table of numbers: a speech has only a pair or two in a block at
@@ -1480,6 +1485,13 @@ class Candidates:
         return np.concatenate((self.sentences, self.runs))[rows]
 
 
+def _odd_units(text: str, units: list[Unit]) -> list[list]:
+    """[index, start, text] of each unit whose text is not ``text[start:end]``:
+    only headings (a sentence is a slice of the text; a heading's marker
+    and words may stand apart)."""
+    return [[j, u.start, u.text] for j, u in enumerate(units) if u.heading and text[u.start : u.end] != u.text]
+
+
 def part_texts(task) -> tuple[list[str], list[tuple[str, str, str] | None]]:
     """Stage ``phrasebook texts``: the wordings of the candidates standing
     at ``where`` ((speech, unit, start, end) rows) in the partition whose
@@ -1573,9 +1585,7 @@ def part_labels(task: LabelTask, word_families: dict[str, int], total_families: 
             a, b = _key_spans_of(unit.text).span(start, end)
             runs.add(k[start:end], s, u, unit.start + a, unit.start + b)
         texts.append(speech.text)
-        # (a sentence is a slice of the text; a heading's marker and words may stand apart)
-        odd.append([[j, u.start, u.text] for j, u in enumerate(fp.units)
-                    if u.heading and speech.text[u.start : u.end] != u.text])
+        odd.append(_odd_units(speech.text, fp.units))
     return reports, Candidates.written(task.out, task.first, sentences, runs, texts, odd)
 
 
@@ -1986,17 +1996,25 @@ def _record_cost(task) -> int:
     rows: their number; a stored record costs little, but a partition's
     speeches are alike)."""
     kind, items = task[0], task[1]
-    if kind == "files":
-        return sum(_stat(x)[0] or 0 for x in items)
+    if kind == "files":  # (FILE#1, FILE#2...: one file, read once)
+        return sum(_stat(x)[0] or 0 for x in dict.fromkeys(_file_of(x) for x in items))
     return len(items[1]) if kind == "db" else len(items)
 
 
-def _stat(spec) -> tuple:
+def _file_of(spec) -> str:
+    """The file a FILE or FILE#N spec reads."""
     import os
 
     path = str(spec)
     if not os.path.exists(path) and "#" in path:
         path = path.rsplit("#", 1)[0]
+    return path
+
+
+def _stat(spec) -> tuple:
+    import os
+
+    path = _file_of(spec)
     try:
         st = os.stat(path)
         return st.st_size, st.st_mtime_ns

@@ -28,7 +28,7 @@ import os
 import re
 from typing import Callable, Iterable, Iterator
 
-from .model import SpeechdiffError
+from .model import SpeechdiffError, gc_paused
 
 PARTITION = 250  # speeches per partition: what one task holds in memory (~50 KB of record each, ~15 MB with its arrays)
 BUCKETS = 16  # hash buckets of the shuffles (document frequencies, LSH bands); each reduce task holds 1/BUCKETS of a table
@@ -216,6 +216,8 @@ class Engine:
         large task given last keeps one process busy while the others
         wait), the results still in the items' order."""
         items = list(items)
+        if cost is not None and len(cost) != len(items):
+            raise ValueError(f"map: {len(cost)} costs for {len(items)} items")
         if self.client is None:
             if cost is None or len(items) < 2 or self.local_processes() < 2:
                 return list(self.imap(fn, items, description, *shared))
@@ -295,21 +297,13 @@ class _Call:
 
 
 def _paused(fn: Callable, item, values: tuple):
-    """``fn(item, *values)`` with Python's cyclic garbage collector paused.
-    A task builds a partition's objects (records, outlines, units: a few
-    hundred thousand) and frees them by reference counting; while they are
-    alive each of the collector's full passes walks them all, which was
-    ~30% of decoding a partition's records. Cyclic garbage made meanwhile
-    waits for the collector, which runs again as soon as the task is done."""
-    import gc
-
-    if not gc.isenabled():
+    """``fn(item, *values)`` with the cyclic garbage collector paused
+    (``model.gc_paused``: a task builds and frees a partition's records,
+    outlines and units; the collector's passes over them while they are
+    alive were ~30% of decoding a partition's records). Not on a Dask
+    cluster, whose workers may run several tasks in threads."""
+    with gc_paused():
         return fn(item, *values)
-    gc.disable()
-    try:
-        return fn(item, *values)
-    finally:
-        gc.enable()
 
 
 class _Shared:

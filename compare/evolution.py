@@ -409,8 +409,8 @@ def evolve(series: Series, speeches: list[Speech], shares: list[dict[str, float]
 def of_corpus(c, min_size: int = MIN_SERIES, engine=None) -> list[Evolution]:
     """Every series of a compared corpus (``corpus.Corpus``), evolved, with
     each speech's four shares as the corpus report computed them; with an
-    ``engine`` (compare.engine.Engine) the series are tasks, a run of
-    series each (the section pairing of consecutive speeches, ~10 ms a
+    ``engine`` (compare.engine.Engine) the series are tasks, a few series
+    each, dealt largest first (the section pairing of consecutive speeches, ~10 ms a
     pair, is most of a report's time after the comparison itself)."""
     reports = c.speeches
     speeches = [r.speech for r in reports]
@@ -422,8 +422,8 @@ def of_corpus(c, min_size: int = MIN_SERIES, engine=None) -> list[Evolution]:
     if engine is None:
         return [evolve(s, speeches, shares) for s in found]
     # a task carries its series' speeches only (by corpus index: evolve
-    # reads speeches[i] and shares[i] for the series' members), and a run
-    # of series, about four tasks for each process: 10,000 generated
+    # reads speeches[i] and shares[i] for the series' members), and several
+    # series, about four tasks for each process: 10,000 generated
     # speeches make 1,741 series of a few milliseconds each, and one task
     # each cost more than their work (4.2 s)
     # Series are dealt to the tasks largest first, each to the task with

@@ -413,7 +413,7 @@ def _speech_meta(side) -> dict:
 
 def diff_view(d) -> dict:
     """Plain data for a diff: what JSON prints and the HTML template shows."""
-    from .align import gc_paused
+    from .model import gc_paused
 
     with gc_paused():
         return _diff_view(d)
@@ -1035,7 +1035,7 @@ class _DiffPage:
 def diff_html(view: dict, summaries: tuple | None = None, report: dict | None = None) -> str:
     """The diff page. ``report`` (a report's pairwise diff): {"href": the
     report's URL relative to this page, "a"/"b": the speeches' numbers in it}."""
-    from .align import gc_paused
+    from .model import gc_paused
 
     with gc_paused():
         page = _DiffPage(view)

@@ -946,14 +946,23 @@ def test_candidate_texts_read_back_from_the_speech_text_are_the_units_own(tmp_pa
     context around it in the speech: from the speech's text kept once, and
     for a unit whose text is not that slice of it (a heading "(1) 进一步…"
     whose unit reads "(1)进一步…") from the unit's own text, kept beside."""
+    import os
+    import tempfile
     from pathlib import Path
 
     from compare.align import units_of
 
     speech = compare.load(Path(__file__).parent / "realworld" / "hk_legco_speech_environment_secretary_policy_address_debate_2013_json.txt")[0]
     units = units_of(speech)
-    odd = [[j, u.start, u.text] for j, u in enumerate(units) if speech.text[u.start : u.end] != u.text]
+    odd = corpus._odd_units(speech.text, units)
+    assert odd == [[j, u.start, u.text] for j, u in enumerate(units) if speech.text[u.start : u.end] != u.text]
     assert odd and any(not o[2].startswith(speech.text[o[1] : o[1] + len(o[2])]) for o in odd)
+    # the labels stage writes them beside the text (two copies: their sentences recur, so they are candidates)
+    with tempfile.TemporaryDirectory() as work:
+        corpus.analyze_corpus([speech, speech], work_dir=work)
+        written = corpus._read_parquet(os.path.join(work, "stages", "texts", "0.parquet"))
+    assert written["text"] == [speech.text] * 2
+    assert [json.loads(o) for o in written["odd"]] == [odd, odd]
     sentences, runs = corpus._Found(), corpus._Found()
     want_words, want_contexts = [], []
     for j, u in enumerate(units):

@@ -138,6 +138,8 @@ def test_tasks_run_with_the_cyclic_collector_paused_and_leave_it_as_it_was(proce
         with pytest.raises(ValueError, match="collector off"):
             e.map(collector_on_then_fail, [0, 1], "fails")
         assert gc.isenabled()
+        if processes == 2:  # and in the pool's processes after the failed task
+            assert all(e._pool.submit(gc.isenabled).result() for _ in range(4))
         gc.disable()
         try:
             assert e.map(collector_on, range(2), "off") == [False, False]
@@ -148,17 +150,44 @@ def test_tasks_run_with_the_cyclic_collector_paused_and_leave_it_as_it_was(proce
 
 def test_the_command_sets_the_collectors_thresholds(monkeypatch):
     """``speechdiff`` (cli.main) runs with the rarer collections of
-    GC_THRESHOLDS; importing the library changes nothing."""
+    GC_THRESHOLDS (before Python 3.14's incremental collector); importing
+    the library changes nothing."""
     import gc
+    import sys
 
     before = gc.get_threshold()
     assert before != cli.GC_THRESHOLDS  # (the interpreter's default, untouched by the import)
     monkeypatch.setattr(cli, "cli", lambda **kwargs: gc.get_threshold())
     try:
         cli.main()
-        assert gc.get_threshold() == cli.GC_THRESHOLDS
+        assert gc.get_threshold() == (cli.GC_THRESHOLDS if sys.version_info < (3, 14) else before)
     finally:
         gc.set_threshold(*before)
+
+
+@pytest.mark.real_threads
+def test_the_collector_is_left_alone_while_another_thread_runs():
+    """The pause is the whole process's: a library caller with threads of
+    its own keeps its collector running through the tasks."""
+    import gc
+
+    release = threading.Event()
+    other = threading.Thread(target=release.wait)
+    other.start()
+    try:
+        with Engine(processes=1) as alone:
+            assert alone.map(collector_on, range(3), "collector") == [True] * 3
+    finally:
+        release.set()
+        other.join()
+    if threading.active_count() == 1:  # (and paused again once it is gone; an earlier test's idle threads may remain)
+        with Engine(processes=1) as alone:
+            assert alone.map(collector_on, range(3), "collector") == [False] * 3
+
+
+def test_costs_must_be_one_an_item():
+    with Engine(processes=1) as alone, pytest.raises(ValueError, match="2 costs for 3 items"):
+        alone.map(pow, [1, 2, 3], "costs", 2, cost=[1, 2])
 
 
 @pytest.mark.real_threads
