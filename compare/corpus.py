@@ -237,10 +237,8 @@ def _band_pairs(signature: np.ndarray, bands: int, rows: int, cap: int | None) -
         order = order.astype(np.int64)
         chained = sizes > cap if cap is not None else np.zeros(len(sizes), dtype=bool)
         # the buckets of each size at once (a band has thousands, most of two)
-        for size in np.unique(sizes[(sizes > 1) & ~chained]).tolist():
-            first = lo[(sizes == size) & ~chained][:, None]
-            j, i = _pairs_of(size)
-            found.append((order[first + j] << 32 | order[first + i]).ravel())
+        grouped = (sizes > 1) & ~chained
+        found += _group_pairs(order, lo[grouped], sizes[grouped])
         for at, size in zip(lo[chained].tolist(), sizes[chained].tolist()):
             members = order[at : at + size]
             found.append(members[:-1] << 32 | members[1:])
@@ -260,6 +258,20 @@ def _band_key(values: np.ndarray) -> np.ndarray:
         for c in range(1, values.shape[1]):
             key = (key ^ values[:, c]) * np.uint64(0xBF58476D1CE4E5B9)
     return key
+
+
+def _group_pairs(members: np.ndarray, starts: np.ndarray, sizes: np.ndarray, k: int = 1) -> list[np.ndarray]:
+    """``members[s + j] << 32 | members[s + i]`` for j + k <= i < size of
+    every group (``members[s : s + size]``, non-negative int64 below 2**32)
+    of ``starts`` and ``sizes``: the groups of each size at once (LSH buckets
+    hold thousands of groups, most of 2-5: one call a group cost more than
+    the pairs)."""
+    out = []
+    for size in np.unique(sizes).tolist():
+        first = starts[sizes == size][:, None]
+        j, i = _pairs_of(size, k)
+        out.append((members[first + j] << 32 | members[first + i]).ravel())
+    return out
 
 
 @functools.lru_cache(maxsize=1024)
@@ -1151,9 +1163,12 @@ def part_ids(task) -> None:
     keep = np.zeros(len(hashes), dtype=bool)
     rows, columns = [], []  # (speech, column) of each bit raised
     # each bucket's hashes at once (one stable sort of the buckets' small
-    # numbers), searched in their table in ascending order: sorted needles
-    # walk the table in order, ~3x faster than the speeches' runs one after
-    # another on a 30,000-speech table out of the processor's caches
+    # numbers), taken in ascending order: sorted needles walk the table in
+    # order, ~3x faster than the speeches' runs one after another on a
+    # 30,000-speech table out of the processor's caches, and so do the
+    # lookups of their places below (counts, frequent ones), which is why
+    # the selection itself is sorted rather than only the search
+    # (arrays.positions)
     bucket = _bucket_of(hashes, buckets).astype(np.uint16)  # (buckets <= 4096: a radix sort)
     order = np.argsort(bucket, kind="stable")
     cuts = np.searchsorted(bucket[order], np.arange(buckets + 1))
@@ -1165,11 +1180,11 @@ def part_ids(task) -> None:
         # every hash of the corpus is in its bucket's table (each partition's went into it)
         at = np.searchsorted(np.load(distinct[b], mmap_mode="r"), hashes[sel])
         shared = np.load(_beside(distinct[b], "count"), mmap_mode="r")[at] > 1
-        ids[sel] = offsets[b] + at
         if dense:
             rows.append(speech[sel[shared]])
             columns.append(offsets[b] + at[shared])
             continue
+        ids[sel] = offsets[b] + at
         frequent_at = np.load(_beside(distinct[b], "frequent"))
         frequent = _isin_sorted(at, frequent_at)
         keep[sel] = ~frequent & shared
@@ -1276,14 +1291,10 @@ def bucket_candidates(task) -> np.ndarray:
     same[starts[:-1]] = False  # position i pairs with i-1 when both are in one group
     at = np.flatnonzero(same)
     out.append(owners[at - 1] * (1 << 32) + owners[at])
-    # every other pair of groups of 3..BAND_CAP, the groups of each size at
-    # once (a band bucket has a thousand such groups, most of 3-5: one
-    # triu_indices call each was ~75% of the task)
-    crowd = np.flatnonzero((sizes > 2) & (sizes <= BAND_CAP))
-    for size in np.unique(sizes[crowd]).tolist():
-        first = starts[crowd[sizes[crowd] == size]][:, None]
-        a, b = _pairs_of(size, 2)
-        out.append((owners[first + a] * (1 << 32) + owners[first + b]).ravel())
+    # every other pair of groups of 3..BAND_CAP (a band bucket has a
+    # thousand such groups: one triu_indices call each was ~75% of the task)
+    crowd = (sizes > 2) & (sizes <= BAND_CAP)
+    out += _group_pairs(owners, starts[:-1][crowd], sizes[crowd], 2)
     pairs = arrays.unique(np.concatenate(out))
     a, b = pairs >> 32, pairs & 0xFFFFFFFF
     return pairs[a != b]

@@ -29,7 +29,6 @@ heading still persists.
 from __future__ import annotations
 
 import heapq
-
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
@@ -439,10 +438,11 @@ def of_corpus(c, min_size: int = MIN_SERIES, engine=None) -> list[Evolution]:
         load, b = heapq.heappop(lightest)
         dealt[b].append(k)
         heapq.heappush(lightest, (load + cost[k], b))
+    dealt = [ks for ks in dealt if ks]
     tasks = [[(found[k], {i: speeches[i] for i in found[k].speeches}, {i: shares[i] for i in found[k].speeches}) for k in ks]
-             for ks in dealt if ks]
+             for ks in dealt]
     evolved: list = [None] * len(found)
-    for ks, done in zip([ks for ks in dealt if ks], engine.map(_evolve_tasks, tasks, "series")):
+    for ks, done in zip(dealt, engine.map(_evolve_tasks, tasks, "series")):
         for k, e in zip(ks, done):
             evolved[k] = e
     return evolved

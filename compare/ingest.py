@@ -133,7 +133,13 @@ def _nul_pattern(data: bytes) -> str | None:
     if nuls < max(4, len(sample) // 20):
         return None  # too few to tell (UTF-16 Chinese has a NUL per line break only)
     by4 = [sample[k::4].count(0) for k in range(4)]  # NULs at each position modulo 4
-    quarter = len(sample) / 4
+    return _wide_encoding(by4, nuls, len(sample))
+
+
+def _wide_encoding(by4: list[int], nuls: int, size: int) -> str:
+    """The wide encoding whose NULs fall as counted: ``by4[k]`` NULs at the
+    positions k modulo 4 of a ``size``-byte sample, ``nuls`` in all."""
+    quarter = size / 4
     if by4[2] > 0.9 * quarter and by4[3] > 0.9 * quarter:
         return "utf-32-le"
     if by4[0] > 0.9 * quarter and by4[1] > 0.9 * quarter:

@@ -183,7 +183,10 @@ def generic_titles_loop(candidates: set[str], patterns: set[str]) -> set[str]:
 
 
 def nul_pattern_loop(data: bytes) -> str | None:
-    """ingest._nul_pattern as it was: each NUL's position listed by a loop."""
+    """ingest._nul_pattern's counting as it was: each NUL's position listed
+    by a loop (the classification of the counts is the function's own)."""
+    from compare.ingest import _wide_encoding
+
     sample = data[:65536]
     nuls = [i for i, b in enumerate(sample) if b == 0]
     if len(nuls) < max(4, len(sample) // 20):
@@ -191,18 +194,7 @@ def nul_pattern_loop(data: bytes) -> str | None:
     by4 = [0, 0, 0, 0]
     for i in nuls:
         by4[i % 4] += 1
-    quarter = len(sample) / 4
-    if by4[2] > 0.9 * quarter and by4[3] > 0.9 * quarter:
-        return "utf-32-le"
-    if by4[0] > 0.9 * quarter and by4[1] > 0.9 * quarter:
-        return "utf-32-be"
-    odd = by4[1] + by4[3]
-    even = by4[0] + by4[2]
-    if odd > 0.95 * len(nuls):
-        return "utf-16-le"
-    if even > 0.95 * len(nuls):
-        return "utf-16-be"
-    return "binary"
+    return _wide_encoding(by4, len(nuls), len(sample))
 
 
 def band_candidates_loop(keys, owners, cap: int) -> list[int]:
