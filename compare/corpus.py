@@ -211,7 +211,7 @@ def key_sketches(keys, k: int, a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """MinHash sketches (one row a key) of the keys' ``key_runs(keys, k)``
     under the permutations ``a``, ``b``; ``keys``: a sequence of str."""
     runs, offsets = key_runs(list(keys), k)
-    return _sketches(np.split(runs, offsets[1:-1]), a, b)
+    return _flat_sketches(runs, offsets, a, b)
 
 
 def _band_pairs(signature: np.ndarray, bands: int, rows: int, cap: int | None) -> np.ndarray:
@@ -319,34 +319,43 @@ _FMIX64 = (np.uint64(33), np.uint64(0xFF51AFD7ED558CCD), np.uint64(33), np.uint6
 _EMPTY_SKETCH = np.uint64((1 << 64) - 1)  # datasketch's value for a set with no hashes
 
 
-def _sketches(sets: list[np.ndarray], a: np.ndarray, b: np.ndarray, chunk: int = 1 << 16) -> np.ndarray:
+def _sketches(sets: list[np.ndarray], a: np.ndarray, b: np.ndarray, chunk: int = 1 << 13) -> np.ndarray:
     """MinHash values (len(sets) x len(a)): per set and permutation, the
-    minimum of ``a * fmix64(h) + b`` (mod 2**64) over its hashes, in blocks
-    of about ``chunk`` hashes so the (hashes x permutations) product stays
-    small (64 K x 64 x 8 bytes = 32 MB)."""
-    s1, m1, s2, m2, s3 = _FMIX64
-    out = np.full((len(sets), len(a)), _EMPTY_SKETCH, dtype=np.uint64)
+    minimum of ``a * fmix64(h) + b`` (mod 2**64) over its hashes."""
     lengths = np.fromiter((len(s) for s in sets), dtype=np.int64, count=len(sets))
-    start = 0
+    hashes = np.concatenate(sets).astype(np.uint64, copy=False) if sets else np.zeros(0, np.uint64)
+    return _flat_sketches(hashes, np.concatenate(([0], np.cumsum(lengths))), a, b, chunk)
+
+
+def _flat_sketches(hashes: np.ndarray, offsets: np.ndarray, a: np.ndarray, b: np.ndarray, chunk: int = 1 << 13) -> np.ndarray:
+    """``_sketches`` of the sets ``hashes[offsets[i]:offsets[i + 1]]``, in
+    blocks of whole sets of about ``chunk`` hashes (a set longer than that
+    is a block of its own). Why 8,192: a block's (permutations x hashes)
+    product is then 56 x 8,192 x 8 bytes = 3.7 MB, which stays in the
+    core's cache while it is added to and reduced; 64 K hashes (29 MB) made
+    every pass go to memory and the whole 2.6x slower (23,539 sentence keys,
+    866,226 hashes: 0.22 -> 0.085 s)."""
+    s1, m1, s2, m2, s3 = _FMIX64
+    n = len(offsets) - 1
+    out = np.full((n, len(a)), _EMPTY_SKETCH, dtype=np.uint64)
     with np.errstate(over="ignore"):
-        while start < len(sets):
-            stop, total = start, 0
-            while stop < len(sets) and (stop == start or total + lengths[stop] <= chunk):
-                total += lengths[stop]
-                stop += 1
-            nonempty = [i for i in range(start, stop) if lengths[i]]
-            if nonempty:
-                h = np.concatenate([sets[i] for i in nonempty])
-                h = h ^ (h >> s1)
-                h = h * m1
-                h = h ^ (h >> s2)
-                h = h * m2
-                h = h ^ (h >> s3)
+        h = hashes ^ (hashes >> s1)
+        h *= m1
+        h ^= h >> s2
+        h *= m2
+        h ^= h >> s3
+        start = 0
+        while start < n:
+            lo = int(offsets[start])
+            stop = max(start + 1, int(np.searchsorted(offsets, lo + chunk, "right")) - 1)
+            hi = int(offsets[stop])
+            sets = start + np.flatnonzero(offsets[start + 1 : stop + 1] > offsets[start:stop])  # the non-empty ones
+            if len(sets):
                 # (permutations x hashes): each minimum runs along a
                 # contiguous row, 3x faster than reducing down columns
-                values = a[:, None] * h[None, :] + b[:, None]
-                offsets = np.concatenate(([0], np.cumsum(lengths[nonempty])[:-1]))
-                out[nonempty] = np.minimum.reduceat(values, offsets, axis=1).T
+                values = np.multiply.outer(a, h[lo:hi])
+                values += b[:, None]
+                out[sets] = np.minimum.reduceat(values, offsets[sets] - lo, axis=1).T
             start = stop
     return out
 

@@ -179,6 +179,24 @@ def test_lsh_candidates_as_arrays_match_datasketch_sketch_by_sketch():
     assert len(expected) > 50  # the samples reuse sentences in several wordings
 
 
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.lists(st.integers(0, 2**64 - 1), max_size=10), max_size=10), st.integers(1, 30))
+def test_sketches_made_in_blocks_are_datasketchs_minhashes(sets, chunk):
+    # _sketches cuts the sets' hashes into blocks of about `chunk` (so a
+    # block's product stays in the cache): any cut, empty sets and a set
+    # longer than a block included, gives each set datasketch's own values
+    from datasketch import MinHash
+
+    _, _, a, b = corpus._lsh_layout(0.5)
+    got = corpus._sketches([np.array(s, dtype=np.uint64) for s in sets], a, b, chunk)
+    assert got.shape == (len(sets), len(a))
+    for row, hashes in zip(got.tolist(), sets):
+        m = MinHash(num_perm=corpus.NUM_PERM, hashfunc=lambda v: v, scheme="affine64")
+        if hashes:
+            m.update_batch(hashes)
+        assert row == m.hashvalues[: len(a)].tolist()
+
+
 def covered_by(key_length: int, flags) -> list[bool]:
     """Plain-Python oracle: character i of a key is covered when a flagged
     run (they start at every position, each as wide as the key allows) holds it."""
