@@ -15,7 +15,7 @@ import numpy as np
 from . import arrays
 from .align import Unit, units_of
 from .model import Speech
-from .textkey import key
+from .textkey import keys
 
 SHINGLE = 8  # characters per fingerprint run: long enough to be a phrase, not a common word
 MIN_KEY = 4  # shorter sentences (同志们) carry no fingerprint
@@ -69,7 +69,7 @@ class Fingerprint:
 
 def fingerprint(speech: Speech) -> Fingerprint:
     units = units_of(speech)
-    return from_keys(speech, units, [key(u.text) for u in units])
+    return from_keys(speech, units, keys([u.text for u in units]))
 
 
 def from_keys(speech: Speech, units: list[Unit], keys: list[str]) -> Fingerprint:

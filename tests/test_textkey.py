@@ -5,7 +5,7 @@ import re
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from compare.textkey import NUMBER, SLOT, KeySpans, comparable, key, key_spans, normalize
+from compare.textkey import NUMBER, SLOT, KeySpans, comparable, key, key_spans, keys, normalize
 
 # text that exercises every branch: CJK, placeholders next to Latin words,
 # punctuation of both widths, digits, spaces and the underscore
@@ -97,3 +97,18 @@ def test_fast_patterns_find_what_the_readable_ones_do(text):
 
     assert [m.span() for m in PLACEHOLDER.finditer(text)] == [m.span() for m in READABLE_PLACEHOLDER.finditer(text)]
     assert [m.span() for m in _SLOTTED.finditer(text)] == [m.span() for m in READABLE_SLOTTED.finditer(text)]
+
+
+@given(st.lists(st.text(st.sampled_from(list("Xx中文aBZ1２٣.,．%％‰ _-，\n") + [SLOT, "\ua66e"]), max_size=12), max_size=8))
+def test_keys_of_many_texts_at_once_are_each_ones_key(texts):
+    # keys() keys the texts joined by one separator; no number or
+    # placeholder may run across it, and a text holding it is keyed alone
+    assert keys(texts) == [key(t) for t in texts]
+
+
+def test_keys_at_once_on_built_examples():
+    texts = ["增长11.2", ".5%，XX市", "X", "GDP增长XX", "Xi'an第2", "季度"]
+    # "11.2" and ".5%" stay two numbers, "XX" after "X" two placeholders
+    assert keys(texts) == ["增长Ⓧ", "ⓍⓍ市", "Ⓧ", "GDP增长Ⓧ", "Xian第Ⓧ", "季度"] == [key(t) for t in texts]
+    assert keys(["ꙮ文字ꙮ", "12"]) == ["ꙮ文字ꙮ", "Ⓧ"]  # the separator in a text: keyed one by one
+    assert keys([]) == [] and keys([""]) == [""]
