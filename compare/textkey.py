@@ -96,7 +96,34 @@ def keys(texts: list[str]) -> list[str]:
     joined = _BETWEEN.join(texts)
     if joined.count(_BETWEEN) != len(texts) - 1:  # (a text holds it)
         return [key(t) for t in texts]
-    return _NOT_KEY.sub("", _SLOTTED.sub(SLOT, joined)).split(_BETWEEN)
+    return _kept_characters(_SLOTTED.sub(SLOT, joined)).split(_BETWEEN)
+
+
+# Whether the key keeps each character (``_NOT_KEY`` reads one character at
+# a time, no context): 0 not yet asked, 1 kept, 2 dropped; filled as texts
+# bring characters (one process meets a few thousand).
+_KEEPS = None
+
+
+def _kept_characters(text: str) -> str:
+    """``_NOT_KEY.sub("", text)``: the characters looked up in a table by
+    code point instead of a regex match for every dropped one (a speech's
+    6,500 characters: 0.3 -> 0.05 ms)."""
+    global _KEEPS
+    import numpy as np
+
+    try:
+        codes = np.frombuffer(text.encode("utf-32-le"), dtype="<u4")
+    except UnicodeEncodeError:  # a lone surrogate
+        return _NOT_KEY.sub("", text)
+    if _KEEPS is None:
+        _KEEPS = np.zeros(0x110000, dtype=np.uint8)
+    known = _KEEPS[codes]
+    if not known.all():
+        for c in np.unique(codes[known == 0]).tolist():
+            _KEEPS[c] = 2 if _NOT_KEY.match(chr(c)) else 1
+        known = _KEEPS[codes]
+    return codes[known == 1].tobytes().decode("utf-32-le")
 
 
 def _kept(text: str) -> tuple[str, bytearray, list[tuple[int, int]] | None]:
