@@ -744,7 +744,7 @@ def speech_record(speech: Speech, settings: RecordSettings = RecordSettings()) -
     """The per-speech work, done once: fingerprint, tokens, summary."""
     fp = fingerprint(speech)
     tokens = analyze.tokenize([s.text for s in speech.sentences])
-    summary = analyze.summarize(speech, settings.n, settings.keywords)
+    summary = analyze.summarize(speech, settings.n, settings.keywords, tokens=tokens)
     candidates = Counter(itertools.chain.from_iterable(t.keyword_candidates for t in tokens))
     return SpeechRecord(fp, summary, [list(t.words) for t in tokens], dict(candidates), sum(candidates.values()))
 
