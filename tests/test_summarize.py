@@ -199,3 +199,12 @@ def test_tokenizer_settings_are_checked():
     with pytest.raises(TypeError, match="parallel_above"):
         Tokenizer(parallel_above="many")
     assert "processes=3" in repr(Tokenizer(processes=3))
+
+
+def test_summarize_with_the_callers_tokens_is_the_same_summary():
+    speech = speeches_of("ankang_2021_midyear")[0]
+    sentences = speech.sentences
+    tokens = analyze.tokenize([s.text for s in sentences])
+    assert analyze.summarize(speech, tokens=tokens) == analyze.summarize(speech)
+    with pytest.raises(ValueError, match="tokens for"):
+        analyze.summarize(speech, tokens=tokens[:-1])
