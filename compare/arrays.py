@@ -52,6 +52,12 @@ def positions(table: np.ndarray, values: np.ndarray) -> np.ndarray:
     return out
 
 
+def ranges(counts: np.ndarray) -> np.ndarray:
+    """0..c-1 for each c of ``counts``, end to end."""
+    counts = np.asarray(counts, dtype=np.int64)
+    return np.arange(int(counts.sum())) - np.repeat(np.cumsum(counts) - counts, counts)
+
+
 def intersect1d(a, b) -> np.ndarray:
     """``np.intersect1d(a, b)``: the sorted values found in both."""
     a = unique(a)

@@ -1701,14 +1701,8 @@ def _pivots(keys, families_of, min_families: int) -> tuple[np.ndarray, np.ndarra
     first = order[offsets[:-1][counts > 0]]
     ok = held[first] >= min_families
     mine = np.flatnonzero(counts > 0)[ok]
-    rows = np.repeat(offsets[:-1][mine], counts[mine]) + _ranges(counts[mine])
+    rows = np.repeat(offsets[:-1][mine], counts[mine]) + arrays.ranges(counts[mine])
     return mine, runs[first[ok]], runs[rows], counts[mine]
-
-
-def _ranges(counts: np.ndarray) -> np.ndarray:
-    """0..c-1 for each c of ``counts``, end to end."""
-    total = int(counts.sum())
-    return np.arange(total) - np.repeat(np.cumsum(counts) - counts, counts)
 
 
 def holders_in(sets: list[np.ndarray], first: int, index: PhraseIndex) -> tuple[np.ndarray, np.ndarray]:
@@ -1720,9 +1714,9 @@ def holders_in(sets: list[np.ndarray], first: int, index: PhraseIndex) -> tuple[
         n = np.searchsorted(index.pivots, s, "right") - lo
         if not n.any():
             continue
-        cand = index.by_pivot[np.repeat(lo, n) + _ranges(n)]  # the keys whose pivot the speech holds
+        cand = index.by_pivot[np.repeat(lo, n) + arrays.ranges(n)]  # the keys whose pivot the speech holds
         counts = index.offsets[cand + 1] - index.offsets[cand]
-        rows = np.repeat(index.offsets[cand], counts) + _ranges(counts)
+        rows = np.repeat(index.offsets[cand], counts) + arrays.ranges(counts)
         present = _isin_sorted(index.runs[rows], s).astype(np.int64)
         whole = np.add.reduceat(present, np.cumsum(counts) - counts) == counts
         found_keys.append(cand[whole])
@@ -1855,8 +1849,8 @@ def book_from_candidates(cands: list[Candidates], family: list[int], min_familie
     n_s = np.array([len(c.sentence_keys) for c in cands], dtype=np.int64)
     n_r = np.array([len(c.run_keys) for c in cands], dtype=np.int64)
     part_s, part_r = np.repeat(np.arange(len(cands)), n_s), np.repeat(np.arange(len(cands)), n_r)
-    ref_s = part_s << 32 | _ranges(n_s)
-    ref_r = part_r << 32 | (n_s[part_r] + _ranges(n_r))
+    ref_s = part_s << 32 | arrays.ranges(n_s)
+    ref_r = part_r << 32 | (n_s[part_r] + arrays.ranges(n_r))
 
     # sentence entries: groups of wordings, each a component of equal-enough keys
     kid, keys = _numbered((k for c in cands for k in c.sentence_keys), len(where_s))

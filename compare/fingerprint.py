@@ -89,24 +89,47 @@ def key_runs(keys: list[str], k: int = SHINGLE) -> tuple[np.ndarray, np.ndarray]
     """``shingles(key, k)`` of every key laid end to end, and the offsets of each
     key's runs in that array (key ``i``: ``offsets[i]:offsets[i + 1]``).
     One rolling hash over each block of keys joined, then each key keeps
-    the windows inside it: the same values as ``shingles(k)``, without a
-    numpy call per key (the cost when a corpus has tens of thousands of
-    them). Blocks of about KEY_BLOCK characters: the hash's temporaries take
-    some 60 bytes a character (67 M characters of sentence keys at 30,000
-    speeches would need 4 GB at once)."""
-    runs = []
+    the windows inside it, taken for every key at once; a key shorter than
+    ``k`` (but not than MIN_KEY) is one hash of its own length, made for
+    all keys of that length at once: the same values as ``shingles(k)``,
+    without a numpy call per key (the cost when a corpus has tens of
+    thousands of them, and a stored record's fingerprint is made again
+    from its keys). Blocks of about KEY_BLOCK characters: the hash's
+    temporaries take some 60 bytes a character (67 M characters of
+    sentence keys at 30,000 speeches would need 4 GB at once)."""
+    runs, counts = [], []
     for at, stop in key_blocks(keys, KEY_BLOCK):
-        block = keys[at:stop]
-        size = sum(len(key) for key in block)
-        whole = shingles("".join(block), k) if size >= max(k, MIN_KEY) else np.zeros(0, dtype=np.uint64)
-        pos = 0
-        for key in block:
-            n = len(key)
-            runs.append(whole[pos : pos + n - k + 1] if n >= max(k, MIN_KEY) else shingles(key, k))
-            pos += n
-    run_counts = [len(r) for r in runs]
+        block_runs, block_counts = _block_runs(keys[at:stop], k)
+        runs.append(block_runs)
+        counts.append(block_counts)
     all_runs = np.concatenate(runs) if runs else np.zeros(0, dtype=np.uint64)
-    return all_runs, np.concatenate(([0], np.cumsum(run_counts, dtype=np.int64)))
+    counts = np.concatenate(counts) if counts else np.zeros(0, dtype=np.int64)
+    return all_runs, np.concatenate(([0], np.cumsum(counts, dtype=np.int64)))
+
+
+def _block_runs(block: list[str], k: int) -> tuple[np.ndarray, np.ndarray]:
+    """``key_runs`` of one block: its runs, and how many each key has."""
+    lengths = np.fromiter(map(len, block), dtype=np.int64, count=len(block))
+    starts = np.cumsum(lengths) - lengths  # each key's place in the block joined
+    windows = np.where(lengths >= max(k, MIN_KEY), lengths - k + 1, 0)
+    whole = (lengths >= MIN_KEY) & (lengths < k)  # one hash of the whole key
+    counts = windows + whole
+    out = np.zeros(int(counts.sum()), dtype=np.uint64)
+    first = np.cumsum(counts) - counts  # each key's first run in ``out``
+    joined = "".join(block)
+    if windows.any():
+        out[np.repeat(first, windows) + arrays.ranges(windows)] = \
+            shingles(joined, k)[np.repeat(starts, windows) + arrays.ranges(windows)]
+    if whole.any():
+        codes = np.frombuffer(joined.encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
+        for width in np.unique(lengths[whole]).tolist():  # (k - MIN_KEY lengths at most)
+            mine = whole & (lengths == width)
+            at = starts[mine]
+            h = np.zeros(len(at), dtype=np.uint64)
+            for j in range(width):  # shingles' rolling hash of a key of ``width`` characters
+                h = h * np.uint64(1_000_003) + codes[at + j]
+            out[first[mine]] = _mix(h + np.uint64(width))
+    return out, counts
 
 
 KEY_BLOCK = 1 << 20  # characters hashed at once by key_runs (~60 MB of temporaries)
@@ -115,12 +138,13 @@ KEY_BLOCK = 1 << 20  # characters hashed at once by key_runs (~60 MB of temporar
 def key_blocks(keys: list[str], limit: int):
     """(start, stop) of consecutive blocks of ``keys`` of at most ``limit``
     characters each (a longer key is a block of its own), in order."""
+    # ends[i]: the characters of keys[:i]; a block from ``at`` runs to the
+    # last end within ``limit`` of its start (a key a block at least)
+    ends = np.zeros(len(keys) + 1, dtype=np.int64)
+    np.cumsum(np.fromiter(map(len, keys), dtype=np.int64, count=len(keys)), out=ends[1:])
     at = 0
     while at < len(keys):
-        stop, size = at, 0
-        while stop < len(keys) and (stop == at or size + len(keys[stop]) <= limit):
-            size += len(keys[stop])
-            stop += 1
+        stop = max(at + 1, int(np.searchsorted(ends, ends[at] + limit, "right")) - 1)
         yield at, stop
         at = stop
 

@@ -213,3 +213,16 @@ def band_candidates_loop(keys, owners, cap: int) -> list[int]:
         else:
             out.update(zip(members, members[1:]))
     return sorted(a << 32 | b for a, b in out if a != b)
+
+
+def key_blocks_loop(keys: list[str], limit: int):
+    """fingerprint.key_blocks as it was: a block grows key by key while its
+    characters stay within ``limit`` (a longer key is a block of its own)."""
+    at = 0
+    while at < len(keys):
+        stop, size = at, 0
+        while stop < len(keys) and (stop == at or size + len(keys[stop]) <= limit):
+            size += len(keys[stop])
+            stop += 1
+        yield at, stop
+        at = stop

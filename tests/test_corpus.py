@@ -732,6 +732,14 @@ def test_key_runs_are_each_keys_shingles_whatever_the_block(keys, block, k):
         assert runs[offsets[i] : offsets[i + 1]].tolist() == fingerprint.shingles(key, k).tolist()
 
 
+@settings(max_examples=200)
+@given(st.lists(st.text("改革X", max_size=9), max_size=30), st.integers(1, 20))
+def test_key_blocks_cut_where_the_key_by_key_loop_did(keys, limit):
+    from compare import fingerprint
+
+    assert list(fingerprint.key_blocks(keys, limit)) == list(oracles.key_blocks_loop(keys, limit))
+
+
 @settings(max_examples=100, deadline=None)
 @given(st.lists(st.sets(st.integers(0, 2**64 - 1) | st.integers(0, 40).map(lambda x: x << 58 | x)), min_size=2, max_size=8),
        st.integers(1, 4), st.data())
