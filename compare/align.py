@@ -46,10 +46,10 @@ from rapidfuzz.distance import Indel, Levenshtein
 from scipy import sparse
 from scipy.sparse.csgraph import min_weight_full_bipartite_matching
 
-from . import arrays
+from . import arrays, textkey
 from .model import Section, Speech, gc_paused
 from .outline import MARKERS
-from .textkey import SLOT, Normalized, comparable, keys, normalize
+from .textkey import SLOT, Normalized, comparable, normalize
 
 
 def linear_sum_assignment(cost, maximize: bool = False):
@@ -1295,7 +1295,7 @@ def section_pairs(a: Speech, b: Speech, threshold: float = DEFAULT_THRESHOLD) ->
 
 def _sections(a: Speech, b: Speech, settings: Settings):
     units_a, units_b = units_of(a), units_of(b)
-    keys_a, keys_b = keys([u.text for u in units_a]), keys([u.text for u in units_b])
+    keys_a, keys_b = textkey.keys([u.text for u in units_a]), textkey.keys([u.text for u in units_b])
     ids: dict[str, int] = {}
     kid_a = np.array([ids.setdefault(k, len(ids)) for k in keys_a], np.int64)
     kid_b = np.array([ids.setdefault(k, len(ids)) for k in keys_b], np.int64)

@@ -58,6 +58,17 @@ def ranges(counts: np.ndarray) -> np.ndarray:
     return np.arange(int(counts.sum())) - np.repeat(np.cumsum(counts) - counts, counts)
 
 
+def blocks(offsets: np.ndarray, limit: int):
+    """(start, stop) of consecutive runs of the items ``offsets`` bound
+    (item ``i``: ``offsets[i]:offsets[i + 1]``, ``offsets[0] == 0``), each
+    holding at most ``limit`` values, or a single item that holds more."""
+    start, n = 0, len(offsets) - 1
+    while start < n:
+        stop = max(start + 1, int(np.searchsorted(offsets, offsets[start] + limit, "right")) - 1)
+        yield start, stop
+        start = stop
+
+
 def intersect1d(a, b) -> np.ndarray:
     """``np.intersect1d(a, b)``: the sorted values found in both."""
     a = unique(a)

@@ -321,10 +321,20 @@ _EMPTY_SKETCH = np.uint64((1 << 64) - 1)  # datasketch's value for a set with no
 
 def _sketches(sets: list[np.ndarray], a: np.ndarray, b: np.ndarray, chunk: int = 1 << 13) -> np.ndarray:
     """MinHash values (len(sets) x len(a)): per set and permutation, the
-    minimum of ``a * fmix64(h) + b`` (mod 2**64) over its hashes."""
+    minimum of ``a * fmix64(h) + b`` (mod 2**64) over its hashes. The sets
+    are joined a group of about SKETCH_GROUP hashes at a time (so the
+    copy stays small beside them: many speeches' sets are tens of millions
+    of hashes)."""
     lengths = np.fromiter((len(s) for s in sets), dtype=np.int64, count=len(sets))
-    hashes = np.concatenate(sets).astype(np.uint64, copy=False) if sets else np.zeros(0, np.uint64)
-    return _flat_sketches(hashes, np.concatenate(([0], np.cumsum(lengths))), a, b, chunk)
+    offsets = np.concatenate(([0], np.cumsum(lengths)))
+    out = np.full((len(sets), len(a)), _EMPTY_SKETCH, dtype=np.uint64)
+    for start, stop in arrays.blocks(offsets, SKETCH_GROUP):
+        hashes = np.concatenate(sets[start:stop]).astype(np.uint64, copy=False)
+        out[start:stop] = _flat_sketches(hashes, offsets[start : stop + 1] - offsets[start], a, b, chunk)
+    return out
+
+
+SKETCH_GROUP = 1 << 20  # hashes joined at once by _sketches (8 MB)
 
 
 def _flat_sketches(hashes: np.ndarray, offsets: np.ndarray, a: np.ndarray, b: np.ndarray, chunk: int = 1 << 13) -> np.ndarray:
@@ -336,27 +346,23 @@ def _flat_sketches(hashes: np.ndarray, offsets: np.ndarray, a: np.ndarray, b: np
     every pass go to memory and the whole 2.6x slower (23,539 sentence keys,
     866,226 hashes: 0.22 -> 0.085 s)."""
     s1, m1, s2, m2, s3 = _FMIX64
-    n = len(offsets) - 1
-    out = np.full((n, len(a)), _EMPTY_SKETCH, dtype=np.uint64)
+    out = np.full((len(offsets) - 1, len(a)), _EMPTY_SKETCH, dtype=np.uint64)
     with np.errstate(over="ignore"):
-        h = hashes ^ (hashes >> s1)
-        h *= m1
-        h ^= h >> s2
-        h *= m2
-        h ^= h >> s3
-        start = 0
-        while start < n:
-            lo = int(offsets[start])
-            stop = max(start + 1, int(np.searchsorted(offsets, lo + chunk, "right")) - 1)
-            hi = int(offsets[stop])
+        for start, stop in arrays.blocks(offsets, chunk):
+            lo, hi = int(offsets[start]), int(offsets[stop])
             sets = start + np.flatnonzero(offsets[start + 1 : stop + 1] > offsets[start:stop])  # the non-empty ones
-            if len(sets):
-                # (permutations x hashes): each minimum runs along a
-                # contiguous row, 3x faster than reducing down columns
-                values = np.multiply.outer(a, h[lo:hi])
-                values += b[:, None]
-                out[sets] = np.minimum.reduceat(values, offsets[sets] - lo, axis=1).T
-            start = stop
+            if not len(sets):
+                continue
+            h = hashes[lo:hi] ^ (hashes[lo:hi] >> s1)  # fmix64
+            h *= m1
+            h ^= h >> s2
+            h *= m2
+            h ^= h >> s3
+            # (permutations x hashes): each minimum runs along a
+            # contiguous row, 3x faster than reducing down columns
+            values = np.multiply.outer(a, h)
+            values += b[:, None]
+            out[sets] = np.minimum.reduceat(values, offsets[sets] - lo, axis=1).T
     return out
 
 

@@ -12,10 +12,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from . import arrays
+from . import arrays, textkey
 from .align import Unit, units_of
 from .model import Speech
-from .textkey import keys
 
 SHINGLE = 8  # characters per fingerprint run: long enough to be a phrase, not a common word
 MIN_KEY = 4  # shorter sentences (同志们) carry no fingerprint
@@ -69,7 +68,7 @@ class Fingerprint:
 
 def fingerprint(speech: Speech) -> Fingerprint:
     units = units_of(speech)
-    return from_keys(speech, units, keys([u.text for u in units]))
+    return from_keys(speech, units, textkey.keys([u.text for u in units]))
 
 
 def from_keys(speech: Speech, units: list[Unit], keys: list[str]) -> Fingerprint:
@@ -138,15 +137,9 @@ KEY_BLOCK = 1 << 20  # characters hashed at once by key_runs (~60 MB of temporar
 def key_blocks(keys: list[str], limit: int):
     """(start, stop) of consecutive blocks of ``keys`` of at most ``limit``
     characters each (a longer key is a block of its own), in order."""
-    # ends[i]: the characters of keys[:i]; a block from ``at`` runs to the
-    # last end within ``limit`` of its start (a key a block at least)
-    ends = np.zeros(len(keys) + 1, dtype=np.int64)
+    ends = np.zeros(len(keys) + 1, dtype=np.int64)  # ends[i]: the characters of keys[:i]
     np.cumsum(np.fromiter(map(len, keys), dtype=np.int64, count=len(keys)), out=ends[1:])
-    at = 0
-    while at < len(keys):
-        stop = max(at + 1, int(np.searchsorted(ends, ends[at] + limit, "right")) - 1)
-        yield at, stop
-        at = stop
+    return arrays.blocks(ends, limit)
 
 
 def unit_runs(mask: np.ndarray, offsets: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -339,3 +339,25 @@ def test_the_explicit_graph_is_canonical_and_symmetric_so_pagerank_needs_no_tran
     exact = analyze.pagerank
     with mock.patch.object(analyze, "pagerank", lambda *args: exact(*args[:-1], symmetric=False)):
         assert analyze.TextRank().rank_words(word_lists, word_lists) == ranked
+    # and the word graph itself: the 0/1 matrix scipy builds from the pairs (COO, duplicates summed)
+    assert ranked == _rank_words_through_scipy(word_lists, word_lists)
+
+
+def _rank_words_through_scipy(vertex_lists, edge_lists):
+    """TextRank.rank_words (window 2) with its graph built as it was: COO
+    pairs of neighbours, duplicates summed, every weight set to 1."""
+    import itertools
+
+    vocab = {w: i for i, w in enumerate(dict.fromkeys(itertools.chain.from_iterable(vertex_lists)))}
+    if not vocab:
+        return []
+    pairs = [(vocab[a], vocab[b]) for words in dict.fromkeys(tuple(e) for e in edge_lists)
+             for a, b in zip(words, words[1:]) if a in vocab and b in vocab]
+    row = np.array([a for a, _ in pairs] + [b for _, b in pairs], dtype=np.int64)
+    col = np.array([b for _, b in pairs] + [a for a, _ in pairs], dtype=np.int64)
+    graph = sparse.csr_array((np.ones(len(row)), (row, col)), shape=(len(vocab), len(vocab)))
+    graph.sum_duplicates()
+    graph.data[:] = 1.0
+    scores = analyze.pagerank(graph)
+    words = list(vocab)
+    return [analyze.Keyword(words[i], float(scores[i])) for i in analyze.descending(scores).tolist()]
