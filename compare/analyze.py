@@ -760,7 +760,7 @@ class TextRank:
         col = np.concatenate(cols) if cols else np.zeros(0, dtype=np.int64)
         # each edge once (an edge, not a count), by row then column: the
         # canonical matrix of 0/1 weights, built as CSR directly (through
-        # COO, duplicates summed, it was a fifth of the ranking)
+        # COO, duplicates summed, it was a tenth of the ranking)
         edges = arrays.unique(row * n + col)
         indptr = np.searchsorted(edges // n, np.arange(n + 1))
         graph = sparse.csr_array((np.ones(len(edges)), edges % n, indptr), shape=(n, n))
