@@ -1574,6 +1574,7 @@ def part_labels(task: LabelTask, word_families: dict[str, int], total_families: 
     reports = []
     same: dict[str, str] = {}
     sentences, runs = _Found(same), _Found(same)
+    idf = _idf(total_families)
     texts, odd = [], []  # each speech's text, and its units that are not a slice of it (Candidates)
     for i, rec in enumerate(records):
         s = task.first + i
@@ -1599,7 +1600,7 @@ def part_labels(task: LabelTask, word_families: dict[str, int], total_families: 
             scores=labels.coverage if task.full else [],
             summary=rec.summary,
             new=new,
-            distinctive=_distinctive(rec, word_families, total_families, task.keywords),
+            distinctive=_distinctive(rec, word_families, total_families, task.keywords, idf),
             labels=labels if task.full else None,
             share_values=dict(labels.shares),
         ))
@@ -1623,23 +1624,33 @@ def part_labels(task: LabelTask, word_families: dict[str, int], total_families: 
     return reports, Candidates.written(task.out, task.first, sentences, runs, texts, odd)
 
 
-def _distinctive(rec: SpeechRecord, word_families: dict[str, int], total: int, n: int) -> list[analyze.Keyword]:
+def _distinctive(rec: SpeechRecord, word_families: dict[str, int], total: int, n: int,
+                 idf: np.ndarray | None = None) -> list[analyze.Keyword]:
     """Words frequent in the speech and rare in the other families (tf x idf
-    over families, so copies of a speech do not hide its words)."""
+    over families, so copies of a speech do not hide its words). ``idf``:
+    ``_idf(total)``, when the caller has it (a partition's speeches share it)."""
     if not rec.candidate_total or not n:
         return []
     words = list(rec.candidates)
-    families = [word_families.get(w, 1) for w in words]
-    idf = {f: math.log((1 + total) / (1 + f)) for f in set(families)}  # math.log: the scores are printed
+    families = np.fromiter(map(word_families.get, words, itertools.repeat(1)), dtype=np.int64, count=len(words))
     # c / total * idf as Python computes it: numpy divides and multiplies
     # doubles the same way (the counts are exact in doubles)
     score = np.fromiter(rec.candidates.values(), dtype=np.float64, count=len(words)) / rec.candidate_total
-    score *= np.array([idf[f] for f in families])
+    if idf is None or families.max() >= len(idf):  # (a partition's table covers every count a corpus has)
+        idf = _idf(total, int(families.max()))
+    score *= idf[families]
     # the top n by (-score, word): every word scoring at least the n-th best, sorted
     floor = np.partition(score, len(score) - n)[len(score) - n] if len(score) > n else -np.inf
     top = [analyze.Keyword(words[i], float(score[i])) for i in np.flatnonzero(score >= floor).tolist()]
     top.sort(key=lambda k: (-k.score, k.word))
     return [k for k in top[:n] if k.score > 0]
+
+
+def _idf(total: int, largest: int = 0) -> np.ndarray:
+    """The inverse family frequency of a word in f of ``total`` families, at
+    index f (0 to ``total``, or to ``largest`` if larger), by ``math.log``
+    (the scores are printed)."""
+    return np.array([math.log((1 + total) / (1 + f)) for f in range(max(total, largest) + 1)])
 
 
 # ----- stage: holders of the candidate phrases
