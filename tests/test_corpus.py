@@ -872,6 +872,20 @@ def test_a_record_decodes_to_the_words_it_was_made_with_each_sentence_split_when
     assert corpus.encode_record(back) == blob  # a decoded record encodes to the same bytes
 
 
+def test_a_speech_packed_for_the_driver_unpacks_to_the_same_speech():
+    # a labels task in another process sends its speeches back packed
+    # (fields and outline offsets); every sample speech comes back equal,
+    # outline, sentences and headings included
+    import pickle
+
+    for path in sorted(SAMPLES.glob("*.txt")):
+        for speech in compare.load(path):
+            packed = corpus._packed(speech)
+            back = corpus._unpacked(pickle.loads(pickle.dumps(packed)))
+            assert back == speech and back.sentences == speech.sentences
+            assert len(pickle.dumps(packed)) < len(pickle.dumps(speech))
+
+
 @pytest.mark.parametrize("change", [{"sentences": 2}, {"sentences": "3"}, {"sentences": -1}, {"words": 7}])
 def test_a_record_whose_words_do_not_match_its_sentences_is_not_a_record(change):
     import json
