@@ -777,12 +777,13 @@ def _outline_of(text: str, data: list):
 
 
 def _packed(speech: Speech) -> tuple:
-    """A speech as its fields and its outline's offsets (``_outline_data``),
-    for a labels task to send back: its pickle is a third of the speech's
-    own (every sentence's and paragraph's text is a slice of the speech's
-    text, pickled again as a string of its own; a synthetic partition's
-    125 speeches 7.5 -> 2.6 MB), and packing and unpacking it take half
-    the time pickling the objects and reading them back did. The speech a
+    """A speech as its fields and its outline's offsets (``_outline_data``):
+    what a record stores of it, and what a labels task in another process
+    sends back, whose pickle is a third of the speech's own (every
+    sentence's and paragraph's text is a slice of the speech's text,
+    pickled again as a string of its own; a synthetic partition's 125
+    speeches 7.5 -> 2.6 MB), and packing and unpacking it take half the
+    time pickling the objects and reading them back did. The speech a
     labels task has was unpacked from its record's offsets, so it packs
     to the same."""
     return (speech.title, speech.date, speech.speaker, speech.source, speech.subtitle, speech.text,
@@ -802,11 +803,12 @@ def encode_record(record: SpeechRecord, level: int = 1) -> bytes:
     import json
     import zlib
 
-    fp, s, summary = record.fingerprint, record.speech, record.summary
+    fp, summary = record.fingerprint, record.summary
+    *speech, outline = _packed(record.speech)
     head = {
         "format": RECORD_FORMAT,
-        "speech": [s.title, s.date, s.speaker, s.source, s.subtitle, s.text],
-        "outline": _outline_data(s.text, s.sections),
+        "speech": speech,
+        "outline": outline,
         "keys": "".join(fp.keys),
         "summary": [[[k.text, k.start, k.end, k.score, k.rank, k.path] for k in summary.sentences],
                     [[k.word, k.score] for k in summary.keywords]],
@@ -833,7 +835,7 @@ def decode_record(blob: bytes) -> SpeechRecord:
         if head.get("format") != RECORD_FORMAT:
             raise ValueError(f"record format {head.get('format')!r}, expected {RECORD_FORMAT}")
         title, date, speaker, source, subtitle, text = head["speech"]
-        speech = Speech(title, date, speaker, source, text, _outline_of(text, head["outline"]), subtitle)
+        speech = _unpacked((title, date, speaker, source, subtitle, text, head["outline"]))
         joined, keys, pos = head["keys"], [], 0
         for n in head["lengths"]:
             keys.append(joined[pos : pos + n])
@@ -2181,7 +2183,7 @@ def run(tasks: list[tuple], engine, work: str, rule: boilerplate.Rule | None = N
     # no run of SHINGLE characters: 重点抓好以下三个/四个方面的工作). Above, only
     # sentences with a run held by another family are candidates, so the
     # driver's candidates grow with the reused text, not with the corpus.
-    packed = engine.client is not None or (len(parts) > 1 and engine.local_processes() > 1)  # (else they run here)
+    packed = not engine.in_process(len(parts))
     label_tasks = [LabelTask(p.path, p.first, f, tables, rule, n, keywords, full, count <= exact_limit, f"{stages}/texts/{i}.parquet",
                              packed) for i, (p, (f, _)) in enumerate(zip(parts, per_part))]
     reports, cands = [], []

@@ -183,6 +183,12 @@ class Engine:
 
     # ----- running tasks
 
+    def in_process(self, count: int) -> bool:
+        """Whether a ``map`` of ``count`` tasks runs them in this process
+        (no cluster, and one task or one local process), so their results
+        are not pickled back."""
+        return self.client is None and (count < 2 or self.local_processes() < 2)
+
     def share(self, value):
         """A value every task of the next ``map`` receives: sent to each
         worker once (Dask's scatter with broadcast), not once per task. A
@@ -219,7 +225,7 @@ class Engine:
         if cost is not None and len(cost) != len(items):
             raise ValueError(f"map: {len(cost)} costs for {len(items)} items")
         if self.client is None:
-            if cost is None or len(items) < 2 or self.local_processes() < 2:
+            if cost is None or self.in_process(len(items)):
                 return list(self.imap(fn, items, description, *shared))
             order = sorted(range(len(items)), key=lambda i: -cost[i])
             out = [None] * len(items)
@@ -249,7 +255,7 @@ class Engine:
         if self.client is not None:
             yield from self.map(fn, items, description, *shared)
             return
-        if len(items) < 2 or self.local_processes() < 2:
+        if self.in_process(len(items)):
             values = tuple(_resolve(v) for v in shared)
             yield from (_paused(fn, item, values) for item in self.progress(items, description))
             return
