@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from rapidfuzz import fuzz, process
 
-from . import numbers
+from . import numbers, textkey
 from .align import Piece, Unit, char_diff, units_of
 from .model import Section, Speech, SpeechdiffError
 from .textkey import comparable, key
@@ -281,7 +281,7 @@ def collate(witnesses: list[Witness], query: str = "") -> Track:
 def _cells(witnesses: list[Witness], rows: list[list[int | None]], query: str, k: int) -> Track:
     table: list[Row] = []
     changes = [Change() for _ in witnesses]
-    keys = [[key(u.text) for u in w.units] for w in witnesses]
+    keys = [textkey.keys([u.text for u in w.units]) for w in witnesses]
     bases = [_previous_found(witnesses, w) for w in range(len(witnesses))]
     for r in rows:
         counts = Counter(keys[w][u] for w, u in enumerate(r) if u is not None)
