@@ -29,6 +29,9 @@ def _mix(h: np.ndarray) -> np.ndarray:
     return h ^ (h >> np.uint64(31))
 
 
+_BASE = np.uint64(1_000_003)  # the rolling hash's base (shingles, and key_runs' keys shorter than a run)
+
+
 def shingles(text_key: str, k: int = SHINGLE) -> np.ndarray:
     """Stable 64-bit hashes of each run of ``k`` characters of a key (one
     hash of the whole key when it is shorter), in order."""
@@ -39,7 +42,7 @@ def shingles(text_key: str, k: int = SHINGLE) -> np.ndarray:
     n = len(codes) - k + 1
     h = np.zeros(n, dtype=np.uint64)
     for j in range(k):  # polynomial rolling hash, wrapping at 2**64
-        h = h * np.uint64(1_000_003) + codes[j : j + n]
+        h = h * _BASE + codes[j : j + n]
     return _mix(h + np.uint64(k))
 
 
@@ -96,9 +99,11 @@ def key_runs(keys: list[str], k: int = SHINGLE) -> tuple[np.ndarray, np.ndarray]
     from its keys). Blocks of about KEY_BLOCK characters: the hash's
     temporaries take some 60 bytes a character (67 M characters of
     sentence keys at 30,000 speeches would need 4 GB at once)."""
+    lengths = np.fromiter(map(len, keys), dtype=np.int64, count=len(keys))
     runs, counts = [], []
-    for at, stop in key_blocks(keys, KEY_BLOCK):
-        block_runs, block_counts = _block_runs(keys[at:stop], k)
+    # the blocks key_blocks would cut, from the lengths counted once here
+    for at, stop in arrays.blocks(np.concatenate(([0], np.cumsum(lengths))), KEY_BLOCK):
+        block_runs, block_counts = _block_runs(keys[at:stop], lengths[at:stop], k)
         runs.append(block_runs)
         counts.append(block_counts)
     all_runs = np.concatenate(runs) if runs else np.zeros(0, dtype=np.uint64)
@@ -106,9 +111,9 @@ def key_runs(keys: list[str], k: int = SHINGLE) -> tuple[np.ndarray, np.ndarray]
     return all_runs, np.concatenate(([0], np.cumsum(counts, dtype=np.int64)))
 
 
-def _block_runs(block: list[str], k: int) -> tuple[np.ndarray, np.ndarray]:
-    """``key_runs`` of one block: its runs, and how many each key has."""
-    lengths = np.fromiter(map(len, block), dtype=np.int64, count=len(block))
+def _block_runs(block: list[str], lengths: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """``key_runs`` of one block (its keys and their lengths): its runs,
+    and how many each key has."""
     starts = np.cumsum(lengths) - lengths  # each key's place in the block joined
     windows = np.where(lengths >= max(k, MIN_KEY), lengths - k + 1, 0)
     whole = (lengths >= MIN_KEY) & (lengths < k)  # one hash of the whole key
@@ -126,7 +131,7 @@ def _block_runs(block: list[str], k: int) -> tuple[np.ndarray, np.ndarray]:
             at = starts[mine]
             h = np.zeros(len(at), dtype=np.uint64)
             for j in range(width):  # shingles' rolling hash of a key of ``width`` characters
-                h = h * np.uint64(1_000_003) + codes[at + j]
+                h = h * _BASE + codes[at + j]
             out[first[mine]] = _mix(h + np.uint64(width))
     return out, counts
 
