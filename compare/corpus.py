@@ -15,6 +15,7 @@ from __future__ import annotations
 import functools
 import itertools
 import math
+import threading
 from collections import Counter, defaultdict
 from collections.abc import Sequence
 from contextlib import contextmanager
@@ -726,6 +727,13 @@ class SentenceWords(Sequence):
     def __init__(self, joined: str, count: int):
         self.joined, self._count, self._parts = joined, count, None
 
+    @staticmethod
+    def joining(words: Sequence[Sequence[str]]) -> "SentenceWords":
+        """``words`` (a list of each sentence's words) as they are stored."""
+        if isinstance(words, SentenceWords):
+            return words
+        return SentenceWords("\x01".join("\x00".join(ws) for ws in words), len(words))
+
     def __len__(self) -> int:
         return self._count
 
@@ -812,8 +820,7 @@ def encode_record(record: SpeechRecord, level: int = 1) -> bytes:
         "keys": "".join(fp.keys),
         "summary": [[[k.text, k.start, k.end, k.score, k.rank, k.path] for k in summary.sentences],
                     [[k.word, k.score] for k in summary.keywords]],
-        "words": record.words.joined if isinstance(record.words, SentenceWords)
-        else "\x01".join("\x00".join(ws) for ws in record.words),
+        "words": SentenceWords.joining(record.words).joined,
         "sentences": len(record.words),
         "candidates": record.candidates,
         "candidate_total": record.candidate_total,
@@ -1027,12 +1034,14 @@ class PartInfo:
         return len(self.meta)
 
 
-def part_records(task) -> PartInfo:
+def part_records(task, keep: bool = False) -> PartInfo:
     """Stage ``records``: one partition's SpeechRecords, written to its
     Parquet file (kept if it is already there: a resumed run). ``task``:
     (kind, items, settings, path) with kind ``speeches`` (Speech objects),
     ``files`` (FILE / FILE#N specs, read here) or ``rows`` ((Speech, stored
-    record blob or None) from an index: only missing records are computed)."""
+    record blob or None) from an index: only missing records are computed).
+    ``keep``: this process also keeps the records in memory for the
+    partition's labels task (``_keep``; the engine sends it here)."""
     import json
     import os
 
@@ -1061,6 +1070,9 @@ def part_records(task) -> PartInfo:
         # computed records are encoded, stored ones decoded: each once (a
         # computed one's JSON is left to the Parquet file's zstd, which
         # compresses it in a third of zlib's time and reads it back faster)
+        for m in made:
+            if not isinstance(m, bytes):
+                m.words = SentenceWords.joining(m.words)  # (as a decoded record has them: one string, not a list a word)
         blobs = [m if isinstance(m, bytes) else encode_record(m, 0) for m in made]
         records = [decode_record(m) if isinstance(m, bytes) else m for m in made]
         _write_parquet(path, {
@@ -1073,6 +1085,8 @@ def part_records(task) -> PartInfo:
         })
         if not records:  # nothing readable in this partition: an empty file says so on resumption
             _write_parquet(path, {"record": [], "set": [], "candidates": [], "meta": [], "skipped": []})
+        if keep:
+            _keep(path, records)
     table = _read_parquet(path, ["set", "meta", "skipped"])
     meta = [tuple(json.loads(m)) for m in table["meta"]]
     if table["skipped"]:
@@ -1086,7 +1100,62 @@ def settings_strict(task) -> bool:
 
 
 def _records(path) -> list[SpeechRecord]:
-    return [decode_record(b) for b in _read_parquet(path, ["record"])["record"]]
+    """The records of the partition written at ``path``: those this process
+    kept when it made them (``_keep``), else read back and decoded."""
+    kept = _take_kept(path)
+    return kept if kept is not None else [decode_record(b) for b in _read_parquet(path, ["record"])["record"]]
+
+
+# A partition's records are made by the records stage and used again, whole,
+# by its labels task (the corpus-wide tables come in between). Read back
+# from their file, decoding them again (their JSON, outline, units and
+# shingles) was ~1 s of the 13 s of CPU of the 1,000 synthetic speeches'
+# report; the process that made them keeps them instead, and the engine
+# sends the partition's labels task to that process (``Engine.map``'s
+# affinity). What is kept is named by its file and the file's stamp (a
+# file written again, by a resumed run, is not what was kept), taken once,
+# and bounded: KEEP_CHARS characters of speech a process (the records take
+# ~20-30 bytes a character beside the speech's own objects; the oldest
+# kept partitions are let go first, and a larger corpus reads the rest
+# back). Thread-safe: a Dask worker may run tasks in threads.
+KEEP_CHARS = 6_000_000
+_kept: dict[str, tuple[tuple, list, int]] = {}  # path -> (file stamp, records, characters), oldest first
+_kept_lock = threading.Lock()
+
+
+def _stamp(path: str) -> tuple:
+    import os
+
+    st = os.stat(path)
+    return st.st_mtime_ns, st.st_size, st.st_ino
+
+
+def _keep(path: str, records: list[SpeechRecord]) -> None:
+    chars = sum(r.fingerprint.chars for r in records) + 1
+    if chars > KEEP_CHARS:
+        return
+    with _kept_lock:
+        _kept.pop(path, None)
+        while _kept and sum(c for _, _, c in _kept.values()) + chars > KEEP_CHARS:
+            del _kept[next(iter(_kept))]
+        _kept[path] = (_stamp(path), records, chars)
+
+
+def _take_kept(path: str) -> list[SpeechRecord] | None:
+    with _kept_lock:
+        kept = _kept.pop(path, None)
+    if kept is None:
+        return None
+    try:
+        return kept[1] if kept[0] == _stamp(path) else None
+    except OSError:
+        return None
+
+
+def forget_kept() -> None:
+    """Let go of every partition this process keeps (the end of a run)."""
+    with _kept_lock:
+        _kept.clear()
 
 
 # ----- stage: frequent shingles
@@ -2095,7 +2164,9 @@ def run(tasks: list[tuple], engine, work: str, rule: boilerplate.Rule | None = N
     import shutil
 
     rule = rule or boilerplate.Rule()
-    infos = engine.map(part_records, tasks, "records", cost=[_record_cost(t) for t in tasks])
+    # a partition's records stay in the process that made them, for its labels task (``_keep``)
+    infos = engine.map(part_records, tasks, "records", engine.keeps, cost=[_record_cost(t) for t in tasks],
+                       affinity=[t[3] for t in tasks])
     first = 0
     for info in infos:
         info.first = first
@@ -2103,7 +2174,11 @@ def run(tasks: list[tuple], engine, work: str, rule: boilerplate.Rule | None = N
     count = first
     skipped = [s for info in infos for s in info.skipped]
     if check:
-        check(count, skipped)
+        try:
+            check(count, skipped)
+        except BaseException:
+            forget_kept()
+            raise
     parts = [info for info in infos if info.size]
     full = count <= FULL_LIMIT if full is None else full
     stages = os.path.join(work, "stages")
@@ -2187,12 +2262,16 @@ def run(tasks: list[tuple], engine, work: str, rule: boilerplate.Rule | None = N
     label_tasks = [LabelTask(p.path, p.first, f, tables, rule, n, keywords, full, count <= exact_limit, f"{stages}/texts/{i}.parquet",
                              packed) for i, (p, (f, _)) in enumerate(zip(parts, per_part))]
     reports, cands = [], []
-    for r, c in engine.map(part_labels, label_tasks, "labels", engine.share(dict(word_families)), total_families):
-        if packed and full:
-            for report in r:
-                report.speech = _unpacked(report.speech)
-        reports += r
-        cands.append(c)
+    try:
+        for r, c in engine.map(part_labels, label_tasks, "labels", engine.share(dict(word_families)), total_families,
+                               affinity=[t.path for t in label_tasks]):  # (where its records were made and kept)
+            if packed and full:
+                for report in r:
+                    report.speech = _unpacked(report.speech)
+            reports += r
+            cands.append(c)
+    finally:
+        forget_kept()  # (what this process kept and no labels task took)
 
     def on_engine(path: str, description: str):
         """``map_blocks`` of key_lsh_pairs and phrase_index: a ``key_block``

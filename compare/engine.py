@@ -136,7 +136,7 @@ class Engine:
 
     def close(self) -> None:
         if self._pool is not None:
-            self._pool.shutdown(wait=True, cancel_futures=True)  # tasks not started are dropped; results are stored as they arrive
+            self._pool.close()  # tasks not started are dropped; results are stored as they arrive
             self._pool = None
         if self._shared_dir is not None:
             self._shared_cleanup()  # the folder of shared values (once: a finalizer runs at most once)
@@ -214,22 +214,29 @@ class Engine:
             pickle.dump(value, f, protocol=pickle.HIGHEST_PROTOCOL)
         return _Shared(path, value)
 
-    def map(self, fn: Callable, items: Iterable, description: str, *shared, cost: list | None = None) -> list:
+    def map(self, fn: Callable, items: Iterable, description: str, *shared, cost: list | None = None,
+            affinity: list | None = None) -> list:
         """``[fn(item, *shared) for item in items]``, in order; on a cluster the
         tasks run in parallel and a failed task raises its own exception here.
         ``cost``: each item's expected work; a local pool is then handed the
         costliest first (its processes take tasks in the order given, so a
         large task given last keeps one process busy while the others
-        wait), the results still in the items' order."""
+        wait), the results still in the items' order. ``affinity``: per
+        item, a name (or None) for what its task leaves in its process or
+        reads there; on a local pool a task goes to the process that ran
+        the last task of the same name (see ``_Pool``)."""
         items = list(items)
         if cost is not None and len(cost) != len(items):
             raise ValueError(f"map: {len(cost)} costs for {len(items)} items")
+        if affinity is not None and len(affinity) != len(items):
+            raise ValueError(f"map: {len(affinity)} affinities for {len(items)} items")
         if self.client is None:
             if cost is None or self.in_process(len(items)):
-                return list(self.imap(fn, items, description, *shared))
+                return list(self.imap(fn, items, description, *shared, affinity=affinity))
             order = sorted(range(len(items)), key=lambda i: -cost[i])
             out = [None] * len(items)
-            for i, result in zip(order, self.imap(fn, [items[i] for i in order], description, *shared)):
+            for i, result in zip(order, self.imap(fn, [items[i] for i in order], description, *shared,
+                                                  affinity=None if affinity is None else [affinity[i] for i in order])):
                 out[i] = result
             return out
         from distributed import as_completed
@@ -246,8 +253,15 @@ class Engine:
                 f.release()
         return out
 
+    @property
+    def keeps(self) -> bool:
+        """Whether a task's process can keep what it made for a later task
+        of the same partition (``map(affinity=)``): in this process and on
+        a local pool, not on a cluster (its scheduler places the tasks, and
+        what a worker kept would outlive the run on a shared cluster)."""
+        return self.client is None and not self.distributed
 
-    def imap(self, fn: Callable, items: Iterable, description: str, *shared) -> Iterator:
+    def imap(self, fn: Callable, items: Iterable, description: str, *shared, affinity: list | None = None) -> Iterator:
         """``map``'s results one at a time, in order, as they come: from a
         local pool the caller uses each while the pool computes the next
         (index add stores a file meanwhile). On a cluster: ``map``."""
@@ -260,29 +274,18 @@ class Engine:
             yield from (_paused(fn, item, values) for item in self.progress(items, description))
             return
         if self._pool is None:
-            import multiprocessing
-            from concurrent.futures import ProcessPoolExecutor
-
-            # concurrent.futures, not multiprocessing.Pool: with fork it
-            # starts every worker at once, before its manager thread (no
-            # fork while another thread may hold a lock), never forks a
-            # replacement later, and a worker that dies (killed, out of
-            # memory) breaks the pool with an error instead of leaving
-            # imap waiting forever for the task it held.
-            self._pool = ProcessPoolExecutor(self.local_processes(), mp_context=multiprocessing.get_context("fork"))
-        done = self._results(self._pool.map(_Call(fn, shared), items))
+            self._pool = _Pool(self.local_processes())
+        done = self._results(self._pool.imap(_Call(fn, shared), items, affinity))
         yield from (self.progress(done, description, total=len(items)) if _takes_total(self.progress)
                     else self.progress(done, description))
 
-    @staticmethod
-    def _results(results: Iterator) -> Iterator:
-        from concurrent.futures.process import BrokenProcessPool
-
+    def _results(self, results: Iterator) -> Iterator:
         try:
             yield from results
-        except BrokenProcessPool:
-            raise SpeechdiffError("a worker process of this run died (killed, or out of memory); "
-                                  "run again with --jobs 1, or fewer --jobs") from None
+        finally:
+            if self._pool is not None and self._pool.broken:
+                self._pool.close()
+                self._pool = None  # the next map starts a new one
 
 
 class _Call:
@@ -346,3 +349,254 @@ def _resolve(value):
 
 def _takes_total(progress: Callable) -> bool:
     return getattr(progress, "takes_total", False)
+
+
+# ---------------------------------------------------------------- the local pool
+
+PREFETCH_BYTES = 16 << 10  # a task this small is sent to a busy process, to start as soon as its task ends
+
+
+class _RemoteTraceback(Exception):
+    """The traceback of a task that failed in a pool process (its exception's cause)."""
+
+    def __init__(self, text: str):
+        super().__init__(text)
+        self.text = text
+
+    def __str__(self) -> str:
+        return self.text
+
+
+class _Pool:
+    """This machine's pool: ``processes`` forked processes, each fed through
+    a pipe of its own, so that the engine chooses which process runs a
+    task. (``concurrent.futures``' pool feeds one queue that any process
+    reads: the labels task of a partition ran in the process that had made
+    the partition's records only by chance, and the other one read them
+    back from their file and decoded them again: ~1 s of the 13 s of CPU
+    of the 1,000 synthetic speeches' report.)
+
+    Placement. A task whose *affinity* (a name, ``Engine.map(affinity=)``)
+    an earlier task of this pool had goes to the process that ran that
+    one; the others to any free process, in the order given. A process
+    with nothing of its own left takes the last task waiting for another
+    one (keeping what was kept is worth less than a process idle).
+
+    Invariants of the loop in ``imap``:
+    * a process has at most two tasks sent and unanswered (``busy``); the
+      second only while more tasks wait than there are processes, and only
+      if its pickle is at most PREFETCH_BYTES, so that it fits
+      the pipe's buffer: the engine never blocks writing to a process that
+      is itself blocked writing a result the engine is not reading (a
+      task larger than that waits until its process is free, which then
+      reads it whole before it writes anything);
+    * results are yielded in the items' order; a failed task stops new
+      tasks from being sent past it, the ones before it still run and are
+      yielded, then the tasks still running are waited for and their
+      results dropped, and the task's own exception is raised: the pool
+      stays usable;
+    * a process that dies, or a caller that stops reading (an exception,
+      Ctrl-C, a generator closed early), leaves the pool ``broken``: its
+      processes are terminated, and the engine starts a new pool for the
+      next map.
+
+    Forking: every process is forked here, at once, and the pool never
+    starts a thread (a fork copies other threads' locks as they stand);
+    each process closes the engine's ends of every pipe it inherited, so
+    that when the engine's process is gone its task pipe ends and it exits.
+    """
+
+    def __init__(self, processes: int):
+        import multiprocessing
+
+        context = multiprocessing.get_context("fork")
+        self._processes, self._tasks, self._results = [], [], []
+        for _ in range(processes):
+            task_reader, task_writer = context.Pipe(duplex=False)
+            result_reader, result_writer = context.Pipe(duplex=False)
+            ends = [*self._tasks, *self._results, task_writer, result_reader]  # the engine's: closed in the child
+            process = context.Process(target=_serve, args=(task_reader, result_writer, ends), daemon=True)
+            process.start()
+            task_reader.close()
+            result_writer.close()
+            self._processes.append(process)
+            self._tasks.append(task_writer)
+            self._results.append(result_reader)
+        self._placed: dict = {}  # affinity -> the process that ran its last task
+        self.busy = [0] * processes  # tasks sent to each process and not answered yet
+        self.broken = False
+
+    def imap(self, call, items: list, affinity: list | None = None) -> Iterator:
+        import collections
+        import pickle
+        import struct
+        from multiprocessing.connection import wait
+
+        if self.broken:
+            raise SpeechdiffError("the pool of processes was stopped")  # (the engine makes a new one)
+        count, processes = len(items), range(len(self._processes))
+        own = [collections.deque() for _ in processes]  # tasks waiting for their process, in order
+        common = collections.deque()  # tasks any process may run
+        names = affinity if affinity is not None else [None] * count
+        for i, name in enumerate(names):
+            home = self._placed.get(name) if name is not None else None
+            (common if home is None else own[home]).append(i)
+        pickled: dict[int, bytes] = {}  # a task's message, made once (one put back waits with it)
+        running: dict[int, int] = {}  # task -> process
+        done: dict[int, object] = {}
+        failed: tuple | None = None  # (task, exception)
+        stop = count  # no task from here on is sent (a failed task's index)
+        at = 0  # the next result to yield
+
+        def next_for(p: int):
+            """The task process ``p`` runs next and the queue it was taken
+            from: its own, any one's, then, when it is idle, the last one
+            waiting for another process."""
+            for queue in (own[p], common):
+                if queue and queue[0] < stop:
+                    return queue.popleft(), queue
+            if self.busy[p]:
+                return None, None
+            queue = own[max(processes, key=lambda q: len(own[q]))]
+            for i in (queue[-1], queue[0]) if queue else ():
+                if i < stop:
+                    queue.remove(i)
+                    return i, queue
+            return None, None
+
+        def feed() -> None:
+            # idle processes first, then a second task to each busy one (every
+            # process starts a task before any is given two), but not the
+            # last few: given to a busy process, one would wait there while
+            # another process is idle
+            for depth in (0, 1):
+                for p in processes:
+                    if self.busy[p] != depth:
+                        continue
+                    if depth and len(common) + sum(map(len, own)) <= len(processes):
+                        return  # the last tasks go to whichever process is free first
+                    i, queue = next_for(p)
+                    if i is None:
+                        continue
+                    if i not in pickled:
+                        pickled[i] = struct.pack("<q", i) + pickle.dumps((call, items[i]), protocol=pickle.HIGHEST_PROTOCOL)
+                    if depth and len(pickled[i]) > PREFETCH_BYTES:
+                        queue.appendleft(i)  # (sent when the process is free)
+                        continue
+                    try:
+                        self._tasks[p].send_bytes(pickled.pop(i))
+                    except OSError:  # (its process is gone)
+                        self._died()
+                    running[i] = p
+                    self.busy[p] += 1
+
+        try:
+            while at < count:
+                if at in done:
+                    value = done.pop(at)
+                    at += 1
+                    yield value
+                    continue
+                if failed is not None and at == failed[0]:
+                    while running:  # the tasks still running: waited for, their results dropped
+                        self._receive(wait([self._results[p] for p in set(running.values())] +
+                                           [process.sentinel for process in self._processes]), running, None)
+                    raise failed[1]
+                feed()
+                ready = wait([self._results[p] for p in processes if self.busy[p]] +
+                             [process.sentinel for process in self._processes])
+                for i, ok, value in self._receive(ready, running, names):
+                    if ok:
+                        done[i] = value
+                    elif failed is None or i < failed[0]:
+                        failed, stop = (i, value), i
+        finally:
+            if running:  # stopped while tasks run (a dead process, an exception, a generator closed early)
+                self.broken = True
+                self.close()
+
+    def _receive(self, ready: list, running: dict, names) -> list[tuple]:
+        """The answers among ``ready`` connections, as (task, ok, value); a
+        process that died is an error."""
+        import pickle
+
+        out = []
+        for conn in ready:
+            if conn not in self._results:  # a sentinel: the process ended
+                self._died()
+            p = self._results.index(conn)
+            try:
+                i, ok, value = pickle.loads(conn.recv_bytes())
+            except (EOFError, OSError):
+                self._died()
+            self.busy[p] -= 1
+            del running[i]
+            if names is not None and names[i] is not None:
+                self._placed[names[i]] = p
+            if not ok:
+                error, text = value
+                error.__cause__ = _RemoteTraceback(text)
+                value = error
+            out.append((i, ok, value))
+        return out
+
+    def _died(self):
+        self.broken = True
+        raise SpeechdiffError("a worker process of this run died (killed, or out of memory); "
+                              "run again with --jobs 1, or fewer --jobs") from None
+
+    def close(self) -> None:
+        """Stop the processes: idle ones are told to end, busy ones (a
+        broken pool's) terminated."""
+        for p, process in enumerate(self._processes):
+            if self.busy[p] or self.broken:
+                process.terminate()
+            else:
+                try:
+                    self._tasks[p].send_bytes(b"")
+                except OSError:
+                    process.terminate()
+        for process in self._processes:
+            process.join(5)
+            if process.exitcode is None:
+                process.kill()
+                process.join()
+        for conn in (*self._tasks, *self._results):
+            conn.close()
+        self._processes = []
+        self.busy = []
+
+
+def _serve(tasks, results, ends) -> None:
+    """A pool process: runs the tasks it is sent, one after another, and
+    sends back each one's result or exception (with its traceback), until
+    an empty message or the end of its pipe. Ctrl-C is the engine's to
+    handle (it stops the pool)."""
+    import pickle
+    import signal
+    import struct
+    import traceback
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    for conn in ends:
+        conn.close()
+    while True:
+        try:
+            data = tasks.recv_bytes()
+        except (EOFError, OSError):
+            return
+        if not data:
+            return
+        (i,) = struct.unpack_from("<q", data)
+        try:
+            call, item = pickle.loads(memoryview(data)[8:])
+            answer = pickle.dumps((i, True, call(item)), protocol=pickle.HIGHEST_PROTOCOL)
+        except BaseException as e:  # the task's failure (or its result's pickling) is the engine's to raise
+            text = "".join(traceback.format_exception(type(e), e, e.__traceback__))
+            try:
+                answer = pickle.dumps((i, False, (e, text)), protocol=pickle.HIGHEST_PROTOCOL)
+                pickle.loads(answer)  # (an exception that cannot be rebuilt is sent as its text)
+            except BaseException:
+                answer = pickle.dumps((i, False, (RuntimeError(f"{type(e).__name__}: {e}"), text)),
+                                      protocol=pickle.HIGHEST_PROTOCOL)
+        results.send_bytes(answer)

@@ -138,8 +138,8 @@ def test_tasks_run_with_the_cyclic_collector_paused_and_leave_it_as_it_was(proce
         with pytest.raises(ValueError, match="collector off"):
             e.map(collector_on_then_fail, [0, 1], "fails")
         assert gc.isenabled()
-        if processes == 2:  # and in the pool's processes after the failed task
-            assert all(e._pool.submit(gc.isenabled).result() for _ in range(4))
+        if processes == 2:  # and in the pool's processes after the failed task (the same ones), outside a task
+            assert list(e._pool.imap(collector_on, range(4))) == [True] * 4
         gc.disable()
         try:
             assert e.map(collector_on, range(2), "off") == [False, False]
@@ -304,3 +304,148 @@ def test_a_shared_value_reaches_every_task_of_a_local_pool_and_is_removed_after(
     del forgotten
     gc.collect()
     assert not os.path.exists(folder)
+
+
+def pid_after(item):
+    import time
+
+    time.sleep(item)
+    return os.getpid()
+
+
+def test_a_task_goes_to_the_process_that_ran_its_namesake():
+    """map(affinity=): a task goes to the process that ran the last task of
+    the same name (a partition's labels where its records were made);
+    tasks without a name or with a new one go to any free process."""
+    with Engine(processes=2) as pooled:
+        if pooled.local_processes() < 2:
+            pytest.skip("one core: no pool")
+        names = [f"part-{i}" for i in range(6)]
+        first = pooled.map(pid_after, [0.02] * 6, "first", affinity=names)
+        assert len(set(first)) == 2  # both processes ran some
+        for _ in range(3):  # in any order, and again
+            order = [5, 0, 3, 1, 4, 2]
+            again = pooled.map(pid_after, [0.02] * 6, "again", affinity=[names[i] for i in order])
+            assert again == [first[i] for i in order]
+
+
+def test_an_idle_process_takes_a_task_waiting_for_a_busy_one():
+    """Keeping what a process kept is worth less than a process idle: when
+    every named task belongs to one process, the other takes some."""
+    with Engine(processes=2) as pooled:
+        if pooled.local_processes() < 2:
+            pytest.skip("one core: no pool")
+        pids = pooled.map(pid_after, [0.0, 0.3], "two", affinity=["a", "b"])
+        one = pids[0]
+        names = ["a" if p == one else "b" for p in pids][:1] * 6  # six tasks all named after one process
+        ran = pooled.map(pid_after, [0.1] * 6, "six", affinity=names)
+        assert len(set(ran)) == 2 and ran.count(one) >= 3
+
+
+def square_or_fail(item):
+    if item == 3:
+        raise KeyError(f"task {item}")
+    return item * item
+
+
+def test_a_failed_task_raises_after_the_results_before_it_and_the_pool_stays():
+    with Engine(processes=2) as pooled:
+        if pooled.local_processes() < 2:
+            pytest.skip("one core: no pool")
+        pool = (pooled.map(pid_of, range(4), "start"), pooled._pool)[1]
+        got = []
+        with pytest.raises(KeyError, match="task 3") as failure:
+            for value in pooled.imap(square_or_fail, range(8), "fails"):
+                got.append(value)
+        assert got == [0, 1, 4]  # what came before it, in order
+        assert "square_or_fail" in str(failure.value.__cause__)  # the pool process' traceback
+        assert pooled._pool is pool and pooled.map(pow, [2, 3], "after", 2) == [4, 9]
+
+
+def test_a_caller_that_stops_reading_stops_the_pool_and_the_next_map_starts_another():
+    with Engine(processes=2) as pooled:
+        if pooled.local_processes() < 2:
+            pytest.skip("one core: no pool")
+        results = pooled.imap(pid_after, [0.05] * 8, "abandoned")
+        next(results)
+        pool = pooled._pool
+        results.close()  # tasks still running
+        assert pool.broken and pooled._pool is None
+        assert pooled.map(pow, [2, 3, 4], "after", 2) == [4, 9, 16]
+
+
+def echo_large(item):
+    return item * 2
+
+
+def test_large_tasks_and_results_do_not_block_each_other():
+    """A task too large for a pipe's buffer is sent only to a free process,
+    so the engine never blocks writing to a process that is itself
+    blocked writing its result."""
+    with Engine(processes=2) as pooled:
+        big = [bytes([i]) * (3 << 20) for i in range(6)]
+        assert pooled.map(echo_large, big, "large") == [b * 2 for b in big]
+        small = [bytes([i]) * (engine.PREFETCH_BYTES // 2) for i in range(12)]
+        assert pooled.map(echo_large, small, "small, prefetched") == [b * 2 for b in small]
+
+
+def test_affinities_must_be_one_an_item():
+    with Engine(processes=1) as alone, pytest.raises(ValueError, match="2 affinities for 3 items"):
+        alone.map(pow, [1, 2, 3], "names", 2, affinity=["a", "b"])
+
+
+def test_records_kept_where_they_were_made_give_the_records_read_back(tmp_path, monkeypatch):
+    """The labels task uses the records its process kept (corpus._keep) and
+    gives what records read back from their file give: a run keeping none
+    (KEEP_CHARS 0) has the same corpus, in one process and on a pool."""
+    texts = speeches()
+    results, decoded = {}, []
+    decode = corpus.decode_record
+    monkeypatch.setattr(corpus, "decode_record", lambda blob: (decoded.append(1), decode(blob))[1])
+    for keep in (corpus.KEEP_CHARS, 0):
+        monkeypatch.setattr(corpus, "KEEP_CHARS", keep)
+        for processes in (1, 2):
+            decoded.clear()
+            with Engine(partition=4, processes=processes) as e:
+                results[keep, processes] = views.report_data(corpus.analyze_corpus(texts, engine=e))
+            if processes == 1:  # (this process' decoding is seen: kept records are not read back)
+                assert len(decoded) == (0 if keep else len(texts))
+    from compare import render
+
+    assert len({render.dumps(r) for r in results.values()}) == 1
+    assert not corpus._kept  # nothing left behind in this process
+
+
+def test_kept_records_are_taken_once_and_only_while_their_file_is_unchanged(tmp_path, monkeypatch):
+    """What a process keeps is named by its file and the file's stamp: taken
+    once; not taken once the file is written again or removed; the oldest
+    let go first past KEEP_CHARS; a partition larger than it never kept."""
+    from types import SimpleNamespace
+
+    def records(chars):
+        return [SimpleNamespace(fingerprint=SimpleNamespace(chars=chars))]
+
+    monkeypatch.setattr(corpus, "_kept", {})
+    monkeypatch.setattr(corpus, "KEEP_CHARS", 100)
+    paths = [tmp_path / f"{i}.parquet" for i in range(4)]
+    for p in paths:
+        p.write_bytes(b"records")
+    kept = records(10)
+    corpus._keep(str(paths[0]), kept)
+    assert corpus._take_kept(str(paths[0])) is kept
+    assert corpus._take_kept(str(paths[0])) is None  # taken once
+    corpus._keep(str(paths[1]), records(10))
+    paths[1].write_bytes(b"written again")
+    assert corpus._take_kept(str(paths[1])) is None
+    corpus._keep(str(paths[2]), records(10))
+    paths[2].unlink()
+    assert corpus._take_kept(str(paths[2])) is None
+    first, second = records(60), records(30)
+    corpus._keep(str(paths[0]), first)
+    corpus._keep(str(paths[3]), second)
+    corpus._keep(str(paths[1]), records(50))  # 60 + 30 + 50 > 100: the oldest goes
+    assert corpus._take_kept(str(paths[0])) is None and corpus._take_kept(str(paths[3])) is second
+    corpus._keep(str(paths[0]), records(100))  # larger than the bound alone
+    assert corpus._take_kept(str(paths[0])) is None
+    corpus.forget_kept()
+    assert not corpus._kept
