@@ -34,6 +34,7 @@ section below the threshold) or moved (paired across sections).
 from __future__ import annotations
 
 import bisect
+import functools
 import heapq
 import re
 from collections import defaultdict, deque
@@ -53,12 +54,41 @@ from .textkey import SLOT, Normalized, comparable, normalize
 
 
 def linear_sum_assignment(cost, maximize: bool = False):
-    """scipy's ``linear_sum_assignment``, imported on first use: the package
-    ``scipy.optimize`` loads linprog, fft and special with it (a quarter of
-    a second), which every command paid at start-up for the diff alone."""
+    """scipy's ``linear_sum_assignment`` (``scipy.optimize._lsap``'s compiled
+    function, which ``scipy.optimize`` exports as it is), loaded on first
+    use without the package: importing ``scipy.optimize`` loads linprog,
+    fft and special with it (0.12 s), which every command paid at start-up
+    for the diff alone, and then every pool process of a report that pairs
+    sections (a series)."""
+    return _assignment()(cost, maximize=maximize)
+
+
+@functools.cache
+def _assignment():
+    """The compiled module's function, loaded from its file beside scipy's
+    package (where it is; else through the package, as scipy exports it)."""
+    import importlib.machinery
+    import importlib.util
+    import os
+
+    import scipy
+
+    name = "scipy.optimize._lsap"
+    folder = os.path.join(os.path.dirname(scipy.__file__), "optimize")
+    for suffix in importlib.machinery.EXTENSION_SUFFIXES:
+        path = os.path.join(folder, "_lsap" + suffix)
+        if not os.path.exists(path):
+            continue
+        try:
+            loader = importlib.machinery.ExtensionFileLoader(name, path)
+            module = importlib.util.module_from_spec(importlib.util.spec_from_file_location(name, path, loader=loader))
+            loader.exec_module(module)
+            return module.linear_sum_assignment
+        except (ImportError, AttributeError, OSError):
+            break
     from scipy.optimize import linear_sum_assignment as solve
 
-    return solve(cost, maximize=maximize)
+    return solve
 
 
 # ---------------------------------------------------------------- settings

@@ -27,7 +27,7 @@ from scipy.sparse.csgraph import connected_components
 
 from . import analyze, arrays, boilerplate
 from .align import MIN_SHARED_CLAUSE, Unit, normalized_similarity
-from .model import Speech
+from .model import Speech, outline_data, outline_of, packed, unpacked  # noqa: F401 (outline_data, outline_of: tests)
 from .fingerprint import KEY_BLOCK, MIN_KEY, SHINGLE, key_blocks, Fingerprint, covered_chars, fingerprint, from_keys, key_runs, lookup, shingles, unit_runs  # noqa: F401 (re-exported)
 from .textkey import NUMBER, KeySpans, Normalized, key, normalize  # noqa: F401 (key re-exported)
 
@@ -763,46 +763,6 @@ def speech_record(speech: Speech, settings: RecordSettings = RecordSettings()) -
     return SpeechRecord(fp, summary, [list(t.words) for t in tokens], dict(candidates), sum(candidates.values()))
 
 
-def _outline_data(text: str, sections) -> list:
-    """The outline as nested lists of offsets (every text in it is a slice of
-    the speech's text: ``Sentence.text == text[start:end]``)."""
-    out = []
-    for sec in sections:
-        paragraphs = [[p.start, p.end, [[s.start, s.end] for s in p.sentences]] for p in sec.paragraphs]
-        out.append([sec.level, sec.number, sec.marker, sec.heading, sec.kind, list(sec.span), paragraphs,
-                    _outline_data(text, sec.children)])
-    return out
-
-
-def _outline_of(text: str, data: list):
-    from .model import Paragraph, Section, Sentence
-
-    sections = []
-    for level, number, marker, heading, kind, span, paragraphs, children in data:
-        paras = [Paragraph(text[a:b], a, b, [Sentence(text[c:d], c, d) for c, d in sentences]) for a, b, sentences in paragraphs]
-        sections.append(Section(level, number, marker, heading, paras, _outline_of(text, children), tuple(span), kind))
-    return sections
-
-
-def _packed(speech: Speech) -> tuple:
-    """A speech as its fields and its outline's offsets (``_outline_data``):
-    what a record stores of it, and what a labels task in another process
-    sends back, whose pickle is a third of the speech's own (every
-    sentence's and paragraph's text is a slice of the speech's text,
-    pickled again as a string of its own; a synthetic partition's 125
-    speeches 7.5 -> 2.6 MB), and packing and unpacking it take half the
-    time pickling the objects and reading them back did. The speech a
-    labels task has was unpacked from its record's offsets, so it packs
-    to the same."""
-    return (speech.title, speech.date, speech.speaker, speech.source, speech.subtitle, speech.text,
-            _outline_data(speech.text, speech.sections))
-
-
-def _unpacked(packed: tuple) -> Speech:
-    title, date, speaker, source, subtitle, text, outline = packed
-    return Speech(title, date, speaker, source, text, _outline_of(text, outline), subtitle)
-
-
 def encode_record(record: SpeechRecord, level: int = 1) -> bytes:
     """A record as bytes: zlib-compressed JSON of its plain parts followed by
     its arrays, never pickle (a stored record is data; reading a shared
@@ -812,7 +772,7 @@ def encode_record(record: SpeechRecord, level: int = 1) -> bytes:
     import zlib
 
     fp, summary = record.fingerprint, record.summary
-    *speech, outline = _packed(record.speech)
+    *speech, outline = packed(record.speech)
     head = {
         "format": RECORD_FORMAT,
         "speech": speech,
@@ -842,7 +802,7 @@ def decode_record(blob: bytes) -> SpeechRecord:
         if head.get("format") != RECORD_FORMAT:
             raise ValueError(f"record format {head.get('format')!r}, expected {RECORD_FORMAT}")
         title, date, speaker, source, subtitle, text = head["speech"]
-        speech = _unpacked((title, date, speaker, source, subtitle, text, head["outline"]))
+        speech = unpacked((title, date, speaker, source, subtitle, text, head["outline"]))
         joined, keys, pos = head["keys"], [], 0
         for n in head["lengths"]:
             keys.append(joined[pos : pos + n])
@@ -1013,6 +973,11 @@ def _split_by_bucket(hashes: np.ndarray, buckets: int, *columns):
 
 
 def _sets(path) -> list[np.ndarray]:
+    """Each speech's fingerprint set, of the partition written at ``path``
+    (from the records this process keeps, else from the file)."""
+    kept = _peek_kept(path)
+    if kept is not None:
+        return [r.fingerprint.set for r in kept]
     return [np.frombuffer(blob, dtype="<u8") for blob in _read_parquet(path, ["set"])["set"]]
 
 
@@ -1142,8 +1107,21 @@ def _keep(path: str, records: list[SpeechRecord]) -> None:
 
 
 def _take_kept(path: str) -> list[SpeechRecord] | None:
+    """The records kept for ``path``, let go here (the labels task, their last use)."""
     with _kept_lock:
         kept = _kept.pop(path, None)
+    return _if_current(path, kept)
+
+
+def _peek_kept(path: str) -> list[SpeechRecord] | None:
+    """The records kept for ``path``, still kept (the stages before labels
+    read their fingerprint sets and keyword candidates)."""
+    with _kept_lock:
+        kept = _kept.get(path)
+    return _if_current(path, kept)
+
+
+def _if_current(path: str, kept) -> list[SpeechRecord] | None:
     if kept is None:
         return None
     try:
@@ -1532,8 +1510,10 @@ def part_words(task) -> tuple[Counter, dict[int, set[str]]]:
     path, family, multi = task
     single: Counter = Counter()
     larger: dict[int, set[str]] = defaultdict(set)
-    for blob, f, m in zip(_read_parquet(path, ["candidates"])["candidates"], family, multi):
-        words = json.loads(blob)[0]
+    kept = _peek_kept(path)
+    candidates = [r.candidates for r in kept] if kept is not None else \
+        [json.loads(blob)[0] for blob in _read_parquet(path, ["candidates"])["candidates"]]
+    for words, f, m in zip(candidates, family, multi):
         if m:
             larger[int(f)].update(words)
         else:
@@ -1647,7 +1627,7 @@ class LabelTask:
     full: bool  # keep each speech's text, units and labels (a small corpus, the library's Corpus)
     every_sentence: bool  # every sentence is a phrasebook candidate (else only those with text in another family)
     out: str  # the candidates' texts are written here (Parquet)
-    packed: bool = False  # the speeches go back packed (_packed): the task runs in another process
+    packed: bool = False  # the speeches go back packed (model.packed): the task runs in another process
 
 
 def part_labels(task: LabelTask, word_families: dict[str, int], total_families: int):
@@ -1683,7 +1663,7 @@ def part_labels(task: LabelTask, word_families: dict[str, int], total_families: 
         new = analyze.key_sentences(speech, [in_order[j] for j in chosen], task.n,
                                     [analyze.Tokens(rec.words[j], []) for j in chosen])
         reports.append(SpeechReport(
-            speech=(_packed(speech) if task.packed else speech) if task.full
+            speech=(packed(speech) if task.packed else speech) if task.full
             else Speech(speech.title, speech.date, speech.speaker, speech.source, ""),
             family=int(task.family[i]),
             chars=fp.chars,
@@ -2187,7 +2167,9 @@ def run(tasks: list[tuple], engine, work: str, rule: boilerplate.Rule | None = N
     names = range(len(parts))
 
     # shingle frequencies, and a number for each distinct shingle
-    engine.map(part_df, [(p.path, buckets, f"{stages}/df/{i}") for i, p in zip(names, parts)], "shingle frequencies")
+    near = [p.path for p in parts]  # each partition's stages where its records are kept (their sets, candidates)
+    engine.map(part_df, [(p.path, buckets, f"{stages}/df/{i}") for i, p in zip(names, parts)], "shingle frequencies",
+               affinity=near)
     distinct = [f"{stages}/distinct-{b}.npy" for b in range(buckets)]
     reduced = engine.map(bucket_frequent, [([f"{stages}/df/{i}-{b}.npz" for i in names], frequent_cap(count), distinct[b])
                                            for b in range(buckets)], "frequent shingles")
@@ -2196,7 +2178,7 @@ def run(tasks: list[tuple], engine, work: str, rule: boilerplate.Rule | None = N
     sizes = np.concatenate([p.set_sizes for p in parts]) if parts else np.zeros(0, np.int64)
     dense = bool(count) and -(-int(offsets[-1]) // 64) <= DENSE_WORDS * sizes.mean()
     engine.map(part_ids, [(p.path, buckets, distinct, offsets, bit_offsets, f"{stages}/ids/{i}", dense)
-                          for i, p in zip(names, parts)], "shingle numbers")
+                          for i, p in zip(names, parts)], "shingle numbers", affinity=near)
 
     # candidate pairs
     if count <= exact_limit:
@@ -2205,7 +2187,7 @@ def run(tasks: list[tuple], engine, work: str, rule: boilerplate.Rule | None = N
     else:
         frequent = np.sort(np.concatenate([f for f, _ in reduced])) if reduced else np.zeros(0, np.uint64)
         engine.map(part_bands, [(p.path, p.first, buckets, f"{stages}/bands/{i}") for i, p in zip(names, parts)],
-                   "LSH bands", engine.share(frequent))
+                   "LSH bands", engine.share(frequent), affinity=near)
         found = engine.map(bucket_candidates, [([f"{stages}/bands/{i}-{b}.npz" for i in names],) for b in range(buckets)],
                            "candidate pairs")
         pairs = arrays.unique(np.concatenate(found)) if found else np.zeros(0, np.int64)
@@ -2236,7 +2218,7 @@ def run(tasks: list[tuple], engine, work: str, rule: boilerplate.Rule | None = N
     multi = members[family] > 1
     per_part = [(family[p.first : p.first + p.size], multi[p.first : p.first + p.size]) for p in parts]
     engine.map(part_family_counts, [(p.path, f, m, buckets, f"{stages}/fam/{i}") for i, (p, (f, m)) in enumerate(zip(parts, per_part))],
-               "family counts")
+               "family counts", affinity=near)
     tables = [f"{stages}/table-{b}" for b in range(buckets)]
     engine.map(bucket_family_table, [([f"{stages}/fam/{i}-{b}.npz" for i in names], tables[b]) for b in range(buckets)],
                "recurring shingles")
@@ -2244,7 +2226,8 @@ def run(tasks: list[tuple], engine, work: str, rule: boilerplate.Rule | None = N
     # words of each family (distinctive keywords)
     word_families: Counter = Counter()
     larger: dict[int, set[str]] = defaultdict(set)
-    for single, more in engine.map(part_words, [(p.path, f, m) for p, (f, m) in zip(parts, per_part)], "keywords"):
+    for single, more in engine.map(part_words, [(p.path, f, m) for p, (f, m) in zip(parts, per_part)], "keywords",
+                                   affinity=near):
         word_families.update(single)
         for f, words in more.items():
             larger[f].update(words)
@@ -2264,10 +2247,10 @@ def run(tasks: list[tuple], engine, work: str, rule: boilerplate.Rule | None = N
     reports, cands = [], []
     try:
         for r, c in engine.map(part_labels, label_tasks, "labels", engine.share(dict(word_families)), total_families,
-                               affinity=[t.path for t in label_tasks]):  # (where its records were made and kept)
+                               affinity=near):  # (where its records were made and kept)
             if packed and full:
                 for report in r:
-                    report.speech = _unpacked(report.speech)
+                    report.speech = unpacked(report.speech)
             reports += r
             cands.append(c)
     finally:

@@ -160,6 +160,26 @@ def test_sparse_matching_equals_dense_assignment(n_rows, n_cols, data):
     assert sum(weights[r_, c_] for r_, c_ in chosen) == pytest.approx(dense[r, c].sum())
 
 
+@given(st.integers(0, 7), st.integers(0, 7), st.booleans(), st.data())
+def test_the_assignment_loaded_alone_is_scipys(n_rows, n_cols, maximize, data):
+    """align.linear_sum_assignment (scipy's compiled function loaded without
+    the scipy.optimize package) gives scipy.optimize's answer, ties too."""
+    cost = np.array(data.draw(st.lists(st.sampled_from([0.0, 0.25, 0.5, 1.0, 2.5]), min_size=n_rows * n_cols,
+                                       max_size=n_rows * n_cols)), dtype=float).reshape(n_rows, n_cols)
+    mine, theirs = align.linear_sum_assignment(cost, maximize=maximize), linear_sum_assignment(cost, maximize=maximize)
+    assert all(np.array_equal(a, b) for a, b in zip(mine, theirs))
+
+
+def test_the_assignment_loads_without_scipy_optimize():
+    import subprocess
+    import sys
+
+    code = ("import sys; import compare.align as a; a.linear_sum_assignment([[1.0, 2.0], [2.0, 1.0]]); "
+            "print(a._assignment().__module__, 'scipy.optimize' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
+    assert out == ["scipy.optimize._lsap", "False"]
+
+
 # Texts where fills, edits and chance matches all occur: placeholders (X,
 # xx, the key's slot), digits, sentence punctuation and a few CJK words.
 fragments = st.lists(st.sampled_from(["XX", "x", "Ⓧ", "12", "3.5%", "县", "安康", "新建", "公路", "。", "，", "的", "三个", "GDP"]),

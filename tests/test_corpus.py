@@ -873,15 +873,18 @@ def test_a_record_decodes_to_the_words_it_was_made_with_each_sentence_split_when
 
 
 def test_a_speech_packed_for_the_driver_unpacks_to_the_same_speech():
-    # a labels task in another process sends its speeches back packed
-    # (fields and outline offsets); every sample speech comes back equal,
-    # outline, sentences and headings included
+    # a labels or series task in another process receives or sends its
+    # speeches packed (fields and outline offsets); every sample and
+    # realworld speech comes back equal, outline, sentences and headings
+    # included
     import pickle
 
-    for path in sorted(SAMPLES.glob("*.txt")):
+    from compare.model import packed as pack, unpacked
+
+    for path in sorted(SAMPLES.glob("*.txt")) + sorted((SAMPLES.parent / "tests" / "realworld").glob("*.txt")):
         for speech in compare.load(path):
-            packed = corpus._packed(speech)
-            back = corpus._unpacked(pickle.loads(pickle.dumps(packed)))
+            packed = pack(speech)
+            back = unpacked(pickle.loads(pickle.dumps(packed)))
             assert back == speech and back.sentences == speech.sentences
             assert len(pickle.dumps(packed)) < len(pickle.dumps(speech))
 
