@@ -361,3 +361,27 @@ def _rank_words_through_scipy(vertex_lists, edge_lists):
     scores = analyze.pagerank(graph)
     words = list(vocab)
     return [analyze.Keyword(words[i], float(scores[i])) for i in analyze.descending(scores).tolist()]
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.integers(1, 30), st.integers(1, 30), st.floats(0.0, 1.0), st.sampled_from([np.int32, np.int64]), st.integers(0, 2**32 - 1))
+def test_pageranks_product_is_scipys_bit_for_bit(rows, cols, density, index, seed):
+    """PageRank's product calls scipy's csr_matvec directly: the very bits
+    of ``@``, for either index width, empty rows and all-zero matrices."""
+    rng = np.random.default_rng(seed)
+    matrix = sparse.csr_array(sparse.random(rows, cols, density=density, random_state=rng, format="csr"))
+    matrix.indptr, matrix.indices = matrix.indptr.astype(index), matrix.indices.astype(index)
+    v = rng.random(cols) * 10 - 5
+    assert np.array_equal(analyze._csr_product(matrix)(v), matrix @ v)
+
+
+def test_pagerank_without_dangling_nodes_and_with_them_is_networkxs():
+    """The loop skips the dangling nodes' sum when there are none: scores
+    as networkx's on a graph with isolated nodes and on one without."""
+    for edges, n in (([(0, 1), (1, 2), (2, 0), (2, 3)], 4), ([(0, 1), (1, 2)], 5)):
+        g = nx.Graph()
+        g.add_nodes_from(range(n))
+        g.add_edges_from(edges)
+        want = nx.pagerank(g)
+        got = analyze.pagerank(sparse.csr_array(nx.to_scipy_sparse_array(g, nodelist=range(n))), symmetric=True)
+        assert got == pytest.approx([want[i] for i in range(n)], rel=1e-6)
