@@ -135,7 +135,10 @@ def slot_weights(fp: Fingerprint, slot: np.ndarray | None = None) -> np.ndarray:
     1, or the width of the number or placeholder a SLOT replaced. ``slot``:
     which key characters (units end to end) are a SLOT, when the caller
     has it (``label``)."""
-    weight = np.ones(fp.chars, dtype=np.int64)
+    # int32: a width is at most a unit's length; the labels of a corpus
+    # crossing from its pool processes carried 8 bytes a character here,
+    # most of a report's pickle
+    weight = np.ones(fp.chars, dtype=np.int32)
     at = np.flatnonzero(_slots(fp) if slot is None else slot)
     if not len(at):
         return weight

@@ -1546,12 +1546,20 @@ class _Found:
 
     def __init__(self, same: dict[str, str] | None = None):
         self.keys: list[str] = []
-        self.where: list[tuple[int, int, int, int]] = []
+        self._where: list[np.ndarray] = []  # (n, 4) blocks, a speech's candidates each
         self._same = {} if same is None else same
 
-    def add(self, key: str, speech: int, unit: int, start: int, end: int):
-        self.keys.append(self._same.setdefault(key, key))
-        self.where.append((speech, unit, start, end))
+    def add(self, keys: list[str], speech: int, units, starts, ends):
+        """A speech's candidates at once: their keys and (unit, start, end) of each."""
+        self.keys += map(self._same.setdefault, keys, keys)
+        block = np.empty((len(keys), 4), dtype=np.int64)
+        block[:, 0], block[:, 1], block[:, 2], block[:, 3] = speech, units, starts, ends
+        self._where.append(block)
+
+    @property
+    def where(self) -> np.ndarray:
+        """(speech, unit, start, end) of every candidate, in order: (n, 4) int64."""
+        return np.concatenate(self._where) if self._where else np.zeros((0, 4), dtype=np.int64)
 
 
 @dataclass
@@ -1584,8 +1592,7 @@ class Candidates:
         import json
 
         _write_parquet(path, {"text": texts, "odd": [json.dumps(o, ensure_ascii=False).encode() for o in odd]})
-        where = lambda found: np.array(found.where, dtype=np.int64).reshape(-1, 4)  # noqa: E731
-        return Candidates(path, sentences.keys, where(sentences), runs.keys, where(runs), first)
+        return Candidates(path, sentences.keys, sentences.where, runs.keys, runs.where, first)
 
     def where(self, rows: np.ndarray) -> np.ndarray:
         """(speech, unit, start, end) of the candidates at ``rows`` (sentences, then runs)."""
@@ -1686,15 +1693,20 @@ def part_labels(task: LabelTask, word_families: dict[str, int], total_families: 
         if not task.every_sentence:
             run_unit = np.repeat(np.arange(len(fp.keys)), np.diff(fp.run_offsets))
             long_enough &= np.bincount(run_unit[families >= 2], minlength=len(fp.keys)) > 0
-        for u in np.flatnonzero(long_enough).tolist():
-            unit = fp.units[u]
-            sentences.add(fp.keys[u], s, u, unit.start, unit.end)
+        at = np.flatnonzero(long_enough).tolist()
+        units = [fp.units[u] for u in at]
+        sentences.add([fp.keys[u] for u in at], s, at, [u.start for u in units], [u.end for u in units])
         # phrase candidates: each run of covered key characters (inside one
         # unit) of at least MIN_PHRASE, mapped back to the unit's text
+        keys, places, starts, ends = [], [], [], []
         for u, start, end in _unit_runs(covered, fp.offsets, MIN_PHRASE):
             unit, k = fp.units[u], fp.keys[u]
             a, b = _key_spans_of(unit.text).span(start, end)
-            runs.add(k[start:end], s, u, unit.start + a, unit.start + b)
+            keys.append(k[start:end])
+            places.append(u)
+            starts.append(unit.start + a)
+            ends.append(unit.start + b)
+        runs.add(keys, s, places, starts, ends)
         texts.append(speech.text)
         odd.append(_odd_units(speech.text, fp.units))
     return reports, Candidates.written(task.out, task.first, sentences, runs, texts, odd)

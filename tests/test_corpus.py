@@ -1012,9 +1012,9 @@ def test_candidate_texts_read_back_from_the_speech_text_are_the_units_own(tmp_pa
         spans = [(0, len(u.text))] + ([(1, len(u.text) - 1)] if len(u.text) > 3 else [])
         for a, b in spans:
             found = sentences if (a, b) == (0, len(u.text)) else runs
-            found.add("key", 7, j, u.start + a, u.start + b)
+            found.add(["key"], 7, [j], [u.start + a], [u.start + b])
     for found in (sentences, runs):
-        for _, j, start, end in found.where:
+        for _, j, start, end in found.where.tolist():
             u = units[j]
             want_words.append(u.text[start - u.start : end - u.start])
             want_contexts.append(corpus._context(speech.text, start, end))
@@ -1049,3 +1049,15 @@ def test_band_buckets_pair_their_speeches_as_the_definition_says(rows, files, ca
             np.savez(paths[-1], key=keys[part], owner=owners[part])
         got = corpus.bucket_candidates((paths,))
     assert got.tolist() == band_candidates_loop(keys.tolist(), owners.tolist(), cap)
+
+
+def test_found_candidates_keep_equal_keys_as_one_object_and_their_places_in_order():
+    same: dict[str, str] = {}
+    sentences, runs = corpus._Found(same), corpus._Found(same)
+    assert sentences.where.shape == (0, 4) and sentences.keys == []
+    sentences.add(["".join(["甲", "乙"]), "丙丁"], 3, [0, 2], [0, 10], [5, 14])
+    runs.add([], 3, [], [], [])
+    runs.add(["".join(["甲", "乙"])], 4, [1], [7], [9])
+    assert sentences.keys == ["甲乙", "丙丁"] and runs.keys[0] is sentences.keys[0]
+    assert sentences.where.tolist() == [[3, 0, 0, 5], [3, 2, 10, 14]] and runs.where.tolist() == [[4, 1, 7, 9]]
+    assert sentences.where.dtype == np.int64
