@@ -648,6 +648,39 @@ def index_list(db):
 # this.
 GC_THRESHOLDS = (100_000, 50, 100)
 
+# The command's allocator (glibc's malloc, through mallopt): blocks from 32
+# MB are mapped on their own from the start (glibc's own ceiling, which
+# its threshold otherwise climbs to only as large blocks are freed), and
+# freed memory goes back to the system once 128 MB of it is free at the
+# heap's top (128 KB by default), growing by 16 MB at a time. A report
+# allocates and frees arrays of a few hundred KB to a few MB per speech
+# and stage; returned to the system, each one's pages were faulted in
+# anew: the 1,000 synthetic speeches' report made 377,000 minor page
+# faults, 210,000 with these (system time 1.2 -> 0.95 s, wall -3%,
+# interleaved medians; peak memory the same within 4%). Pool processes
+# are forked with the setting. Elsewhere than glibc, nothing is done.
+MALLOC_OPTIONS = ((-3, 32 << 20), (-1, 128 << 20), (-2, 16 << 20))  # M_MMAP_THRESHOLD, M_TRIM_THRESHOLD, M_TOP_PAD
+
+
+def tune_malloc(libc=None) -> bool:
+    """Set MALLOC_OPTIONS where the C library has glibc's ``mallopt``;
+    whether it was set."""
+    import ctypes
+    import ctypes.util
+    import sys
+
+    if libc is None:
+        if not sys.platform.startswith("linux"):
+            return False
+        try:
+            libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
+        except OSError:
+            return False
+    mallopt = getattr(libc, "mallopt", None)
+    if mallopt is None or not hasattr(libc, "gnu_get_libc_version"):  # (musl has no mallopt to speak of)
+        return False
+    return all(mallopt(option, value) == 1 for option, value in MALLOC_OPTIONS)
+
 
 def main():
     import gc
@@ -655,6 +688,7 @@ def main():
 
     if sys.version_info < (3, 14):
         gc.set_threshold(*GC_THRESHOLDS)
+    tune_malloc()
     cli(prog_name="speechdiff")
 
 

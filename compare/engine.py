@@ -409,8 +409,15 @@ class _Pool:
     def __init__(self, processes: int):
         import multiprocessing
 
+        import gc
+
         context = multiprocessing.get_context("fork")
         self._processes, self._tasks, self._results = [], [], []
+        # what exists at the fork is left out of the processes' collections
+        # (gc.freeze, as Python's documentation advises before a fork: a
+        # collection walking the inherited objects writes to their pages,
+        # which the kernel then copies); here it collects them again after
+        gc.freeze()
         for _ in range(processes):
             task_reader, task_writer = context.Pipe(duplex=False)
             result_reader, result_writer = context.Pipe(duplex=False)
@@ -422,6 +429,7 @@ class _Pool:
             self._processes.append(process)
             self._tasks.append(task_writer)
             self._results.append(result_reader)
+        gc.unfreeze()
         self._placed: dict = {}  # affinity -> the process that ran its last task
         self.busy = [0] * processes  # tasks sent to each process and not answered yet
         self.broken = False

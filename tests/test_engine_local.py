@@ -165,6 +165,33 @@ def test_the_command_sets_the_collectors_thresholds(monkeypatch):
         gc.set_threshold(*before)
 
 
+def test_the_command_tunes_glibcs_allocator_and_nothing_elsewhere(monkeypatch):
+    """``speechdiff`` sets MALLOC_OPTIONS through mallopt where the C
+    library is glibc (a library without it, or without glibc's version
+    function, is left alone); main() does it before the command runs."""
+    from types import SimpleNamespace
+
+    calls = []
+    glibc = SimpleNamespace(mallopt=lambda option, value: calls.append((option, value)) or 1,
+                            gnu_get_libc_version=lambda: b"2.36")
+    assert cli.tune_malloc(glibc) and calls == list(cli.MALLOC_OPTIONS)
+    assert not cli.tune_malloc(SimpleNamespace(mallopt=glibc.mallopt))  # (not glibc)
+    assert not cli.tune_malloc(SimpleNamespace())
+    refused = SimpleNamespace(mallopt=lambda option, value: 0, gnu_get_libc_version=glibc.gnu_get_libc_version)
+    assert not cli.tune_malloc(refused)
+    seen = []
+    monkeypatch.setattr(cli, "tune_malloc", lambda: seen.append("tuned"))
+    monkeypatch.setattr(cli, "cli", lambda **kwargs: seen.append("ran"))
+    import gc
+
+    before = gc.get_threshold()
+    try:
+        cli.main()
+    finally:
+        gc.set_threshold(*before)
+    assert seen == ["tuned", "ran"]
+
+
 @pytest.mark.real_threads
 def test_the_collector_is_left_alone_while_another_thread_runs():
     """The pause is the whole process's: a library caller with threads of
