@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import functools
 import itertools
+import json
 import math
 import threading
 from collections import Counter, defaultdict
@@ -763,11 +764,19 @@ def speech_record(speech: Speech, settings: RecordSettings = RecordSettings()) -
     return SpeechRecord(fp, summary, [list(t.words) for t in tokens], dict(candidates), sum(candidates.values()))
 
 
-def encode_record(record: SpeechRecord, level: int = 1) -> bytes:
+def _candidates_json(candidates: dict[str, int]) -> str:
+    return json.dumps(candidates, ensure_ascii=False, separators=(",", ":"))
+
+
+def encode_record(record: SpeechRecord, level: int = 1, candidates: str | None = None) -> bytes:
     """A record as bytes: zlib-compressed JSON of its plain parts followed by
     its arrays, never pickle (a stored record is data; reading a shared
     database must not run code). ``level``: zlib's; 0 stores the JSON
-    uncompressed in zlib's framing, for a file that compresses it anyway."""
+    uncompressed in zlib's framing, for a file that compresses it anyway.
+    ``candidates``: the record's keyword candidates as ``_candidates_json``
+    gives them, when the caller has made it (the records stage writes the
+    same JSON in a column of its own: made once, the longest part of the
+    record to encode)."""
     import json
     import zlib
 
@@ -782,11 +791,13 @@ def encode_record(record: SpeechRecord, level: int = 1) -> bytes:
                     [[k.word, k.score] for k in summary.keywords]],
         "words": SentenceWords.joining(record.words).joined,
         "sentences": len(record.words),
-        "candidates": record.candidates,
         "candidate_total": record.candidate_total,
         "lengths": np.diff(fp.offsets).tolist(),
     }
-    return zlib.compress(json.dumps(head, ensure_ascii=False, separators=(",", ":")).encode(), level)
+    text = json.dumps(head, ensure_ascii=False, separators=(",", ":"))
+    # the candidates last, their JSON as made: {..., "candidates": {...}}
+    text = f'{text[:-1]},"candidates":{_candidates_json(record.candidates) if candidates is None else candidates}}}'
+    return zlib.compress(text.encode(), level)
 
 
 def decode_record(blob: bytes) -> SpeechRecord:
@@ -1043,20 +1054,24 @@ def part_records(task, keep: bool = False) -> PartInfo:
         for m in made:
             if not isinstance(m, bytes):
                 m.words = SentenceWords.joining(m.words)  # (as a decoded record has them: one string, not a list a word)
-        blobs = [m if isinstance(m, bytes) else encode_record(m, 0) for m in made]
         records = [decode_record(m) if isinstance(m, bytes) else m for m in made]
+        words = [_candidates_json(r.candidates) for r in records]  # (JSON once: the record's and the column's)
+        blobs = [m if isinstance(m, bytes) else encode_record(m, 0, w) for m, w in zip(made, words)]
+        meta = [(r.speech.source, r.speech.title, r.speech.date, r.speech.speaker, r.fingerprint.chars) for r in records]
         _write_parquet(path, {
             "record": blobs,
             "set": [r.fingerprint.set.astype("<u8").tobytes() for r in records],
-            "candidates": [json.dumps([r.candidates, r.candidate_total], ensure_ascii=False).encode() for r in records],
-            "meta": [json.dumps([r.speech.source, r.speech.title, r.speech.date, r.speech.speaker, r.fingerprint.chars],
-                                ensure_ascii=False).encode() for r in records],
+            "candidates": [f"[{w},{r.candidate_total}]".encode() for w, r in zip(words, records)],
+            "meta": [json.dumps(list(m), ensure_ascii=False).encode() for m in meta],
             "skipped": [json.dumps(skipped, ensure_ascii=False).encode()] * len(records),
         })
         if not records:  # nothing readable in this partition: an empty file says so on resumption
             _write_parquet(path, {"record": [], "set": [], "candidates": [], "meta": [], "skipped": []})
         if keep:
             _keep(path, records)
+        # (what the file says, as reading it back gives it)
+        return PartInfo(path, 0, meta, np.array([len(r.fingerprint.set) for r in records], dtype=np.int64),
+                        [tuple(x) for x in skipped])
     table = _read_parquet(path, ["set", "meta", "skipped"])
     meta = [tuple(json.loads(m)) for m in table["meta"]]
     if table["skipped"]:
