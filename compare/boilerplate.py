@@ -102,8 +102,7 @@ class Labels:
     labels: list[str]  # per unit: boilerplate, edited or local
     coverage: list[float]  # per unit: share of its frame that recurs
     category: np.ndarray  # per key character (units end to end): index into CATEGORIES
-    weight: np.ndarray  # per key character: how many text characters it stands for
-    shares: dict[str, float]  # per category, weighted by text characters; they add up to 1
+    shares: dict[str, float]  # per category, weighted by text characters (``slot_weights``); they add up to 1
 
     @property
     def reused(self) -> float:
@@ -135,10 +134,7 @@ def slot_weights(fp: Fingerprint, slot: np.ndarray | None = None) -> np.ndarray:
     1, or the width of the number or placeholder a SLOT replaced. ``slot``:
     which key characters (units end to end) are a SLOT, when the caller
     has it (``label``)."""
-    # int32: a width is at most a unit's length; the labels of a corpus
-    # crossing from its pool processes carried 8 bytes a character here,
-    # most of a report's pickle
-    weight = np.ones(fp.chars, dtype=np.int32)
+    weight = np.ones(fp.chars, dtype=np.int64)
     at = np.flatnonzero(_slots(fp) if slot is None else slot)
     if not len(at):
         return weight
@@ -199,7 +195,7 @@ def label(fp: Fingerprint, recurs: np.ndarray, rule: Rule = PAIR) -> Labels:
     shares = {c: float(sums[i] / total) if total else 0.0 for i, c in enumerate(CATEGORIES)}
     if not total:
         shares["local"] = 1.0
-    return Labels(labels, coverage, category, weight, shares)
+    return Labels(labels, coverage, category, shares)
 
 
 def recurring(counts: np.ndarray, rule: Rule) -> np.ndarray:

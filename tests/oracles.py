@@ -93,7 +93,7 @@ def label_loop(fp, recurs, rule):
     shares = {c: float(sums[i] / total) if total else 0.0 for i, c in enumerate(CATEGORIES)}
     if not total:
         shares["local"] = 1.0
-    return Labels(labels, coverage, category, weight, shares)
+    return Labels(labels, coverage, category, shares)
 
 
 def _true_runs(mask):
