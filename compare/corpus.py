@@ -2278,8 +2278,9 @@ def run(tasks: list[tuple], engine, work: str, rule: boilerplate.Rule | None = N
                              packed) for i, (p, (f, _)) in enumerate(zip(parts, per_part))]
     reports, cands = [], []
     try:
-        for r, c in engine.map(part_labels, label_tasks, "labels", engine.share(dict(word_families)), total_families,
-                               affinity=near):  # (where its records were made and kept)
+        # (imap: each partition's speeches are unpacked here while the pool labels the next)
+        for r, c in engine.imap(part_labels, label_tasks, "labels", engine.share(dict(word_families)), total_families,
+                                affinity=near):  # (where its records were made and kept)
             if packed and full:
                 for report in r:
                     report.speech = unpacked(report.speech)

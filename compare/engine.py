@@ -224,7 +224,7 @@ class Engine:
         wait), the results still in the items' order. ``affinity``: per
         item, a name (or None) for what its task leaves in its process or
         reads there; on a local pool a task goes to the process that ran
-        the last task of the same name (see ``_Pool``)."""
+        the first task of the same name (see ``_Pool``)."""
         items = list(items)
         if cost is not None and len(cost) != len(items):
             raise ValueError(f"map: {len(cost)} costs for {len(items)} items")
@@ -377,10 +377,12 @@ class _Pool:
     of the 1,000 synthetic speeches' report.)
 
     Placement. A task whose *affinity* (a name, ``Engine.map(affinity=)``)
-    an earlier task of this pool had goes to the process that ran that
-    one; the others to any free process, in the order given. A process
-    with nothing of its own left takes the last task waiting for another
-    one (keeping what was kept is worth less than a process idle).
+    an earlier task of this pool had goes to the process that ran the
+    first task of that name (a partition's records task: the process that
+    keeps them); the others to any free process, in the order given. A
+    process with nothing of its own left takes the last task waiting for
+    another one (keeping what was kept is worth less than a process idle);
+    that does not move the name's place.
 
     Invariants of the loop in ``imap``:
     * a process has at most two tasks sent and unanswered (``busy``); the
@@ -430,7 +432,7 @@ class _Pool:
             self._tasks.append(task_writer)
             self._results.append(result_reader)
         gc.unfreeze()
-        self._placed: dict = {}  # affinity -> the process that ran its last task
+        self._placed: dict = {}  # affinity -> the process that ran its first task (what it made is kept there)
         self.busy = [0] * processes  # tasks sent to each process and not answered yet
         self.broken = False
 
@@ -540,7 +542,7 @@ class _Pool:
             self.busy[p] -= 1
             del running[i]
             if names is not None and names[i] is not None:
-                self._placed[names[i]] = p
+                self._placed.setdefault(names[i], p)  # (a task another process took does not move it)
             if not ok:
                 error, text = value
                 error.__cause__ = _RemoteTraceback(text)

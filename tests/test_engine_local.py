@@ -341,7 +341,7 @@ def pid_after(item):
 
 
 def test_a_task_goes_to_the_process_that_ran_its_namesake():
-    """map(affinity=): a task goes to the process that ran the last task of
+    """map(affinity=): a task goes to the process that ran the first task of
     the same name (a partition's labels where its records were made);
     tasks without a name or with a new one go to any free process."""
     with Engine(processes=2) as pooled:
@@ -367,6 +367,8 @@ def test_an_idle_process_takes_a_task_waiting_for_a_busy_one():
         names = ["a" if p == one else "b" for p in pids][:1] * 6  # six tasks all named after one process
         ran = pooled.map(pid_after, [0.1] * 6, "six", affinity=names)
         assert len(set(ran)) == 2 and ran.count(one) >= 3
+        # a task taken by the other process does not move its name's place
+        assert pooled.map(pid_after, [0.1, 0.1], "again", affinity=["a", "b"]) == pids
 
 
 def square_or_fail(item):
