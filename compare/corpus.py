@@ -2195,7 +2195,7 @@ def run(tasks: list[tuple], engine, work: str, rule: boilerplate.Rule | None = N
     full = count <= FULL_LIMIT if full is None else full
     stages = os.path.join(work, "stages")
     shutil.rmtree(stages, ignore_errors=True)  # recomputed each run from the records
-    buckets = engine.buckets
+    buckets = engine.buckets_for(count)
     names = range(len(parts))
 
     # shingle frequencies, and a number for each distinct shingle

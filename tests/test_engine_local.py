@@ -478,3 +478,23 @@ def test_kept_records_are_taken_once_and_only_while_their_file_is_unchanged(tmp_
     assert corpus._take_kept(str(paths[0])) is None
     corpus.forget_kept()
     assert not corpus._kept
+
+
+def test_a_smaller_corpus_gets_fewer_buckets_and_the_same_result():
+    """buckets_for: on this machine one bucket per BUCKET_SPEECHES speeches,
+    at least one a process, at most BUCKETS; a number given is kept. The
+    corpus does not depend on it."""
+    pooled = Engine(processes=2)
+    slots = pooled.slots()
+    assert pooled.buckets_for(10) == slots
+    assert pooled.buckets_for(3 * engine.BUCKET_SPEECHES) == max(slots, 3)
+    assert pooled.buckets_for(1_000_000) == engine.BUCKETS
+    assert Engine(processes=2, buckets=3).buckets_for(1_000_000) == 3 == Engine(buckets=3).buckets_for(1)
+    texts = speeches()
+    results = []
+    for buckets in (1, 16):
+        with Engine(partition=4, buckets=buckets, processes=1) as e:
+            results.append(views.report_data(corpus.analyze_corpus(texts, engine=e)))
+    from compare import render
+
+    assert render.dumps(results[0]) == render.dumps(results[1])
