@@ -627,4 +627,7 @@ def _serve(tasks, results, ends) -> None:
             except BaseException:
                 answer = pickle.dumps((i, False, (RuntimeError(f"{type(e).__name__}: {e}"), text)),
                                       protocol=pickle.HIGHEST_PROTOCOL)
-        results.send_bytes(answer)
+        try:
+            results.send_bytes(answer)
+        except OSError:  # the engine's process is gone (killed): nobody to answer
+            return

@@ -498,3 +498,45 @@ def test_a_smaller_corpus_gets_fewer_buckets_and_the_same_result():
     from compare import render
 
     assert render.dumps(results[0]) == render.dumps(results[1])
+
+
+@pytest.mark.parametrize("sig", ["SIGTERM", "SIGKILL"])
+def test_a_killed_command_leaves_no_pool_process_and_no_traceback(tmp_path, sig):
+    """The report's pool processes end when the command's process is killed
+    (their task pipe ends; a result nobody can read is dropped), without a
+    word on stderr."""
+    import shutil
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    for i in range(16):  # ~300 speeches: past LOCAL_SPLIT, so a pool runs, with tasks of a second or so
+        for path in SAMPLE_FILES:
+            shutil.copy(path, tmp_path / f"{i}-{path.name}")
+    child = subprocess.Popen([sys.executable, "-m", "compare", "report", *sorted(map(str, tmp_path.glob("*.txt"))),
+                              "--format", "json", "-o", str(tmp_path / "out.json"), "--diffs", "none", "--jobs", "2"],
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    pool: list[str] = []
+    deadline = time.monotonic() + 60
+    while len(pool) < 2 and child.poll() is None and time.monotonic() < deadline:
+        pool = subprocess.run(["pgrep", "-P", str(child.pid)], capture_output=True, text=True).stdout.split()
+        time.sleep(0.05)
+    if len(pool) < 2:
+        child.kill()
+        child.communicate()
+        pytest.skip("no pool started (one core, or the run ended first)")
+    time.sleep(0.5)  # (its processes inside their first tasks)
+    child.send_signal(getattr(signal, sig))
+    _, err = child.communicate(timeout=60)
+
+    def alive(pid):
+        try:
+            with open(f"/proc/{pid}/stat") as f:
+                return f.read().split()[2] != "Z"
+        except OSError:
+            return False
+
+    while any(map(alive, pool)) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not any(map(alive, pool)) and err == ""
