@@ -438,18 +438,20 @@ class _Pool:
         # collection walking the inherited objects writes to their pages,
         # which the kernel then copies); here it collects them again after
         gc.freeze()
-        for _ in range(processes):
-            task_reader, task_writer = context.Pipe(duplex=False)
-            result_reader, result_writer = context.Pipe(duplex=False)
-            ends = [*self._tasks, *self._results, task_writer, result_reader]  # the engine's: closed in the child
-            process = context.Process(target=_serve, args=(task_reader, result_writer, ends), daemon=True)
-            process.start()
-            task_reader.close()
-            result_writer.close()
-            self._processes.append(process)
-            self._tasks.append(task_writer)
-            self._results.append(result_reader)
-        gc.unfreeze()
+        try:
+            for _ in range(processes):
+                task_reader, task_writer = context.Pipe(duplex=False)
+                result_reader, result_writer = context.Pipe(duplex=False)
+                ends = [*self._tasks, *self._results, task_writer, result_reader]  # the engine's: closed in the child
+                process = context.Process(target=_serve, args=(task_reader, result_writer, ends), daemon=True)
+                process.start()
+                task_reader.close()
+                result_writer.close()
+                self._processes.append(process)
+                self._tasks.append(task_writer)
+                self._results.append(result_reader)
+        finally:
+            gc.unfreeze()
         self._placed: dict = {}  # affinity -> the process that ran its first task (what it made is kept there)
         self.busy = [0] * processes  # tasks sent to each process and not answered yet
         self.broken = False
@@ -531,6 +533,8 @@ class _Pool:
                                            [process.sentinel for process in self._processes]), running, None)
                     raise failed[1]
                 feed()
+                if not running:  # (cannot happen: every task is waiting, running or done)
+                    raise RuntimeError(f"pool: result {at} of {count} neither running nor waiting")
                 ready = wait([self._results[p] for p in processes if self.busy[p]] +
                              [process.sentinel for process in self._processes])
                 for i, ok, value in self._receive(ready, running, names):
