@@ -540,3 +540,26 @@ def test_a_killed_command_leaves_no_pool_process_and_no_traceback(tmp_path, sig)
     while any(map(alive, pool)) and time.monotonic() < deadline:
         time.sleep(0.1)
     assert not any(map(alive, pool)) and err == ""
+
+
+def test_one_block_of_sentence_keys_is_sketched_by_every_process(monkeypatch):
+    """The sentence keys' sketches: a block a process at least (SKETCH_SPLIT
+    keys and more), the same corpus as in one process."""
+    texts = speeches()
+    monkeypatch.setattr(corpus, "SKETCH_SPLIT", 1)
+    alone = corpus.analyze_corpus(texts, exact_limit=3, engine=Engine(partition=4, processes=1))
+    tasks: dict[str, int] = {}
+    map_ = Engine.map
+
+    def counted(self, fn, items, description, *shared, **options):
+        items = list(items)
+        tasks[description] = len(items)
+        return map_(self, fn, items, description, *shared, **options)
+
+    monkeypatch.setattr(Engine, "map", counted)
+    with Engine(partition=4, processes=2) as pooled:
+        if pooled.local_processes() < 2:
+            pytest.skip("one core: no pool")
+        together = corpus.analyze_corpus(texts, exact_limit=3, engine=pooled)
+    assert tasks["sentence sketches"] == pooled.slots()  # (the samples' keys: one block of KEY_BLOCK characters)
+    assert views.report_data(together) == views.report_data(alone) and alone.phrasebook
