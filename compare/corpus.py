@@ -1015,14 +1015,14 @@ class PartInfo:
         return len(self.meta)
 
 
-def part_records(task, keep: bool = False) -> PartInfo:
+def part_records(task, keep: int = 0) -> PartInfo:
     """Stage ``records``: one partition's SpeechRecords, written to its
     Parquet file (kept if it is already there: a resumed run). ``task``:
     (kind, items, settings, path) with kind ``speeches`` (Speech objects),
     ``files`` (FILE / FILE#N specs, read here) or ``rows`` ((Speech, stored
     record blob or None) from an index: only missing records are computed).
-    ``keep``: this process also keeps the records in memory for the
-    partition's labels task (``_keep``; the engine sends it here)."""
+    ``keep``: characters of speech this process may keep in memory for the
+    partition's later tasks (``_keep``; the engine sends them here)."""
     import json
     import os
 
@@ -1068,8 +1068,9 @@ def part_records(task, keep: bool = False) -> PartInfo:
         if not records:  # nothing readable in this partition: an empty file says so on resumption
             _write_parquet(path, {"record": [], "set": [], "candidates": [], "meta": [], "skipped": []})
         if keep:
-            _keep(path, records)
-        # (what the file says, as reading it back gives it)
+            _keep(path, records, keep)
+        # (what the file says, as reading it back gives it; an unreadable
+        # partition's skipped files, which its empty file does not keep)
         return PartInfo(path, 0, meta, np.array([len(r.fingerprint.set) for r in records], dtype=np.int64),
                         [tuple(x) for x in skipped])
     table = _read_parquet(path, ["set", "meta", "skipped"])
@@ -1099,11 +1100,13 @@ def _records(path) -> list[SpeechRecord]:
 # sends the partition's labels task to that process (``Engine.map``'s
 # affinity). What is kept is named by its file and the file's stamp (a
 # file written again, by a resumed run, is not what was kept), taken once,
-# and bounded: KEEP_CHARS characters of speech a process (the records take
-# ~20-30 bytes a character beside the speech's own objects; the oldest
-# kept partitions are let go first, and a larger corpus reads the rest
-# back). Thread-safe: a Dask worker may run tasks in threads.
-KEEP_CHARS = 6_000_000
+# and bounded: KEEP_CHARS characters of speech a run, shared by its
+# processes (the records take ~20-30 bytes a character beside the
+# speech's own objects: ~300 MB in all; the oldest kept partitions are let
+# go first, and a larger corpus reads the rest back); at the run's end
+# every process lets go of what no task took. Thread-safe: a Dask worker
+# may run tasks in threads.
+KEEP_CHARS = 12_000_000
 _kept: dict[str, tuple[tuple, list, int]] = {}  # path -> (file stamp, records, characters), oldest first
 _kept_lock = threading.Lock()
 
@@ -1115,13 +1118,16 @@ def _stamp(path: str) -> tuple:
     return st.st_mtime_ns, st.st_size, st.st_ino
 
 
-def _keep(path: str, records: list[SpeechRecord]) -> None:
+def _keep(path: str, records: list[SpeechRecord], limit: int | None = None) -> None:
+    """Keep ``records`` (the partition written at ``path``) while this
+    process keeps at most ``limit`` characters of speech (KEEP_CHARS)."""
+    limit = KEEP_CHARS if limit is None else limit
     chars = sum(r.fingerprint.chars for r in records) + 1
-    if chars > KEEP_CHARS:
+    if chars > limit:
         return
     with _kept_lock:
         _kept.pop(path, None)
-        while _kept and sum(c for _, _, c in _kept.values()) + chars > KEEP_CHARS:
+        while _kept and sum(c for _, _, c in _kept.values()) + chars > limit:
             del _kept[next(iter(_kept))]
         _kept[path] = (_stamp(path), records, chars)
 
@@ -1150,8 +1156,9 @@ def _if_current(path: str, kept) -> list[SpeechRecord] | None:
         return None
 
 
-def forget_kept() -> None:
-    """Let go of every partition this process keeps (the end of a run)."""
+def forget_kept(_=None) -> None:
+    """Let go of every partition this process keeps: at a run's end, in
+    this process and every process of its pool (``Engine.everywhere``)."""
     with _kept_lock:
         _kept.clear()
 
@@ -2166,6 +2173,16 @@ def _stat(spec) -> tuple:
 
 def run(tasks: list[tuple], engine, work: str, rule: boilerplate.Rule | None = None, n: int = 5, keywords: int = 10,
         exact_limit: int = EXACT_PAIRS_LIMIT, full: bool | None = None, check=None) -> Corpus:
+    """The corpus pipeline (``_run``); whatever happens, what its
+    processes kept of the records is let go at the end."""
+    try:
+        return _run(tasks, engine, work, rule, n, keywords, exact_limit, full, check)
+    finally:
+        engine.everywhere(forget_kept)
+
+
+def _run(tasks: list[tuple], engine, work: str, rule: boilerplate.Rule | None, n: int, keywords: int,
+         exact_limit: int, full: bool | None, check) -> Corpus:
     """The corpus pipeline (see the table at the top of this section) over
     the record ``tasks`` (``record_tasks``), on ``engine``, with its
     intermediate files in the folder ``work``. ``check(count, skipped)`` is
@@ -2177,7 +2194,8 @@ def run(tasks: list[tuple], engine, work: str, rule: boilerplate.Rule | None = N
 
     rule = rule or boilerplate.Rule()
     # a partition's records stay in the process that made them, for its labels task (``_keep``)
-    infos = engine.map(part_records, tasks, "records", engine.keeps, cost=[_record_cost(t) for t in tasks],
+    keep = KEEP_CHARS // engine.slots() if engine.keeps else 0  # (each process its share)
+    infos = engine.map(part_records, tasks, "records", keep, cost=[_record_cost(t) for t in tasks],
                        affinity=[t[3] for t in tasks])
     first = 0
     for info in infos:
@@ -2186,11 +2204,7 @@ def run(tasks: list[tuple], engine, work: str, rule: boilerplate.Rule | None = N
     count = first
     skipped = [s for info in infos for s in info.skipped]
     if check:
-        try:
-            check(count, skipped)
-        except BaseException:
-            forget_kept()
-            raise
+        check(count, skipped)
     parts = [info for info in infos if info.size]
     full = count <= FULL_LIMIT if full is None else full
     stages = os.path.join(work, "stages")
@@ -2277,17 +2291,14 @@ def run(tasks: list[tuple], engine, work: str, rule: boilerplate.Rule | None = N
     label_tasks = [LabelTask(p.path, p.first, f, tables, rule, n, keywords, full, count <= exact_limit, f"{stages}/texts/{i}.parquet",
                              packed) for i, (p, (f, _)) in enumerate(zip(parts, per_part))]
     reports, cands = [], []
-    try:
-        # (imap: each partition's speeches are unpacked here while the pool labels the next)
-        for r, c in engine.imap(part_labels, label_tasks, "labels", engine.share(dict(word_families)), total_families,
-                                affinity=near):  # (where its records were made and kept)
-            if packed and full:
-                for report in r:
-                    report.speech = unpacked(report.speech)
-            reports += r
-            cands.append(c)
-    finally:
-        forget_kept()  # (what this process kept and no labels task took)
+    # (imap: each partition's speeches are unpacked here while the pool labels the next)
+    for r, c in engine.imap(part_labels, label_tasks, "labels", engine.share(dict(word_families)), total_families,
+                            affinity=near):  # (where its records were made and kept)
+        if packed and full:
+            for report in r:
+                report.speech = unpacked(report.speech)
+        reports += r
+        cands.append(c)
 
     def on_engine(path: str, description: str):
         """``map_blocks`` of key_lsh_pairs and phrase_index: a ``key_block``

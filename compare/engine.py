@@ -145,7 +145,7 @@ class Engine:
 
     def close(self) -> None:
         if self._pool is not None:
-            self._pool.close()  # tasks not started are dropped; results are stored as they arrive
+            self._pool.close()  # idle processes end; busy ones (a run stopped midway) are terminated
             self._pool = None
         if self._shared_dir is not None:
             self._shared_cleanup()  # the folder of shared values (once: a finalizer runs at most once)
@@ -297,6 +297,16 @@ class Engine:
         yield from (self.progress(done, description, total=len(items)) if _takes_total(self.progress)
                     else self.progress(done, description))
 
+    def everywhere(self, fn: Callable) -> None:
+        """``fn(None)`` in this process and once in every process of a local
+        pool (a run's end: what its processes kept is let go); nothing on a
+        cluster, whose workers keep nothing (``keeps``)."""
+        fn(None)
+        if self._pool is not None:
+            self._pool.each(_Call(fn, ()))
+            if self._pool.broken:
+                self._pool = None
+
     def _results(self, results: Iterator) -> Iterator:
         try:
             yield from results
@@ -438,6 +448,7 @@ class _Pool:
         # collection walking the inherited objects writes to their pages,
         # which the kernel then copies); here it collects them again after
         gc.freeze()
+        self.busy, self.broken = [0] * processes, False  # busy: tasks sent to each process and not answered yet
         try:
             for _ in range(processes):
                 task_reader, task_writer = context.Pipe(duplex=False)
@@ -450,11 +461,15 @@ class _Pool:
                 self._processes.append(process)
                 self._tasks.append(task_writer)
                 self._results.append(result_reader)
+        except BaseException:
+            self.broken = True  # (a fork that failed: the processes made so far are stopped)
+            self.close()
+            raise
         finally:
             gc.unfreeze()
         self._placed: dict = {}  # affinity -> the process that ran its first task (what it made is kept there)
-        self.busy = [0] * processes  # tasks sent to each process and not answered yet
-        self.broken = False
+        self._prefetch = min(PREFETCH_BYTES, _pipe_capacity(self._tasks[0]) // 2) if self._tasks else 0
+        self._active = False  # an imap is being read (one at a time: results carry only their index)
 
     def imap(self, call, items: list, affinity: list | None = None) -> Iterator:
         import collections
@@ -464,6 +479,9 @@ class _Pool:
 
         if self.broken:
             raise SpeechdiffError("the pool of processes was stopped")  # (the engine makes a new one)
+        if self._active:
+            raise RuntimeError("a map of this engine is still being read: finish or close it before the next")
+        self._active = True
         count, processes = len(items), range(len(self._processes))
         own = [collections.deque() for _ in processes]  # tasks waiting for their process, in order
         common = collections.deque()  # tasks any process may run
@@ -510,15 +528,18 @@ class _Pool:
                         continue
                     if i not in pickled:
                         pickled[i] = struct.pack("<q", i) + pickle.dumps((call, items[i]), protocol=pickle.HIGHEST_PROTOCOL)
-                    if depth and len(pickled[i]) > PREFETCH_BYTES:
+                    if depth and len(pickled[i]) > self._prefetch:
                         queue.appendleft(i)  # (sent when the process is free)
                         continue
+                    # (counted as running first: a send cut short, by Ctrl-C
+                    # in it, leaves half a message in the pipe, and the pool
+                    # must then be stopped, not used again)
+                    running[i] = p
+                    self.busy[p] += 1
                     try:
                         self._tasks[p].send_bytes(pickled.pop(i))
                     except OSError:  # (its process is gone)
                         self._died()
-                    running[i] = p
-                    self.busy[p] += 1
 
         try:
             while at < count:
@@ -543,7 +564,38 @@ class _Pool:
                     elif failed is None or i < failed[0]:
                         failed, stop = (i, value), i
         finally:
+            self._active = False
             if running:  # stopped while tasks run (a dead process, an exception, a generator closed early)
+                self.broken = True
+                self.close()
+
+    def each(self, call) -> list:
+        """``call(None)`` once in every process, nothing else running (what a
+        run's processes kept is let go at its end): their results, in order."""
+        import pickle
+        import struct
+        from multiprocessing.connection import wait
+
+        if self.broken or self._active:
+            return []
+        running = {}
+        try:
+            for p in range(len(self._processes)):
+                running[p] = p
+                self.busy[p] += 1
+                self._tasks[p].send_bytes(struct.pack("<q", p) + pickle.dumps((call, None), protocol=pickle.HIGHEST_PROTOCOL))
+            out: dict = {}
+            while running:
+                ready = wait([self._results[p] for p in running] + [process.sentinel for process in self._processes])
+                for i, ok, value in self._receive(ready, running, None):
+                    if not ok:
+                        raise value
+                    out[i] = value
+            return [out[p] for p in range(len(self._processes))]
+        except OSError:
+            self._died()
+        finally:
+            if running:
                 self.broken = True
                 self.close()
 
@@ -597,6 +649,18 @@ class _Pool:
             conn.close()
         self._processes = []
         self.busy = []
+
+
+def _pipe_capacity(conn) -> int:
+    """Bytes the pipe behind ``conn`` holds before a write blocks (Linux's
+    F_GETPIPE_SZ; where it cannot be asked, POSIX's least, 4,096: a busy
+    host may give new pipes one page)."""
+    try:
+        import fcntl
+
+        return int(fcntl.fcntl(conn.fileno(), getattr(fcntl, "F_GETPIPE_SZ", 1032)))
+    except (ImportError, OSError, ValueError):
+        return 4096
 
 
 def _serve(tasks, results, ends) -> None:

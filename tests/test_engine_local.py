@@ -343,17 +343,15 @@ def pid_after(item):
 def test_a_task_goes_to_the_process_that_ran_its_namesake():
     """map(affinity=): a task goes to the process that ran the first task of
     the same name (a partition's labels where its records were made);
-    tasks without a name or with a new one go to any free process."""
+    tasks without a name or with a new one go to any free process. (Two
+    tasks of one length to two idle processes: each takes its own.)"""
     with Engine(processes=2) as pooled:
         if pooled.local_processes() < 2:
             pytest.skip("one core: no pool")
-        names = [f"part-{i}" for i in range(6)]
-        first = pooled.map(pid_after, [0.02] * 6, "first", affinity=names)
-        assert len(set(first)) == 2  # both processes ran some
-        for _ in range(3):  # in any order, and again
-            order = [5, 0, 3, 1, 4, 2]
-            again = pooled.map(pid_after, [0.02] * 6, "again", affinity=[names[i] for i in order])
-            assert again == [first[i] for i in order]
+        first = pooled.map(pid_after, [0.2, 0.2], "first", affinity=["a", "b"])
+        assert len(set(first)) == 2  # one each: the idle processes are given a task each, in order
+        assert pooled.map(pid_after, [0.2, 0.2], "again", affinity=["b", "a"]) == first[::-1]
+        assert pooled.map(pid_after, [0.2] * 4, "four", affinity=["a", "b", "b", "a"]) == [first[0], first[1], first[1], first[0]]
 
 
 def test_an_idle_process_takes_a_task_waiting_for_a_busy_one():
@@ -407,15 +405,40 @@ def echo_large(item):
     return item * 2
 
 
+def inflate(item):
+    return item * (1 << 16)  # a few hundred bytes in, megabytes out
+
+
 def test_large_tasks_and_results_do_not_block_each_other():
-    """A task too large for a pipe's buffer is sent only to a free process,
-    so the engine never blocks writing to a process that is itself
-    blocked writing its result."""
+    """A task too large for half a pipe's buffer is sent only to a free
+    process, so the engine never blocks writing to a process that is itself
+    blocked writing its result: large tasks, large results, and small
+    (prefetched) tasks with large results."""
     with Engine(processes=2) as pooled:
+        if pooled.local_processes() < 2:
+            pytest.skip("one core: no pool")
         big = [bytes([i]) * (3 << 20) for i in range(6)]
         assert pooled.map(echo_large, big, "large") == [b * 2 for b in big]
         small = [bytes([i]) * (engine.PREFETCH_BYTES // 2) for i in range(12)]
         assert pooled.map(echo_large, small, "small, prefetched") == [b * 2 for b in small]
+        seeds = [bytes([i]) * 64 for i in range(12)]
+        assert pooled.map(inflate, seeds, "small in, large out") == [b * (1 << 16) for b in seeds]
+        assert 0 < pooled._pool._prefetch <= engine._pipe_capacity(pooled._pool._tasks[0]) // 2
+
+
+def test_one_map_is_read_at_a_time():
+    """Results carry only their task's index: a second map while the first
+    is being read is refused, not mixed with it; once the first is done or
+    closed, the next runs."""
+    with Engine(processes=2) as pooled:
+        if pooled.local_processes() < 2:
+            pytest.skip("one core: no pool")
+        first = pooled.imap(pid_after, [0.05] * 4, "first")
+        next(first)
+        with pytest.raises(RuntimeError, match="still being read"):
+            pooled.map(pow, [2, 3], "second", 2)
+        assert len(list(first)) == 3
+        assert pooled.map(pow, [2, 3], "after", 2) == [4, 9]
 
 
 def test_affinities_must_be_one_an_item():
@@ -423,22 +446,40 @@ def test_affinities_must_be_one_an_item():
         alone.map(pow, [1, 2, 3], "names", 2, affinity=["a", "b"])
 
 
+def kept_count(_):
+    return len(corpus._kept)
+
+
 def test_records_kept_where_they_were_made_give_the_records_read_back(tmp_path, monkeypatch):
     """The labels task uses the records its process kept (corpus._keep) and
     gives what records read back from their file give: a run keeping none
     (KEEP_CHARS 0) has the same corpus, in one process and on a pool."""
     texts = speeches()
-    results, decoded = {}, []
+    results = {}
+    decoded = tmp_path / "decoded"  # a line a record decoded, in any process (the pool's inherit the patch)
     decode = corpus.decode_record
-    monkeypatch.setattr(corpus, "decode_record", lambda blob: (decoded.append(1), decode(blob))[1])
+
+    def counted(blob):
+        with open(decoded, "a") as f:
+            f.write("1\n")
+        return decode(blob)
+
+    monkeypatch.setattr(corpus, "decode_record", counted)
     for keep in (corpus.KEEP_CHARS, 0):
         monkeypatch.setattr(corpus, "KEEP_CHARS", keep)
         for processes in (1, 2):
-            decoded.clear()
+            decoded.write_text("")
             with Engine(partition=4, processes=processes) as e:
                 results[keep, processes] = views.report_data(corpus.analyze_corpus(texts, engine=e))
-            if processes == 1:  # (this process' decoding is seen: kept records are not read back)
-                assert len(decoded) == (0 if keep else len(texts))
+                if e._pool is not None:  # every process let go of what it kept
+                    assert e._pool.each(kept_count) == [0] * e.slots()
+            count = len(decoded.read_text().splitlines())
+            if not keep:
+                assert count == len(texts)
+            elif processes == 1:
+                assert count == 0
+            else:  # (a task an idle process took reads its records back)
+                assert count < len(texts)
     from compare import render
 
     assert len({render.dumps(r) for r in results.values()}) == 1
