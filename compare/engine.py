@@ -481,7 +481,6 @@ class _Pool:
             raise SpeechdiffError("the pool of processes was stopped")  # (the engine makes a new one)
         if self._active:
             raise RuntimeError("a map of this engine is still being read: finish or close it before the next")
-        self._active = True
         count, processes = len(items), range(len(self._processes))
         own = [collections.deque() for _ in processes]  # tasks waiting for their process, in order
         common = collections.deque()  # tasks any process may run
@@ -541,6 +540,7 @@ class _Pool:
                     except OSError:  # (its process is gone)
                         self._died()
 
+        self._active = True
         try:
             while at < count:
                 if at in done:
