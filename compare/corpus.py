@@ -28,7 +28,7 @@ from scipy.sparse.csgraph import connected_components
 
 from . import analyze, arrays, boilerplate
 from .align import MIN_SHARED_CLAUSE, Unit, normalized_similarity
-from .model import Speech, outline_data, outline_of, packed, unpacked  # noqa: F401 (outline_data, outline_of: tests)
+from .model import Speech, packed, unpacked
 from .fingerprint import KEY_BLOCK, MIN_KEY, SHINGLE, key_blocks, Fingerprint, covered_chars, fingerprint, from_keys, key_runs, lookup, shingles, unit_runs  # noqa: F401 (re-exported)
 from .textkey import NUMBER, KeySpans, Normalized, key, normalize  # noqa: F401 (key re-exported)
 
@@ -706,7 +706,7 @@ class SpeechRecord:
 
     fingerprint: Fingerprint
     summary: analyze.Summary
-    words: Sequence[list[str]]  # per sentence of speech.sentences: Tokens.words (a decoded record: SentenceWords)
+    words: Sequence[list[str]]  # per sentence of speech.sentences: Tokens.words (from speech_record and decode_record: SentenceWords)
     candidates: dict[str, int]  # keyword candidate -> uses (distinctive keywords)
     candidate_total: int  # uses of all candidates (the tf denominator)
 
@@ -761,7 +761,8 @@ def speech_record(speech: Speech, settings: RecordSettings = RecordSettings()) -
     tokens = analyze.tokenize([s.text for s in speech.sentences])
     summary = analyze.summarize(speech, settings.n, settings.keywords, tokens=tokens)
     candidates = Counter(itertools.chain.from_iterable(t.keyword_candidates for t in tokens))
-    return SpeechRecord(fp, summary, [list(t.words) for t in tokens], dict(candidates), sum(candidates.values()))
+    words = SentenceWords.joining([t.words for t in tokens])  # (as a stored record has them: one string, not a list a word)
+    return SpeechRecord(fp, summary, words, dict(candidates), sum(candidates.values()))
 
 
 def _candidates_json(candidates: dict[str, int]) -> str:
@@ -1051,17 +1052,14 @@ def part_records(task, keep: int = 0) -> PartInfo:
         # computed records are encoded, stored ones decoded: each once (a
         # computed one's JSON is left to the Parquet file's zstd, which
         # compresses it in a third of zlib's time and reads it back faster)
-        for m in made:
-            if not isinstance(m, bytes):
-                m.words = SentenceWords.joining(m.words)  # (as a decoded record has them: one string, not a list a word)
         records = [decode_record(m) if isinstance(m, bytes) else m for m in made]
-        words = [_candidates_json(r.candidates) for r in records]  # (JSON once: the record's and the column's)
-        blobs = [m if isinstance(m, bytes) else encode_record(m, 0, w) for m, w in zip(made, words)]
+        candidates = [_candidates_json(r.candidates) for r in records]  # (JSON once: the record's and the column's)
+        blobs = [m if isinstance(m, bytes) else encode_record(m, 0, c) for m, c in zip(made, candidates)]
         meta = [(r.speech.source, r.speech.title, r.speech.date, r.speech.speaker, r.fingerprint.chars) for r in records]
         _write_parquet(path, {
             "record": blobs,
             "set": [r.fingerprint.set.astype("<u8").tobytes() for r in records],
-            "candidates": [f"[{w},{r.candidate_total}]".encode() for w, r in zip(words, records)],
+            "candidates": [f"[{c},{r.candidate_total}]".encode() for c, r in zip(candidates, records)],
             "meta": [json.dumps(list(m), ensure_ascii=False).encode() for m in meta],
             "skipped": [json.dumps(skipped, ensure_ascii=False).encode()] * len(records),
         })

@@ -277,7 +277,7 @@ class Engine:
         of the same partition (``map(affinity=)``): in this process and on
         a local pool, not on a cluster (its scheduler places the tasks, and
         what a worker kept would outlive the run on a shared cluster)."""
-        return self.client is None and not self.distributed
+        return not self.distributed
 
     def imap(self, fn: Callable, items: Iterable, description: str, *shared, affinity: list | None = None) -> Iterator:
         """``map``'s results one at a time, in order, as they come: from a
@@ -415,8 +415,9 @@ class _Pool:
     Invariants of the loop in ``imap``:
     * a process has at most two tasks sent and unanswered (``busy``); the
       second only while more tasks wait than there are processes, and only
-      if its pickle is at most PREFETCH_BYTES, so that it fits
-      the pipe's buffer: the engine never blocks writing to a process that
+      if its message is at most PREFETCH_BYTES and half the pipe's capacity
+      (``_prefetch``), so that it fits the pipe's buffer beside what is
+      left of the first: the engine never blocks writing to a process that
       is itself blocked writing a result the engine is not reading (a
       task larger than that waits until its process is free, which then
       reads it whole before it writes anything);
@@ -437,9 +438,8 @@ class _Pool:
     """
 
     def __init__(self, processes: int):
-        import multiprocessing
-
         import gc
+        import multiprocessing
 
         context = multiprocessing.get_context("fork")
         self._processes, self._tasks, self._results = [], [], []
@@ -473,8 +473,6 @@ class _Pool:
 
     def imap(self, call, items: list, affinity: list | None = None) -> Iterator:
         import collections
-        import pickle
-        import struct
         from multiprocessing.connection import wait
 
         if self.broken:
@@ -526,7 +524,7 @@ class _Pool:
                     if i is None:
                         continue
                     if i not in pickled:
-                        pickled[i] = struct.pack("<q", i) + pickle.dumps((call, items[i]), protocol=pickle.HIGHEST_PROTOCOL)
+                        pickled[i] = _message(i, call, items[i])
                     if depth and len(pickled[i]) > self._prefetch:
                         queue.appendleft(i)  # (sent when the process is free)
                         continue
@@ -572,8 +570,6 @@ class _Pool:
     def each(self, call) -> list:
         """``call(None)`` once in every process, nothing else running (what a
         run's processes kept is let go at its end): their results, in order."""
-        import pickle
-        import struct
         from multiprocessing.connection import wait
 
         if self.broken or self._active:
@@ -583,7 +579,7 @@ class _Pool:
             for p in range(len(self._processes)):
                 running[p] = p
                 self.busy[p] += 1
-                self._tasks[p].send_bytes(struct.pack("<q", p) + pickle.dumps((call, None), protocol=pickle.HIGHEST_PROTOCOL))
+                self._tasks[p].send_bytes(_message(p, call, None))
             out: dict = {}
             while running:
                 ready = wait([self._results[p] for p in running] + [process.sentinel for process in self._processes])
@@ -649,6 +645,15 @@ class _Pool:
             conn.close()
         self._processes = []
         self.busy = []
+
+
+def _message(i: int, call, item) -> bytes:
+    """Task ``i`` as a pool process reads it (``_serve``): its index in 8
+    bytes, then the pickle of (call, item)."""
+    import pickle
+    import struct
+
+    return struct.pack("<q", i) + pickle.dumps((call, item), protocol=pickle.HIGHEST_PROTOCOL)
 
 
 def _pipe_capacity(conn) -> int:

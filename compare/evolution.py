@@ -418,7 +418,7 @@ def of_corpus(c, min_size: int = MIN_SERIES, engine=None) -> list[Evolution]:
     family = [r.family for r in reports]
     shares = [r.shares for r in reports]
     found = find_series(speeches, family, min_size)
-    if engine is None:
+    if engine is None or engine.in_process(len(found)):  # (one series, or one process: nothing to deal)
         return [evolve(s, speeches, shares) for s in found]
     # a task carries its series' speeches only (by corpus index: evolve
     # reads speeches[i] and shares[i] for the series' members), and several
@@ -439,8 +439,6 @@ def of_corpus(c, min_size: int = MIN_SERIES, engine=None) -> list[Evolution]:
         dealt[b].append(k)
         heapq.heappush(lightest, (load + cost[k], b))
     dealt = [ks for ks in dealt if ks]
-    if engine.in_process(len(dealt)):
-        return [evolve(s, speeches, shares) for s in found]
     # the speeches go packed (model.packed: a third of their objects'
     # pickle), and each evolution comes back as its rows' statuses and
     # sections by place, rebuilt here on the speeches this process has

@@ -152,13 +152,13 @@ def outline_of(text: str, data: list) -> list[Section]:
 def packed(speech: Speech) -> tuple:
     """A speech as its fields and its outline's offsets (``outline_data``):
     what a corpus record stores of it, and what crosses between processes
-    (a labels task's speeches, a series task's), whose pickle is a third of the speech's own (every
-    sentence's and paragraph's text is a slice of the speech's text,
-    pickled again as a string of its own; a synthetic partition's 125
-    speeches 7.5 -> 2.6 MB), and packing and unpacking it take half the
-    time pickling the objects and reading them back did. Every text of a
-    speech's outline is a slice of its text (``outline`` builds them so), so
-    a speech unpacks to itself."""
+    (a labels task's speeches, a series task's). Its pickle is a third of
+    the speech's own (every sentence's and paragraph's text is a slice of
+    the speech's text, pickled again as a string of its own; a synthetic
+    partition's 125 speeches 7.5 -> 2.6 MB), and packing and unpacking it
+    take half the time pickling the objects and reading them back did.
+    Every text of a speech's outline is a slice of its text (``outline``
+    builds them so), so a speech unpacks to itself."""
     return (speech.title, speech.date, speech.speaker, speech.source, speech.subtitle, speech.text,
             outline_data(speech.text, speech.sections))
 
